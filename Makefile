@@ -1,0 +1,148 @@
+# carpsync: one non-recursive Makefile.
+#   make              binaries in build/
+#   make check        all tests (unit + network-namespace integration; root)
+#   make check-unit   unit tests, no root
+#   make check-san    unit tests under ASan+UBSan
+#   make bench        figures (never fails on speed)
+#   make demo         live two-firewall failover demo in namespaces
+#   make install DESTDIR=...
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR	?= /lib/systemd/system
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+
+CC	?= cc
+BUILD	?= build
+PKGS	:= libevent libnl-3.0 libnl-route-3.0 libcrypto libsystemd
+
+# Every target but clean first makes sure the Debian packages it needs are
+# there (scripts/install-deps.sh installs only what is missing, quietly
+# when nothing is), so a fresh Debian 12 needs no step before `make demo`
+# or `make check`.
+ifneq ($(filter-out clean lint-man,$(or $(MAKECMDGOALS),all)),)
+ifndef CARPSYNC_DEPS_CHECKED
+DEPS_RC := $(shell scripts/install-deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error scripts/install-deps.sh failed (run it as root on Debian 12))
+endif
+export CARPSYNC_DEPS_CHECKED := 1
+endif
+endif
+DEPS_OK	:= $(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes)
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Icarpd -Isyncd
+ifeq ($(DEPS_OK),yes)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+endif
+CRYPTO_LIBS := -lcrypto
+
+ifeq ($(SAN),1)
+BUILD	:= build/san
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+# --- sources ---------------------------------------------------------------
+COMMON_SRCS := common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c
+CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_fsm.c \
+	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c
+CARPD_SHELL := carpd/carpd.c carpd/carp_net.c carpd/carp_vip.c \
+	       carpd/control.c common/notify.c
+CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+BINS := $(BUILD)/carpd $(BUILD)/carpctl
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/carpd: $(call obj,$(CARPD_SHELL) $(CARP_CORE) $(COMMON_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c common/buf.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# --- unit tests: each binary links the module under test and its needs -----
+UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac \
+	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp
+test_buf_SRCS		:= common/buf.c
+test_ctl_msg_SRCS	:= common/ctl_msg.c
+test_conf_lex_SRCS	:= common/conf_lex.c
+test_carp_wire_SRCS	:= carpd/carp_wire.c common/buf.c
+test_carp_hmac_SRCS	:= carpd/carp_hmac.c
+test_carp_fsm_SRCS	:= carpd/carp_fsm.c
+test_carp_demote_SRCS	:= carpd/carp_demote.c
+test_carp_conf_SRCS	:= carpd/carp_conf.c carpd/carp_hmac.c common/conf_lex.c
+test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
+
+UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+define unit_rule
+$(BUILD)/tests/$(1): $(call obj,tests/unit/$(1).c tests/unit/log_stub.c $($(1)_SRCS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(CRYPTO_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+check-unit: $(UNIT_BINS) $(BINS)
+	@tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
+
+check-san:
+	$(MAKE) SAN=1 check-unit
+
+check-netns: $(BINS)
+	@tests/netns/run.sh $(BUILD)
+
+check: check-unit check-netns
+
+# --- fuzzing (clang libFuzzer) -----------------------------------------------
+FUZZ_TARGETS := fuzz_carp
+fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c common/buf.c
+fuzz-build: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+build/fuzz/%: tests/fuzz/%.c
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -Icommon -Icarpd -o $@ $< $($*_SRCS) -lcrypto
+FUZZ_SECONDS ?= 30
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus-$$t; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+	  || exit 1; done
+
+bench: $(BINS)
+	@tests/bench/run.sh $(BUILD)
+
+demo: $(BINS)
+	@scripts/demo.sh $(BUILD)
+
+lint-man:
+	mandoc -Tlint -W warning man/*.[0-9]
+
+install: $(BINS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d
+	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/carpd.8 man/carpctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/carpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 conf/carpd.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 conf/carpsync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carpsync.conf
+	install -m 0644 conf/carpd.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.conf.example
+	install -m 0644 conf/vhost1.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/vhost1.conf.example
+
+clean:
+	rm -rf build
+
+.PHONY: all check check-unit check-san check-netns bench demo install clean fuzz fuzz-build lint-man
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,94 @@
+/*
+ * carp_conf.h: carpd's configuration: one global file plus one file per
+ * virtual host (redundancy group), pulled in by `include "GLOB"` from the
+ * global file. Keywords follow ifconfig(8)'s carp options. Pure: parsing
+ * reads only the files themselves; interface names are resolved later.
+ */
+#ifndef CARPD_CARP_CONF_H
+#define CARPD_CARP_CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#include "conf_lex.h"
+
+#define CARP_MAX_ADDRS		32
+#define CARP_MAX_GROUPS		8
+#define CARP_MAX_VHOSTS		255
+#define CARP_GROUP_NAMELEN	32	/* == CTL_NAMELEN */
+#define CARP_KEY_LEN		20
+#define CARP_PASS_MAX		19	/* OpenBSD strlcpy(key, pass, 20) */
+#define CARP_DEFAULT_SOCKET	"/run/carpsync/carpd.sock"
+
+struct carp_addr {
+	int		af;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* network order; IPv4 in the first 4 bytes */
+	uint8_t		plen;		/* prefix length */
+};
+
+enum carp_lladdr {
+	CARP_LLADDR_VIRTUAL	= 0,	/* macvlan with 00:00:5e:00:01:VHID */
+	CARP_LLADDR_REAL	= 1,	/* VIPs on carpdev with its own MAC */
+};
+
+enum carp_init_state {			/* `state` keyword, applied at start */
+	CARP_INIT_BACKUP	= 0,	/* default: INIT -> BACKUP as OpenBSD */
+	CARP_INIT_INIT		= 1,	/* stay in INIT until carpctl state */
+	CARP_INIT_MASTER	= 2,	/* become MASTER at once */
+};
+
+struct carp_vhost_conf {
+	char		 file[256];	/* where it was defined, for messages */
+	int		 line;
+	uint8_t		 vhid;		/* 1..255 */
+	char		 carpdev[IFNAMSIZ];
+	char		 ifname[IFNAMSIZ];	/* default "carp<vhid>" */
+	struct carp_addr addrs[CARP_MAX_ADDRS];
+	int		 naddrs;
+	uint8_t		 advbase;	/* 0..254, default 1 */
+	uint8_t		 advskew;	/* 0..254, default 0 */
+	uint8_t		 key[CARP_KEY_LEN];	/* pass bytes (<= 19) + zeros */
+	int		 has_key;	/* pass or passfile given */
+	char		 passfile[256];	/* as configured, for printing */
+	struct carp_addr peer;		/* carppeer; af == 0 if multicast */
+	char		 groups[CARP_MAX_GROUPS][CARP_GROUP_NAMELEN];
+	int		 ngroups;	/* extra groups; "carp" is implicit */
+	enum carp_lladdr lladdr;
+	enum carp_init_state init_state;
+};
+
+struct carpd_conf {
+	char		 file[256];
+	int		 preempt;		/* default 0 */
+	char		 control_socket[108];	/* sun_path size */
+	int		 log_level;		/* LOG_* priority, default LOG_INFO */
+	int		 startup_demote;	/* 0..255, default 0 */
+	struct carp_vhost_conf *vhosts;		/* sorted by vhid */
+	int		 nvhosts;
+};
+
+/*
+ * Parse the global file and every vhost file it includes. Returns a new
+ * config, or NULL with every error in diag ("FILE:LINE: reason").
+ * Warnings (e.g. a truncated pass) are added to diag even on success.
+ * Cross-file checks: unique vhid per carpdev, unique ifname, at least one
+ * address per vhost, carpdev given.
+ */
+struct carpd_conf *carp_conf_parse(const char *path, struct conf_diag *);
+void	carp_conf_free(struct carpd_conf *);
+
+/* Print a config in normalised form, re-parseable (carpd -nv). */
+void	carp_conf_print(FILE *, const struct carpd_conf *);
+
+/* Find a vhost by vhid (NULL if none). */
+const struct carp_vhost_conf *carp_conf_vhost(const struct carpd_conf *,
+	    uint8_t vhid);
+
+/* Format an address as "ADDR/LEN" (or "ADDR" when plen < 0) into buf. */
+const char *carp_addr_fmt(const struct carp_addr *, int with_plen,
+	    char *buf, size_t len);
+/* Parse "ADDR[/LEN]" (LEN defaults to 32 / 128); -1 on error. */
+int	carp_addr_parse(const char *, struct carp_addr *);
+
+#endif
