@@ -81,10 +81,10 @@ test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
 test_carp_wire_SRCS	:= carpd/carp_wire.c common/buf.c
-test_carp_hmac_SRCS	:= carpd/carp_hmac.c
+test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c
 test_carp_fsm_SRCS	:= carpd/carp_fsm.c
 test_carp_demote_SRCS	:= carpd/carp_demote.c
-test_carp_conf_SRCS	:= carpd/carp_conf.c carpd/carp_hmac.c common/conf_lex.c
+test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c
 test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))

@@ -85,6 +85,13 @@ void	carp_conf_print(FILE *, const struct carpd_conf *);
 const struct carp_vhost_conf *carp_conf_vhost(const struct carpd_conf *,
 	    uint8_t vhid);
 
+/*
+ * Derive the 20-byte key from a passphrase as OpenBSD's ifconfig does
+ * (setcarp_passwd: bzero, then strlcpy(key, pass, 20); nothing is hashed).
+ * Returns 1 if the phrase was truncated (longer than 19 bytes), else 0.
+ */
+int	carp_key_from_pass(const char *pass, uint8_t key[CARP_KEY_LEN]);
+
 /* Format an address as "ADDR/LEN" (or "ADDR" when plen < 0) into buf. */
 const char *carp_addr_fmt(const struct carp_addr *, int with_plen,
 	    char *buf, size_t len);

@@ -29,11 +29,8 @@ struct carp_hmac {
 	size_t		msglen[2];
 };
 
-/*
- * Derive the 20-byte key from a passphrase as OpenBSD's ifconfig does.
- * Returns 1 if the phrase was truncated (longer than 19 bytes), else 0.
- */
-int	carp_key_from_pass(const char *pass, uint8_t key[CARP_KEY_LEN]);
+/* The key comes from carp_key_from_pass() (carp_conf.h), as ifconfig
+ * derives it on OpenBSD. */
 
 /* Prepare for a vhid and its addresses (any order; duplicates once). */
 void	carp_hmac_init(struct carp_hmac *, const uint8_t key[CARP_KEY_LEN],
