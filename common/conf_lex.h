@@ -71,6 +71,7 @@ void	conf_glob_free(char **paths, size_t npaths);
  * Word helpers: each checks the word at index i of line l, reports
  * "FILE:LINE: <keyword>: reason" on failure and returns -1, else 0.
  */
+/* min..max arguments after the keyword word; max < 0: no upper limit. */
 int	conf_want_words(const struct conf_line *, int min, int max,
 	    struct conf_diag *);
 int	conf_uint(const struct conf_line *, int i, uint64_t min, uint64_t max,

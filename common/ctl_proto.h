@@ -22,7 +22,7 @@ enum ctl_type {
 	CTL_HELLO		= 1,	/* both ways: struct ctl_hello */
 	CTL_END			= 2,	/* reply: end of a reply stream, no payload */
 	CTL_ERROR		= 3,	/* reply: struct ctl_error */
-	CTL_STATUS		= 4,	/* request, no payload -> VHOST*, GROUP*, END */
+	CTL_STATUS		= 4,	/* request, no payload -> VHOST*, GROUP*, COUNTERS, END */
 	CTL_VHOST		= 5,	/* reply: struct ctl_vhost */
 	CTL_GROUP		= 6,	/* reply: struct ctl_group */
 	CTL_DEMOTE		= 7,	/* request: struct ctl_demote, persistent (carpdemote) */
@@ -31,6 +31,8 @@ enum ctl_type {
 	CTL_SUBSCRIBE		= 10,	/* request, no payload -> END, then EV_STATE as they happen */
 	CTL_EV_STATE		= 11,	/* event: struct ctl_ev_state */
 	CTL_RELOAD		= 12,	/* request, no payload -> END or ERROR */
+	CTL_COUNTERS		= 13,	/* reply: struct ctl_counters, daemon-wide
+					 * (packets not tied to a vhost, e.g. badvhid) */
 	CTL_TYPE__MAX
 };
 
