@@ -1,0 +1,482 @@
+/*
+ * carp_fsm.c: the pure CARP state machine, OpenBSD semantics (ip_carp.c
+ * 1.370 carp_proto_input_c, carp_setrun, carp_master_down, carp_send_ad;
+ * carp-protocol.md 2.1-2.3). Each event handler decides, updates the
+ * deadlines in struct carp_fsm and appends actions; the I/O shell does the
+ * rest. No clock, no sockets, no allocation.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "carp_fsm.h"
+
+#define USEC_PER_SEC	1000000ULL
+/* OpenBSD carp_master_down: sc_delayed_arp = 2, a second GARP two adverts
+ * after takeover "to deal w/ some L3 switches". */
+#define CARP_GARP_DELAY	2
+
+const char *const carp_state_names[CARP_S__MAX] = {
+	[CARP_S_INIT]		= "INIT",
+	[CARP_S_BACKUP]		= "BACKUP",
+	[CARP_S_MASTER]		= "MASTER",
+};
+
+const char *const carp_ev_names[CARP_EV__MAX] = {
+	[CARP_EV_START]		= "START",
+	[CARP_EV_ADV_RX]	= "ADV_RX",
+	[CARP_EV_TIMER]		= "TIMER",
+	[CARP_EV_LINK_DOWN]	= "LINK_DOWN",
+	[CARP_EV_LINK_UP]	= "LINK_UP",
+	[CARP_EV_FORCE_MASTER]	= "FORCE_MASTER",
+	[CARP_EV_FORCE_BACKUP]	= "FORCE_BACKUP",
+	[CARP_EV_SHUTDOWN]	= "SHUTDOWN",
+	[CARP_EV_DEMOTE]	= "DEMOTE",
+};
+
+const char *const carp_act_names[CARP_A__MAX] = {
+	[CARP_A_SEND_ADV]	= "SEND_ADV",
+	[CARP_A_SEND_BOWOUT]	= "SEND_BOWOUT",
+	[CARP_A_VIP_UP]		= "VIP_UP",
+	[CARP_A_VIP_DOWN]	= "VIP_DOWN",
+	[CARP_A_GARP]		= "GARP",
+	[CARP_A_STATE]		= "STATE",
+	[CARP_A_DEMOTE_ADJ]	= "DEMOTE_ADJ",
+};
+
+/* advbase s + advskew/256 s, truncated to us exactly as OpenBSD does. */
+static uint64_t
+interval_raw(uint8_t advbase, uint8_t advskew)
+{
+	return (uint64_t)advbase * USEC_PER_SEC +
+	    (uint64_t)advskew * USEC_PER_SEC / 256;
+}
+
+uint64_t
+carp_interval_us(uint8_t advbase, uint8_t advskew)
+{
+	uint64_t	usec = interval_raw(advbase, advskew);
+
+	/* OpenBSD carp_setrun: a zero interval becomes 1/256 s. */
+	return (usec == 0 ? USEC_PER_SEC / 256 : usec);
+}
+
+uint64_t
+carp_master_down_us(uint8_t advbase, uint8_t advskew)
+{
+	/* OpenBSD 1.370 carp_setrun: 3 * usec with the backup's own values. */
+	return (3 * carp_interval_us(advbase, advskew));
+}
+
+void
+carp_fsm_init(struct carp_fsm *fsm, uint8_t advbase, uint8_t advskew,
+    int preempt)
+{
+	memset(fsm, 0, sizeof(*fsm));
+	fsm->state = CARP_S_INIT;
+	fsm->advbase = advbase;
+	fsm->advskew = advskew;
+	fsm->preempt = preempt;
+}
+
+uint64_t
+carp_fsm_next_deadline(const struct carp_fsm *fsm)
+{
+	if (fsm->ad_deadline == 0)
+		return (fsm->md_deadline);
+	if (fsm->md_deadline == 0 || fsm->ad_deadline < fsm->md_deadline)
+		return (fsm->ad_deadline);
+	return (fsm->md_deadline);
+}
+
+/* --- actions --------------------------------------------------------- */
+
+static void
+act_add(struct carp_actions *acts, enum carp_act_type type,
+    enum carp_state old_state, enum carp_state new_state, const char *reason,
+    int delta)
+{
+	struct carp_action	*a;
+
+	/* No path emits more than four; a fifth-plus would be a bug here. */
+	assert(acts->n < CARP_MAX_ACTIONS);
+	if (acts->n >= CARP_MAX_ACTIONS)
+		return;
+	a = &acts->a[acts->n++];
+	a->type = type;
+	a->old_state = old_state;
+	a->new_state = new_state;
+	a->reason = reason;
+	a->delta = delta;
+}
+
+static void
+act(struct carp_actions *acts, enum carp_act_type type)
+{
+	act_add(acts, type, CARP_S_INIT, CARP_S_INIT, NULL, 0);
+}
+
+static void
+act_demote(struct carp_actions *acts, int delta, const char *reason)
+{
+	act_add(acts, CARP_A_DEMOTE_ADJ, CARP_S_INIT, CARP_S_INIT, reason,
+	    delta);
+}
+
+static void
+set_state(struct carp_fsm *fsm, enum carp_state to, const char *reason,
+    struct carp_actions *acts)
+{
+	act_add(acts, CARP_A_STATE, fsm->state, to, reason, 0);
+	fsm->state = to;
+}
+
+/* --- transitions shared by several events ------------------------------ */
+
+static void
+arm_master_down(struct carp_fsm *fsm, uint64_t now)
+{
+	fsm->ad_deadline = 0;
+	fsm->md_deadline = now +
+	    carp_master_down_us(fsm->advbase, fsm->advskew);
+}
+
+static void
+clear_timers(struct carp_fsm *fsm)
+{
+	fsm->ad_deadline = 0;
+	fsm->md_deadline = 0;
+	fsm->delayed_garp = 0;
+}
+
+/*
+ * OpenBSD carp_master_down: state MASTER (link state UP, hence the VIPs),
+ * an advert at once, a GARP, and a second GARP two timer adverts later.
+ */
+static void
+become_master(struct carp_fsm *fsm, uint64_t now, const char *reason,
+    struct carp_actions *acts)
+{
+	set_state(fsm, CARP_S_MASTER, reason, acts);
+	act(acts, CARP_A_VIP_UP);
+	act(acts, CARP_A_SEND_ADV);
+	act(acts, CARP_A_GARP);
+	fsm->ad_deadline = now + carp_interval_us(fsm->advbase, fsm->advskew);
+	fsm->md_deadline = 0;
+	fsm->delayed_garp = CARP_GARP_DELAY;
+}
+
+/*
+ * To BACKUP: stop advertising (no advert before yielding, as OpenBSD),
+ * release the VIPs if we held them, and arm master-down. From BACKUP this
+ * only re-arms the timer.
+ */
+static void
+become_backup(struct carp_fsm *fsm, uint64_t now, const char *reason,
+    struct carp_actions *acts)
+{
+	enum carp_state	old = fsm->state;
+
+	if (old != CARP_S_BACKUP)
+		set_state(fsm, CARP_S_BACKUP, reason, acts);
+	if (old == CARP_S_MASTER)
+		act(acts, CARP_A_VIP_DOWN);
+	fsm->delayed_garp = 0;
+	arm_master_down(fsm, now);
+}
+
+/* To INIT: release the VIPs first, then report; every timer stops. */
+static void
+become_init(struct carp_fsm *fsm, const char *reason,
+    struct carp_actions *acts)
+{
+	if (fsm->state == CARP_S_MASTER)
+		act(acts, CARP_A_VIP_DOWN);
+	if (fsm->state != CARP_S_INIT)
+		set_state(fsm, CARP_S_INIT, reason, acts);
+	clear_timers(fsm);
+}
+
+/* --- CARP_EV_START ------------------------------------------------------ */
+
+static void
+start_from_init(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	switch (ev->start) {
+	case CARP_START_BACKUP:
+		/* OpenBSD carp_setrun: INIT -> BACKUP, master-down armed. */
+		set_state(fsm, CARP_S_BACKUP, "start", acts);
+		arm_master_down(fsm, now);
+		break;
+	case CARP_START_MASTER:
+		become_master(fsm, now, "configured master", acts);
+		break;
+	case CARP_START_INIT:
+		break;		/* stays in INIT until carpctl moves it */
+	}
+}
+
+static void
+ev_start(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	if (fsm->link_down)
+		return;		/* LINK_UP will start it */
+	switch (fsm->state) {
+	case CARP_S_INIT:
+		start_from_init(fsm, ev, now, acts);
+		break;
+	case CARP_S_BACKUP:
+	case CARP_S_MASTER:
+		break;		/* already running */
+	default:
+		break;		/* NOTREACHED: carp_fsm_step checks state */
+	}
+}
+
+/* --- CARP_EV_ADV_RX ----------------------------------------------------- */
+
+/* Lexicographic (advbase, advskew): the same order as OpenBSD's timeval
+ * compare, since advskew/256 s stays below one second. */
+static int
+adv_cmp(const struct carp_fsm *fsm, const struct carp_event *ev)
+{
+	if (fsm->advbase != ev->advbase)
+		return (fsm->advbase < ev->advbase ? -1 : 1);
+	if (fsm->advskew != ev->advskew)
+		return (fsm->advskew < ev->advskew ? -1 : 1);
+	return (0);
+}
+
+/* OpenBSD carp_proto_input_c, MASTER: yield if (my >= ch && d <= D) or
+ * d < D. Otherwise stay, with no re-GARP and no extra advert. */
+static void
+adv_rx_master(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	if (ev->demote < fsm->demote)
+		become_backup(fsm, now, "peer less demoted", acts);
+	else if (ev->demote == fsm->demote && adv_cmp(fsm, ev) >= 0)
+		become_backup(fsm, now, "more frequent advert", acts);
+}
+
+/*
+ * OpenBSD carp_proto_input_c, BACKUP, in this order: preempt a slower and
+ * not less demoted master; take over from a more demoted one whatever
+ * preempt says; take over if the master advertises slower than our
+ * master-down shortcut 3*advbase (skipped when advbase is 0), which is
+ * how a 255/255 bow-out works; else re-arm master-down.
+ */
+static void
+adv_rx_backup(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	uint64_t	limit = 3 * (uint64_t)fsm->advbase * USEC_PER_SEC;
+
+	if (fsm->preempt && adv_cmp(fsm, ev) < 0 &&
+	    ev->demote >= fsm->demote)
+		become_master(fsm, now, "preempt", acts);
+	else if (ev->demote > fsm->demote)
+		become_master(fsm, now, "peer demoted", acts);
+	else if (fsm->advbase != 0 &&
+	    limit < interval_raw(ev->advbase, ev->advskew))
+		become_master(fsm, now, "peer slower than 3*advbase", acts);
+	else
+		arm_master_down(fsm, now);
+}
+
+static void
+ev_adv_rx(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	switch (fsm->state) {
+	case CARP_S_INIT:
+		break;		/* OpenBSD ignores adverts in INIT */
+	case CARP_S_BACKUP:
+		adv_rx_backup(fsm, ev, now, acts);
+		break;
+	case CARP_S_MASTER:
+		adv_rx_master(fsm, ev, now, acts);
+		break;
+	default:
+		break;		/* NOTREACHED */
+	}
+}
+
+/* --- CARP_EV_TIMER ------------------------------------------------------ */
+
+static void
+timer_master(struct carp_fsm *fsm, uint64_t now, struct carp_actions *acts)
+{
+	uint64_t	t = carp_interval_us(fsm->advbase, fsm->advskew);
+	uint64_t	next = fsm->ad_deadline + t;
+
+	if (fsm->ad_deadline == 0 || now < fsm->ad_deadline)
+		return;
+	act(acts, CARP_A_SEND_ADV);
+	/* Step from the old deadline so a late wakeup does not stretch the
+	 * interval (acceptance test 3); restart from now if we overslept a
+	 * whole interval rather than sending a burst. */
+	fsm->ad_deadline = next > now ? next : now + t;
+	/* OpenBSD carp_send_ad: the delayed GARP rides on the second advert
+	 * after takeover, then never again. */
+	if (fsm->delayed_garp > 0 && --fsm->delayed_garp == 0)
+		act(acts, CARP_A_GARP);
+}
+
+static void
+ev_timer(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	switch (fsm->state) {
+	case CARP_S_INIT:
+		break;		/* no timer runs in INIT */
+	case CARP_S_BACKUP:
+		if (fsm->md_deadline != 0 && now >= fsm->md_deadline)
+			become_master(fsm, now, "master down", acts);
+		break;
+	case CARP_S_MASTER:
+		timer_master(fsm, now, acts);
+		break;
+	default:
+		break;		/* NOTREACHED */
+	}
+}
+
+/* --- link, carpctl, shutdown, demotion ---------------------------------- */
+
+/*
+ * OpenBSD carp_carpdev_state: carrier lost -> INIT, timers stop, groups
+ * demoted by +1 once (sc_suppress). No bow-out: the link is gone.
+ */
+static void
+ev_link_down(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	become_init(fsm, "carrier lost", acts);
+	if (!fsm->link_down) {
+		fsm->link_down = 1;
+		act_demote(acts, +1, "carrier lost");
+	}
+}
+
+/* Carrier back: drop the +1 and, from INIT, setrun -> BACKUP. */
+static void
+ev_link_up(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	if (!fsm->link_down)
+		return;		/* nothing held, nothing to restart */
+	fsm->link_down = 0;
+	act_demote(acts, -1, "carrier restored");
+	if (fsm->state == CARP_S_INIT) {
+		set_state(fsm, CARP_S_BACKUP, "carrier restored", acts);
+		arm_master_down(fsm, now);
+	}
+}
+
+static void
+ev_force_master(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	if (fsm->link_down)
+		return;		/* cannot be master without a carrier */
+	switch (fsm->state) {
+	case CARP_S_INIT:
+	case CARP_S_BACKUP:
+		become_master(fsm, now, "forced", acts);
+		break;
+	case CARP_S_MASTER:
+		break;		/* already */
+	default:
+		break;		/* NOTREACHED */
+	}
+}
+
+/* carpctl state backup: stop advertising, as OpenBSD SIOCSVH does; we take
+ * over again after master-down if nobody else advertises. */
+static void
+ev_force_backup(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	if (fsm->link_down)
+		return;
+	switch (fsm->state) {
+	case CARP_S_INIT:
+	case CARP_S_MASTER:
+		become_backup(fsm, now, "forced", acts);
+		break;
+	case CARP_S_BACKUP:
+		arm_master_down(fsm, now);
+		break;
+	default:
+		break;		/* NOTREACHED */
+	}
+}
+
+/* OpenBSD SIOCSIFFLAGS down: a MASTER bows out with one 255/255 advert so
+ * the backups take over at once, then everything goes to INIT. */
+static void
+ev_shutdown(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	switch (fsm->state) {
+	case CARP_S_MASTER:
+		act(acts, CARP_A_SEND_BOWOUT);
+		become_init(fsm, "shutdown", acts);
+		break;
+	case CARP_S_BACKUP:
+		become_init(fsm, "shutdown", acts);
+		break;
+	case CARP_S_INIT:
+		clear_timers(fsm);
+		break;
+	default:
+		break;		/* NOTREACHED */
+	}
+}
+
+/* OpenBSD carp_ifgattr_ioctl: a demotion increase makes a MASTER advertise
+ * at once so peers learn it now; the advert timer is left alone. */
+static void
+ev_demote(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	switch (fsm->state) {
+	case CARP_S_MASTER:
+		if (fsm->demote > ev->old_demote)
+			act(acts, CARP_A_SEND_ADV);
+		break;
+	case CARP_S_INIT:
+	case CARP_S_BACKUP:
+		break;		/* the byte goes out with our next advert */
+	default:
+		break;		/* NOTREACHED */
+	}
+}
+
+static void (*const ev_handlers[CARP_EV__MAX])(struct carp_fsm *,
+    const struct carp_event *, uint64_t, struct carp_actions *) = {
+	[CARP_EV_START]		= ev_start,
+	[CARP_EV_ADV_RX]	= ev_adv_rx,
+	[CARP_EV_TIMER]		= ev_timer,
+	[CARP_EV_LINK_DOWN]	= ev_link_down,
+	[CARP_EV_LINK_UP]	= ev_link_up,
+	[CARP_EV_FORCE_MASTER]	= ev_force_master,
+	[CARP_EV_FORCE_BACKUP]	= ev_force_backup,
+	[CARP_EV_SHUTDOWN]	= ev_shutdown,
+	[CARP_EV_DEMOTE]	= ev_demote,
+};
+
+void
+carp_fsm_step(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	memset(acts, 0, sizeof(*acts));
+	if ((unsigned int)ev->type >= CARP_EV__MAX ||
+	    (unsigned int)fsm->state >= CARP_S__MAX)
+		return;		/* corrupt input: do nothing rather than guess */
+	assert(ev_handlers[ev->type] != NULL);
+	ev_handlers[ev->type](fsm, ev, now, acts);
+}
