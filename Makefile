@@ -54,7 +54,7 @@ endif
 COMMON_SRCS := common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c
 CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_fsm.c \
 	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c
-CARPD_SHELL := carpd/carpd.c carpd/carp_net.c carpd/carp_vip.c \
+CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
 
@@ -81,7 +81,7 @@ test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
 test_carp_wire_SRCS	:= carpd/carp_wire.c common/buf.c
-test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c
+test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/buf.c
 test_carp_fsm_SRCS	:= carpd/carp_fsm.c
 test_carp_demote_SRCS	:= carpd/carp_demote.c
 test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c
@@ -136,10 +136,10 @@ install: $(BINS)
 	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/carpd.8 man/carpctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/carpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 conf/carpd.service $(DESTDIR)$(UNITDIR)/
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' conf/carpd.service > $(DESTDIR)$(UNITDIR)/carpd.service
 	install -m 0644 conf/carpsync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carpsync.conf
 	install -m 0644 conf/carpd.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.conf.example
-	install -m 0644 conf/vhost1.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/vhost1.conf.example
+	install -m 0644 conf/vhost1.conf.example conf/vhost2.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/
 
 clean:
 	rm -rf build
