@@ -58,13 +58,13 @@ CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c 
 	       carpd/control.c common/notify.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
 
-obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 BINS := $(BUILD)/carpd $(BUILD)/carpctl
 
 all: $(BINS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -102,7 +102,12 @@ check-unit: $(UNIT_BINS) $(BINS)
 check-san:
 	$(MAKE) SAN=1 check-unit
 
-check-netns: $(BINS)
+# the test driver for carp_vip.c (tests/netns/test_vip.sh)
+$(BUILD)/tests/vip_driver: $(call obj,tests/netns/vip_driver.c carpd/carp_vip.c carpd/carp_conf.c common/conf_lex.c common/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check-netns: $(BINS) $(BUILD)/tests/vip_driver
 	@tests/netns/run.sh $(BUILD)
 
 check: check-unit check-netns

@@ -1,0 +1,971 @@
+/*
+ * carp_conf.c: carpd's configuration. The global file (carpd -f) holds the
+ * daemon-wide keywords and `include "GLOB"`; every file an include matches
+ * is one virtual host (redundancy group) whose keywords are named after
+ * ifconfig(8)'s carp options. Pure apart from reading the config files and
+ * passfiles: interface names are checked for form only, the shell resolves
+ * them later (house style R14). Every error is collected, none is fatal.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "carp_conf.h"
+
+enum gkw {
+	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
+	GKW_STARTUP_DEMOTE, GKW__MAX
+};
+
+enum vkw {
+	VKW_ADDRESS, VKW_ADVBASE, VKW_ADVSKEW, VKW_CARPDEV, VKW_CARPPEER,
+	VKW_GROUP, VKW_IFNAME, VKW_LLADDR, VKW_PASS, VKW_PASSFILE, VKW_STATE,
+	VKW_VHID, VKW__MAX
+};
+
+/* A vhost while it is parsed, with the line where each keyword was first
+ * given (0: not given), for duplicate and cross-file messages. */
+struct vhost_work {
+	struct carp_vhost_conf	 v;
+	char			*path;		/* untruncated v.file */
+	int			 seen[VKW__MAX];
+};
+
+struct parse_ctx {
+	struct carpd_conf	*conf;
+	struct conf_diag	*diag;
+	struct stat		 global_st;	/* the global file itself */
+	int			 have_global_st;
+	int			 gseen[GKW__MAX];
+	struct vhost_work	*work;
+	int			 nwork;
+	int			 capwork;
+	int			 too_many;	/* "too many vhosts" reported */
+};
+
+/* Both keyword tables start with the name, sorted for bsearch (R14). */
+struct gkeyword {
+	const char	*name;
+	enum gkw	 id;
+	int		 min, max;	/* argument count */
+	int		 multi;		/* may be repeated */
+	void		(*fn)(struct parse_ctx *, const struct conf_line *);
+};
+
+struct vkeyword {
+	const char	*name;
+	enum vkw	 id;
+	int		 min, max;
+	int		 multi;
+	void		(*fn)(struct parse_ctx *, struct vhost_work *,
+			    const struct conf_line *);
+};
+
+static void	parse_vhost_file(struct parse_ctx *, const char *);
+
+/* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not . or .., no / : blank */
+static int
+valid_ifname(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0' || strlen(s) >= IFNAMSIZ || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p == '/' || *p == ':' || isspace(*p) || !isprint(*p))
+			return 0;
+	return 1;
+}
+
+static int
+valid_group(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0' || strlen(s) >= CARP_GROUP_NAMELEN)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (!isgraph(*p))
+			return 0;
+	return 1;
+}
+
+/* VIPs and peers must be unicast: not unspecified, multicast, broadcast. */
+static int
+addr_is_unicast(int af, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (af == AF_INET)
+		return memcmp(a, zero, 4) != 0 && (a[0] & 0xf0) != 0xe0 &&
+		    !(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+	return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
+}
+
+/* path made relative to the directory of file; malloc'd. */
+static char *
+path_join(const char *file, const char *path)
+{
+	const char	*slash;
+	char		*s;
+
+	if (path[0] == '/' || (slash = strrchr(file, '/')) == NULL)
+		return strdup(path);
+	if (asprintf(&s, "%.*s%s", (int)(slash - file) + 1, file, path) == -1)
+		return NULL;
+	return s;
+}
+
+/* ---- global keywords ---------------------------------------------- */
+
+static void
+g_preempt(struct parse_ctx *px, const struct conf_line *l)
+{
+	conf_yesno(l, 1, &px->conf->preempt, px->diag);
+}
+
+static void
+g_control_socket(struct parse_ctx *px, const struct conf_line *l)
+{
+	const char	*p = l->words[1];
+	size_t		 max = sizeof(px->conf->control_socket) - 1;
+
+	if (p[0] != '/')
+		conf_error(px->diag, l->file, l->line, "%s: '%s' is not an "
+		    "absolute path", l->words[0], p);
+	else if (strlen(p) > max)
+		conf_error(px->diag, l->file, l->line, "%s: path longer than "
+		    "%zu bytes", l->words[0], max);
+	else
+		memcpy(px->conf->control_socket, p, strlen(p) + 1);
+}
+
+static void
+g_log_level(struct parse_ctx *px, const struct conf_line *l)
+{
+	conf_log_level(l, 1, &px->conf->log_level, px->diag);
+}
+
+static void
+g_startup_demote(struct parse_ctx *px, const struct conf_line *l)
+{
+	uint64_t	 n;
+
+	if (conf_uint(l, 1, 0, 255, &n, px->diag) == 0)
+		px->conf->startup_demote = (int)n;
+}
+
+/* A glob like "*.conf" next to carpd.conf would pull the file in again. */
+static int
+is_global_file(struct parse_ctx *px, const char *path)
+{
+	struct stat	 st;
+
+	return px->have_global_st && stat(path, &st) == 0 &&
+	    st.st_dev == px->global_st.st_dev &&
+	    st.st_ino == px->global_st.st_ino;
+}
+
+static void
+g_include(struct parse_ctx *px, const struct conf_line *l)
+{
+	char	**paths;
+	size_t	  n, i;
+
+	if (conf_glob(l->file, l->line, l->words[1], &paths, &n,
+	    px->diag) == -1)
+		return;
+	for (i = 0; i < n; i++) {
+		if (is_global_file(px, paths[i])) {
+			conf_error(px->diag, l->file, l->line, "include: %s is "
+			    "the global file itself", paths[i]);
+			continue;
+		}
+		if (px->nwork == CARP_MAX_VHOSTS) {
+			if (!px->too_many++)
+				conf_error(px->diag, l->file, l->line,
+				    "include: too many vhost files (max %d)",
+				    CARP_MAX_VHOSTS);
+			break;
+		}
+		parse_vhost_file(px, paths[i]);
+	}
+	conf_glob_free(paths, n);
+}
+
+static const struct gkeyword gkeywords[] = {
+	{ "control-socket",	GKW_CONTROL_SOCKET, 1, 1, 0, g_control_socket },
+	{ "include",		GKW_INCLUDE,	1, 1, 1, g_include },
+	{ "log-level",		GKW_LOG_LEVEL,	1, 1, 0, g_log_level },
+	{ "preempt",		GKW_PREEMPT,	1, 1, 0, g_preempt },
+	{ "startup-demote",	GKW_STARTUP_DEMOTE, 1, 1, 0, g_startup_demote },
+};
+
+/* ---- vhost keywords ----------------------------------------------- */
+
+static void
+v_vhid(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	uint64_t	 n;
+
+	if (conf_uint(l, 1, 1, 255, &n, px->diag) == 0)
+		w->v.vhid = (uint8_t)n;
+}
+
+/* carpdev and ifname: a Linux interface name, copied into dst. */
+static void
+v_ifname_word(struct parse_ctx *px, const struct conf_line *l,
+    char dst[IFNAMSIZ])
+{
+	const char	*s = l->words[1];
+
+	if (!valid_ifname(s)) {
+		conf_error(px->diag, l->file, l->line, "%s: '%s' is not a "
+		    "valid interface name (1-%d bytes, no '/', ':' or blanks)",
+		    l->words[0], s, IFNAMSIZ - 1);
+		return;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+}
+
+static void
+v_carpdev(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	v_ifname_word(px, l, w->v.carpdev);
+}
+
+static void
+v_ifname(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	v_ifname_word(px, l, w->v.ifname);
+}
+
+static void
+v_address(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	struct carp_vhost_conf	*v = &w->v;
+	struct carp_addr	 a;
+	char			 buf[INET6_ADDRSTRLEN];
+	int			 i;
+
+	if (v->naddrs == CARP_MAX_ADDRS) {
+		conf_error(px->diag, l->file, l->line, "address: too many "
+		    "addresses (max %d)", CARP_MAX_ADDRS);
+		return;
+	}
+	if (carp_addr_parse(l->words[1], &a) == -1) {
+		conf_error(px->diag, l->file, l->line, "address: '%s' is not "
+		    "an IPv4 or IPv6 address[/prefixlen]", l->words[1]);
+		return;
+	}
+	carp_addr_fmt(&a, 0, buf, sizeof(buf));
+	if (!addr_is_unicast(a.af, a.addr)) {
+		conf_error(px->diag, l->file, l->line, "address: %s is not a "
+		    "unicast address", buf);
+		return;
+	}
+	for (i = 0; i < v->naddrs; i++) {
+		if (v->addrs[i].af == a.af &&
+		    memcmp(v->addrs[i].addr, a.addr, sizeof(a.addr)) == 0) {
+			conf_error(px->diag, l->file, l->line, "address: %s "
+			    "is given twice", buf);
+			return;
+		}
+	}
+	v->addrs[v->naddrs++] = a;
+}
+
+static void
+v_adv(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	uint64_t	 n;
+
+	/* ifconfig's range; 255 is kept for the bow-out advert */
+	if (conf_uint(l, 1, 0, 254, &n, px->diag) == -1)
+		return;
+	if (strcmp(l->words[0], "advbase") == 0)
+		w->v.advbase = (uint8_t)n;
+	else
+		w->v.advskew = (uint8_t)n;
+}
+
+/* pass and passfile exclude each other; 1 if the other one was given. */
+static int
+pass_conflict(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l, enum vkw other)
+{
+	if (!w->seen[other])
+		return 0;
+	conf_error(px->diag, l->file, l->line, "%s: conflicts with %s on "
+	    "line %d (give only one of them)", l->words[0],
+	    other == VKW_PASS ? "pass" : "passfile", w->seen[other]);
+	return 1;
+}
+
+/* OpenBSD ifconfig setcarp_passwd: strlcpy(key, pass, 20), no hashing. */
+static void
+set_key(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l,
+    const char *phrase)
+{
+	if (carp_key_from_pass(phrase, w->v.key))
+		conf_warn(px->diag, l->file, l->line, "%s: longer than %d "
+		    "bytes, truncated to %d as OpenBSD does", l->words[0],
+		    CARP_PASS_MAX, CARP_PASS_MAX);
+	w->v.has_key = 1;
+}
+
+static void
+v_pass(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	if (!pass_conflict(px, w, l, VKW_PASSFILE))
+		set_key(px, w, l, l->words[1]);
+}
+
+/* The phrase is the first line of the file, without its newline. */
+static char *
+read_passfile(struct parse_ctx *px, const struct conf_line *l)
+{
+	const char	*name = l->words[1];
+	char		*path, *line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	FILE		*fp;
+
+	if ((path = path_join(l->file, name)) == NULL ||
+	    (fp = fopen(path, "r")) == NULL) {
+		conf_error(px->diag, l->file, l->line, "passfile: %s: %s",
+		    name, path ? strerror(errno) : "out of memory");
+		free(path);
+		return NULL;
+	}
+	free(path);
+	n = getline(&line, &cap, fp);
+	fclose(fp);
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n <= 0 || line[0] == '\0') {
+		/* an empty key would silently mean "no authentication" */
+		conf_error(px->diag, l->file, l->line, "passfile: %s: no "
+		    "passphrase on its first line", name);
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+static void
+v_passfile(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	char	*phrase;
+
+	if (pass_conflict(px, w, l, VKW_PASS))
+		return;
+	if (strlen(l->words[1]) >= sizeof(w->v.passfile)) {
+		conf_error(px->diag, l->file, l->line, "passfile: path longer "
+		    "than %zu bytes", sizeof(w->v.passfile) - 1);
+		return;
+	}
+	if ((phrase = read_passfile(px, l)) == NULL)
+		return;
+	set_key(px, w, l, phrase);
+	memcpy(w->v.passfile, l->words[1], strlen(l->words[1]) + 1);
+	explicit_bzero(phrase, strlen(phrase));
+	free(phrase);
+}
+
+/* OpenBSD carppeer: one IPv4 unicast destination instead of 224.0.0.18. */
+static void
+v_carppeer(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	const char	*s = l->words[1];
+	struct carp_addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, a.addr) != 1) {
+		if (inet_pton(AF_INET6, s, a.addr) == 1)
+			conf_error(px->diag, l->file, l->line, "carppeer: %s: "
+			    "IPv6 peers are not supported (OpenBSD carppeer "
+			    "is IPv4 only)", s);
+		else
+			conf_error(px->diag, l->file, l->line, "carppeer: '%s' "
+			    "is not an IPv4 address", s);
+		return;
+	}
+	if (!addr_is_unicast(AF_INET, a.addr)) {
+		conf_error(px->diag, l->file, l->line, "carppeer: %s is not a "
+		    "unicast address", s);
+		return;
+	}
+	a.af = AF_INET;
+	a.plen = 32;
+	w->v.peer = a;
+}
+
+static void
+v_group(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	struct carp_vhost_conf	*v = &w->v;
+	const char		*g = l->words[1];
+	int			 i;
+
+	if (!valid_group(g)) {
+		conf_error(px->diag, l->file, l->line, "group: '%s' is not a "
+		    "valid group name (1-%d printable bytes, no blanks)", g,
+		    CARP_GROUP_NAMELEN - 1);
+		return;
+	}
+	/* every vhost is in "carp" (OpenBSD ifgroup); naming it is harmless */
+	if (strcmp(g, "carp") == 0)
+		return;
+	for (i = 0; i < v->ngroups; i++)
+		if (strcmp(v->groups[i], g) == 0)
+			return;
+	if (v->ngroups == CARP_MAX_GROUPS) {
+		conf_error(px->diag, l->file, l->line, "group: too many groups "
+		    "(max %d besides 'carp')", CARP_MAX_GROUPS);
+		return;
+	}
+	memcpy(v->groups[v->ngroups++], g, strlen(g) + 1);
+}
+
+static void
+v_lladdr(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	const char	*s = l->words[1];
+
+	if (strcmp(s, "virtual") == 0)
+		w->v.lladdr = CARP_LLADDR_VIRTUAL;
+	else if (strcmp(s, "real") == 0)
+		w->v.lladdr = CARP_LLADDR_REAL;
+	else
+		conf_error(px->diag, l->file, l->line, "lladdr: '%s' is not "
+		    "virtual or real", s);
+}
+
+static const char *const init_state_names[] = {
+	[CARP_INIT_BACKUP] = "backup",
+	[CARP_INIT_INIT] = "init",
+	[CARP_INIT_MASTER] = "master",
+};
+
+static void
+v_state(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	const char	*s = l->words[1];
+
+	if (strcmp(s, "init") == 0)
+		w->v.init_state = CARP_INIT_INIT;
+	else if (strcmp(s, "backup") == 0)
+		w->v.init_state = CARP_INIT_BACKUP;
+	else if (strcmp(s, "master") == 0)
+		w->v.init_state = CARP_INIT_MASTER;
+	else
+		conf_error(px->diag, l->file, l->line, "state: '%s' is not "
+		    "init, backup or master", s);
+}
+
+static const struct vkeyword vkeywords[] = {
+	{ "address",	VKW_ADDRESS,	1, 1, 1, v_address },
+	{ "advbase",	VKW_ADVBASE,	1, 1, 0, v_adv },
+	{ "advskew",	VKW_ADVSKEW,	1, 1, 0, v_adv },
+	{ "carpdev",	VKW_CARPDEV,	1, 1, 0, v_carpdev },
+	{ "carppeer",	VKW_CARPPEER,	1, 1, 0, v_carppeer },
+	{ "group",	VKW_GROUP,	1, 1, 1, v_group },
+	{ "ifname",	VKW_IFNAME,	1, 1, 0, v_ifname },
+	{ "lladdr",	VKW_LLADDR,	1, 1, 0, v_lladdr },
+	{ "pass",	VKW_PASS,	1, 1, 0, v_pass },
+	{ "passfile",	VKW_PASSFILE,	1, 1, 0, v_passfile },
+	{ "state",	VKW_STATE,	1, 1, 0, v_state },
+	{ "vhid",	VKW_VHID,	1, 1, 0, v_vhid },
+};
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+kw_cmp(const void *key, const void *elem)
+{
+	/* both tables begin with `const char *name` */
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static const struct gkeyword *
+gkw_find(const char *word)
+{
+	return bsearch(word, gkeywords, NITEMS(gkeywords), sizeof(gkeywords[0]),
+	    kw_cmp);
+}
+
+static const struct vkeyword *
+vkw_find(const char *word)
+{
+	return bsearch(word, vkeywords, NITEMS(vkeywords), sizeof(vkeywords[0]),
+	    kw_cmp);
+}
+
+/* ---- files -------------------------------------------------------- */
+
+/* 1 if the keyword may be used here: first time, or repeatable. */
+static int
+once_check(struct parse_ctx *px, const struct conf_line *l, int *seen,
+    int multi)
+{
+	if (*seen && !multi) {
+		conf_error(px->diag, l->file, l->line, "%s: duplicate (first "
+		    "given on line %d)", l->words[0], *seen);
+		return 0;
+	}
+	if (!*seen)
+		*seen = l->line;
+	return 1;
+}
+
+static void
+global_line(struct parse_ctx *px, const struct conf_line *l)
+{
+	const struct gkeyword	*kw;
+
+	if ((kw = gkw_find(l->words[0])) == NULL) {
+		if (vkw_find(l->words[0]) != NULL)
+			conf_error(px->diag, l->file, l->line, "%s: not allowed "
+			    "in the global file (it belongs in a vhost file)",
+			    l->words[0]);
+		else
+			conf_error(px->diag, l->file, l->line,
+			    "unknown keyword '%s'", l->words[0]);
+		return;
+	}
+	if (!once_check(px, l, &px->gseen[kw->id], kw->multi) ||
+	    conf_want_words(l, kw->min, kw->max, px->diag) == -1)
+		return;
+	kw->fn(px, l);
+}
+
+static void
+vhost_line(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	const struct vkeyword	*kw;
+	const char		*k = l->words[0];
+
+	if ((kw = vkw_find(k)) == NULL) {
+		if (strcmp(k, "include") == 0)
+			conf_error(px->diag, l->file, l->line, "include: not "
+			    "allowed in a vhost file (only the global file "
+			    "includes)");
+		else if (gkw_find(k) != NULL)
+			conf_error(px->diag, l->file, l->line, "%s: not allowed "
+			    "in a vhost file (it belongs in the global file)", k);
+		else
+			conf_error(px->diag, l->file, l->line,
+			    "unknown keyword '%s'", k);
+		return;
+	}
+	if (!once_check(px, l, &w->seen[kw->id], kw->multi) ||
+	    conf_want_words(l, kw->min, kw->max, px->diag) == -1)
+		return;
+	kw->fn(px, w, l);
+}
+
+/* A new vhost with every default set, or NULL (error reported). */
+static struct vhost_work *
+work_new(struct parse_ctx *px, const char *path)
+{
+	struct vhost_work	*w;
+	int			 ncap;
+
+	if (px->nwork == px->capwork) {
+		ncap = px->capwork ? px->capwork * 2 : 8;
+		if ((w = reallocarray(px->work, ncap, sizeof(*w))) == NULL) {
+			conf_error(px->diag, path, 0, "out of memory");
+			return NULL;
+		}
+		px->work = w;
+		px->capwork = ncap;
+	}
+	w = &px->work[px->nwork];
+	memset(w, 0, sizeof(*w));
+	if ((w->path = strdup(path)) == NULL) {
+		conf_error(px->diag, path, 0, "out of memory");
+		return NULL;
+	}
+	snprintf(w->v.file, sizeof(w->v.file), "%s", path);
+	w->v.advbase = 1;		/* CARP_DFLTINTV */
+	w->v.lladdr = CARP_LLADDR_VIRTUAL;
+	w->v.init_state = CARP_INIT_BACKUP;
+	px->nwork++;
+	return w;
+}
+
+static void
+vhost_finish(struct parse_ctx *px, struct vhost_work *w)
+{
+	static const struct {
+		enum vkw	 kw;
+		const char	*msg;
+	} required[] = {
+		{ VKW_VHID,	"missing 'vhid' (required)" },
+		{ VKW_CARPDEV,	"missing 'carpdev' (required)" },
+		{ VKW_ADDRESS,	"missing 'address' (at least one is required)" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(required); i++)
+		if (!w->seen[required[i].kw])
+			conf_error(px->diag, w->path, 0, "%s", required[i].msg);
+	if (!w->seen[VKW_IFNAME] && w->v.vhid != 0)
+		snprintf(w->v.ifname, sizeof(w->v.ifname), "carp%u",
+		    (unsigned)w->v.vhid);
+	w->v.line = w->seen[VKW_VHID];
+}
+
+static void
+parse_vhost_file(struct parse_ctx *px, const char *path)
+{
+	struct conf_reader	*r;
+	struct conf_line	 l;
+	struct vhost_work	*w;
+
+	if ((r = conf_open(path, px->diag)) == NULL)
+		return;
+	if ((w = work_new(px, path)) == NULL) {
+		conf_close(r);
+		return;
+	}
+	while (conf_next(r, &l))
+		vhost_line(px, w, &l);
+	conf_close(r);
+	vhost_finish(px, w);
+}
+
+/* ---- cross-file checks -------------------------------------------- */
+
+/* Where the earlier vhost b defines what clashes: "FILE:LINE". */
+static int
+ifname_line(const struct vhost_work *w)
+{
+	return w->seen[VKW_IFNAME] ? w->seen[VKW_IFNAME] : w->seen[VKW_VHID];
+}
+
+static int
+check_dup_vhid(struct parse_ctx *px, const struct vhost_work *a)
+{
+	const struct vhost_work	*b;
+
+	if (a->v.vhid == 0 || a->v.carpdev[0] == '\0')
+		return 0;
+	for (b = px->work; b < a; b++) {
+		if (b->v.vhid == a->v.vhid &&
+		    strcmp(b->v.carpdev, a->v.carpdev) == 0) {
+			conf_error(px->diag, a->path, a->seen[VKW_VHID],
+			    "vhid %u on %s: already defined in %s:%d",
+			    (unsigned)a->v.vhid, a->v.carpdev, b->path,
+			    b->seen[VKW_VHID]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+check_dup_ifname(struct parse_ctx *px, const struct vhost_work *a)
+{
+	const struct vhost_work	*b;
+
+	if (a->v.ifname[0] == '\0')
+		return;
+	for (b = px->work; b < a; b++) {
+		if (strcmp(b->v.ifname, a->v.ifname) != 0)
+			continue;
+		if (a->seen[VKW_IFNAME])
+			conf_error(px->diag, a->path, a->seen[VKW_IFNAME],
+			    "ifname: '%s' is already used by the vhost in "
+			    "%s:%d", a->v.ifname, b->path, ifname_line(b));
+		else
+			conf_error(px->diag, a->path, a->seen[VKW_VHID],
+			    "ifname: the default '%s' is already used by the "
+			    "vhost in %s:%d (set ifname)", a->v.ifname,
+			    b->path, ifname_line(b));
+		return;
+	}
+}
+
+/* Errors name the later definition, in include order. */
+static void
+check_unique(struct parse_ctx *px)
+{
+	int	 i;
+
+	for (i = 1; i < px->nwork; i++)
+		if (!check_dup_vhid(px, &px->work[i]))
+			check_dup_ifname(px, &px->work[i]);
+}
+
+static int
+vhost_cmp(const void *pa, const void *pb)
+{
+	const struct carp_vhost_conf *a = pa, *b = pb;
+
+	if (a->vhid != b->vhid)
+		return a->vhid < b->vhid ? -1 : 1;
+	return strcmp(a->carpdev, b->carpdev);
+}
+
+static int
+take_vhosts(struct parse_ctx *px)
+{
+	struct carpd_conf	*c = px->conf;
+	int			 i;
+
+	if (px->nwork == 0)
+		return 0;
+	if ((c->vhosts = calloc(px->nwork, sizeof(*c->vhosts))) == NULL) {
+		conf_error(px->diag, c->file, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < px->nwork; i++)
+		c->vhosts[i] = px->work[i].v;
+	c->nvhosts = px->nwork;
+	qsort(c->vhosts, c->nvhosts, sizeof(*c->vhosts), vhost_cmp);
+	return 0;
+}
+
+static void
+work_free(struct parse_ctx *px)
+{
+	int	 i;
+
+	for (i = 0; i < px->nwork; i++)
+		free(px->work[i].path);
+	/* the work copies hold keys too */
+	if (px->work != NULL)
+		explicit_bzero(px->work, px->capwork * sizeof(*px->work));
+	free(px->work);
+}
+
+struct carpd_conf *
+carp_conf_parse(const char *path, struct conf_diag *diag)
+{
+	struct parse_ctx	 px;
+	struct conf_reader	*r;
+	struct conf_line	 l;
+	int			 nerr0 = diag->nerrors;
+
+	memset(&px, 0, sizeof(px));
+	px.diag = diag;
+	if ((px.conf = calloc(1, sizeof(*px.conf))) == NULL) {
+		conf_error(diag, path, 0, "out of memory");
+		return NULL;
+	}
+	snprintf(px.conf->file, sizeof(px.conf->file), "%s", path);
+	memcpy(px.conf->control_socket, CARP_DEFAULT_SOCKET,
+	    sizeof(CARP_DEFAULT_SOCKET));
+	px.conf->log_level = LOG_INFO;
+	if ((r = conf_open(path, diag)) != NULL) {
+		px.have_global_st = stat(path, &px.global_st) == 0;
+		while (conf_next(r, &l))
+			global_line(&px, &l);
+		conf_close(r);
+		check_unique(&px);
+		if (diag->nerrors == nerr0)
+			take_vhosts(&px);
+	}
+	work_free(&px);
+	if (diag->nerrors != nerr0) {
+		carp_conf_free(px.conf);
+		return NULL;
+	}
+	return px.conf;
+}
+
+void
+carp_conf_free(struct carpd_conf *c)
+{
+	if (c == NULL)
+		return;
+	if (c->vhosts != NULL)
+		explicit_bzero(c->vhosts, c->nvhosts * sizeof(*c->vhosts));
+	free(c->vhosts);
+	free(c);
+}
+
+/* ---- printing ----------------------------------------------------- */
+
+/* A word as the lexer reads it back: quoted when it would not survive. */
+static void
+print_word(FILE *fp, const char *s, int force_quotes)
+{
+	if (!force_quotes && *s != '\0' && strpbrk(s, " \t\r#\"\\") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+print_key(FILE *fp, const struct carp_vhost_conf *v)
+{
+	char	 phrase[CARP_KEY_LEN + 1];
+
+	if (v->passfile[0] != '\0') {
+		fputs("passfile ", fp);
+		print_word(fp, v->passfile, 0);
+		fputc('\n', fp);
+	} else if (v->has_key) {
+		/* the key is the phrase itself (<= 19 bytes, then zeros) */
+		memcpy(phrase, v->key, CARP_KEY_LEN);
+		phrase[CARP_KEY_LEN] = '\0';
+		fputs("pass ", fp);
+		print_word(fp, phrase, 1);
+		fputc('\n', fp);
+		explicit_bzero(phrase, sizeof(phrase));
+	}
+}
+
+static void
+print_vhost(FILE *fp, const struct carp_vhost_conf *v)
+{
+	char	 buf[INET6_ADDRSTRLEN + 8];
+	int	 i;
+
+	fprintf(fp, "# vhost from %s\n", v->file);
+	fprintf(fp, "vhid %u\ncarpdev ", (unsigned)v->vhid);
+	print_word(fp, v->carpdev, 0);
+	fputs("\nifname ", fp);
+	print_word(fp, v->ifname, 0);
+	fputc('\n', fp);
+	for (i = 0; i < v->naddrs; i++)
+		fprintf(fp, "address %s\n",
+		    carp_addr_fmt(&v->addrs[i], 1, buf, sizeof(buf)));
+	fprintf(fp, "advbase %u\nadvskew %u\n", (unsigned)v->advbase,
+	    (unsigned)v->advskew);
+	print_key(fp, v);
+	if (v->peer.af != 0)
+		fprintf(fp, "carppeer %s\n",
+		    carp_addr_fmt(&v->peer, 0, buf, sizeof(buf)));
+	for (i = 0; i < v->ngroups; i++) {
+		fputs("group ", fp);
+		print_word(fp, v->groups[i], 0);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "lladdr %s\n", v->lladdr == CARP_LLADDR_REAL ?
+	    "real" : "virtual");
+	fprintf(fp, "state %s\n", (unsigned)v->init_state <
+	    NITEMS(init_state_names) ? init_state_names[v->init_state] : "?");
+}
+
+void
+carp_conf_print(FILE *fp, const struct carpd_conf *c)
+{
+	int	 i;
+
+	fprintf(fp, "preempt %s\n", c->preempt ? "yes" : "no");
+	fputs("control-socket ", fp);
+	print_word(fp, c->control_socket, 0);
+	fprintf(fp, "\nlog-level %s\n", conf_log_level_name(c->log_level));
+	fprintf(fp, "startup-demote %d\n", c->startup_demote);
+	for (i = 0; i < c->nvhosts; i++) {
+		fputc('\n', fp);
+		print_vhost(fp, &c->vhosts[i]);
+	}
+}
+
+const struct carp_vhost_conf *
+carp_conf_vhost(const struct carpd_conf *c, uint8_t vhid)
+{
+	int	 i;
+
+	for (i = 0; i < c->nvhosts; i++)
+		if (c->vhosts[i].vhid == vhid)
+			return &c->vhosts[i];
+	return NULL;
+}
+
+int
+carp_key_from_pass(const char *pass, uint8_t key[CARP_KEY_LEN])
+{
+	size_t	 n = strlen(pass);
+
+	/* ifconfig 1.476: bzero first, so no old key bytes survive */
+	memset(key, 0, CARP_KEY_LEN);
+	memcpy(key, pass, n > CARP_PASS_MAX ? CARP_PASS_MAX : n);
+	return n > CARP_PASS_MAX;
+}
+
+const char *
+carp_addr_fmt(const struct carp_addr *a, int with_plen, char *buf,
+    size_t len)
+{
+	char	 tmp[INET6_ADDRSTRLEN];
+
+	if ((a->af != AF_INET && a->af != AF_INET6) ||
+	    inet_ntop(a->af, a->addr, tmp, sizeof(tmp)) == NULL)
+		snprintf(buf, len, "?");
+	else if (with_plen)
+		snprintf(buf, len, "%s/%u", tmp, (unsigned)a->plen);
+	else
+		snprintf(buf, len, "%s", tmp);
+	return buf;
+}
+
+/* "/LEN": 1 to 3 decimal digits, at most max; -1 if not. */
+static int
+parse_plen(const char *s, int max)
+{
+	int	 n = 0, digits = 0;
+
+	for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+		n = n * 10 + (*s - '0');
+	if (digits == 0 || digits > 3 || *s != '\0' || n > max)
+		return -1;
+	return n;
+}
+
+int
+carp_addr_parse(const char *s, struct carp_addr *a)
+{
+	const char	*slash = strchr(s, '/');
+	size_t		 alen = slash ? (size_t)(slash - s) : strlen(s);
+	char		 tmp[INET6_ADDRSTRLEN];
+	int		 max, plen;
+
+	memset(a, 0, sizeof(*a));
+	if (alen == 0 || alen >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, alen);
+	tmp[alen] = '\0';
+	if (inet_pton(AF_INET, tmp, a->addr) == 1) {
+		a->af = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, tmp, a->addr) == 1) {
+		a->af = AF_INET6;
+		max = 128;
+	} else
+		return -1;
+	plen = slash ? parse_plen(slash + 1, max) : max;
+	if (plen < 0) {
+		memset(a, 0, sizeof(*a));
+		return -1;
+	}
+	a->plen = (uint8_t)plen;
+	return 0;
+}

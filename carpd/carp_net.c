@@ -1,0 +1,366 @@
+/*
+ * carp_net.c: raw protocol-112 sockets and the AF_PACKET socket (shell).
+ * See carp_net.h for the why of each option.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carp_net.h"
+#include "carp_wire.h"
+#include "log.h"
+
+#ifndef IP_MULTICAST_ALL
+#define IP_MULTICAST_ALL	49
+#endif
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL	29
+#endif
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND		78
+#endif
+
+static int
+setopt_int(int fd, int level, int name, int val, const char *what)
+{
+	if (setsockopt(fd, level, name, &val, sizeof(val)) == -1) {
+		log_warn("carp_net: setsockopt %s", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tx4_open(void)
+{
+	int fd;
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    CARP_PROTO);
+	if (fd == -1) {
+		log_warn("carp_net: socket(AF_INET, SOCK_RAW, 112)");
+		return -1;
+	}
+	/* TTL 255 both ways, TOS lowdelay as OpenBSD carp_send_ad; FREEBIND
+	 * because the source (the parent's address) is not on the macvlan
+	 * the advert leaves through. */
+	if (setopt_int(fd, IPPROTO_IP, IP_TTL, CARP_TTL, "IP_TTL") == -1 ||
+	    setopt_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, CARP_TTL,
+	    "IP_MULTICAST_TTL") == -1 ||
+	    setopt_int(fd, IPPROTO_IP, IP_TOS, IPTOS_LOWDELAY, "IP_TOS") == -1 ||
+	    setopt_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0,
+	    "IP_MULTICAST_LOOP") == -1 ||
+	    setopt_int(fd, IPPROTO_IP, IP_FREEBIND, 1, "IP_FREEBIND") == -1 ||
+	    setopt_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO,
+	    "IP_MTU_DISCOVER") == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+tx6_open(void)
+{
+	int fd;
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    CARP_PROTO);
+	if (fd == -1) {
+		log_warn("carp_net: socket(AF_INET6, SOCK_RAW, 112)");
+		return -1;
+	}
+	/* No IPV6_CHECKSUM: the CARP checksum has no pseudo-header
+	 * (carp-protocol.md 1.1); carp_wire computes it. */
+	if (setopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, CARP_TTL,
+	    "IPV6_MULTICAST_HOPS") == -1 ||
+	    setopt_int(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, CARP_TTL,
+	    "IPV6_UNICAST_HOPS") == -1 ||
+	    setopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0,
+	    "IPV6_MULTICAST_LOOP") == -1 ||
+	    setopt_int(fd, IPPROTO_IPV6, IPV6_FREEBIND, 1,
+	    "IPV6_FREEBIND") == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+carp_net_open(struct carp_net *n)
+{
+	n->tx4 = n->tx6 = n->pkt = -1;
+	if ((n->tx4 = tx4_open()) == -1)
+		goto fail;
+	/* IPv6 may be disabled on the host: then only IPv4 VIPs work. */
+	n->tx6 = tx6_open();
+	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (n->pkt == -1) {
+		log_warn("carp_net: socket(AF_PACKET)");
+		goto fail;
+	}
+	return 0;
+fail:
+	carp_net_close(n);
+	return -1;
+}
+
+void
+carp_net_close(struct carp_net *n)
+{
+	if (n->tx4 != -1)
+		close(n->tx4);
+	if (n->tx6 != -1)
+		close(n->tx6);
+	if (n->pkt != -1)
+		close(n->pkt);
+	n->tx4 = n->tx6 = n->pkt = -1;
+}
+
+static int
+rx_bind(int fd, const char *ifname)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+	    strlen(ifname) + 1) == -1) {
+		log_warn("carp_net: SO_BINDTODEVICE %s", ifname);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rx4_setup(int fd, int ifindex)
+{
+	struct ip_mreqn mr;
+
+	memset(&mr, 0, sizeof(mr));
+	inet_pton(AF_INET, CARP_GROUP_V4, &mr.imr_multiaddr);
+	mr.imr_ifindex = ifindex;
+	/* Without MULTICAST_ALL=0 a raw socket gets every group joined by
+	 * any socket on the host. */
+	if (setopt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0,
+	    "IP_MULTICAST_ALL") == -1)
+		return -1;
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+	    sizeof(mr)) == -1) {
+		log_warn("carp_net: IP_ADD_MEMBERSHIP %s", CARP_GROUP_V4);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rx6_setup(int fd, int ifindex)
+{
+	struct ipv6_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	inet_pton(AF_INET6, CARP_GROUP_V6, &mr.ipv6mr_multiaddr);
+	mr.ipv6mr_interface = ifindex;
+	if (setopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0,
+	    "IPV6_MULTICAST_ALL") == -1 ||
+	    setopt_int(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1,
+	    "IPV6_RECVHOPLIMIT") == -1 ||
+	    setopt_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1,
+	    "IPV6_RECVPKTINFO") == -1)
+		return -1;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr,
+	    sizeof(mr)) == -1) {
+		log_warn("carp_net: IPV6_JOIN_GROUP %s", CARP_GROUP_V6);
+		return -1;
+	}
+	return 0;
+}
+
+int
+carp_net_rx_open(int af, const char *ifname, int ifindex)
+{
+	int fd, rc;
+
+	fd = socket(af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, CARP_PROTO);
+	if (fd == -1) {
+		log_warn("carp_net: rx socket %s on %s",
+		    af == AF_INET ? "IPv4" : "IPv6", ifname);
+		return -1;
+	}
+	rc = rx_bind(fd, ifname);
+	if (rc == 0)
+		rc = af == AF_INET ? rx4_setup(fd, ifindex) :
+		    rx6_setup(fd, ifindex);
+	if (rc == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+rx_cmsgs(struct msghdr *msg, struct carp_rx *rx)
+{
+	struct cmsghdr *c;
+	struct in6_pktinfo pi;
+
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (c->cmsg_type == IPV6_HOPLIMIT &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&rx->hoplimit, CMSG_DATA(c), sizeof(int));
+		else if (c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			memcpy(rx->dst, &pi.ipi6_addr, 16);
+			rx->ifindex = (int)pi.ipi6_ifindex;
+		}
+	}
+}
+
+int
+carp_net_rx_read(int fd, int af, uint8_t *buf, size_t cap, struct carp_rx *rx)
+{
+	struct sockaddr_storage from;
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[256];
+	} cbuf;
+	struct iovec iov = { buf, cap };
+	struct msghdr msg;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &from;
+	msg.msg_namelen = sizeof(from);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	if ((n = recvmsg(fd, &msg, 0)) == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		log_warn("carp_net: recvmsg");
+		return -1;
+	}
+	memset(rx, 0, sizeof(*rx));
+	rx->af = af;
+	rx->carp = buf;
+	rx->len = (size_t)n;
+	rx->hoplimit = -1;
+	if (af == AF_INET6) {
+		memcpy(rx->src, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
+		rx_cmsgs(&msg, rx);
+	}
+	return 1;
+}
+
+static int
+send4(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *adv, size_t len)
+{
+	struct sockaddr_in to;
+	struct in_pktinfo pi;
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf;
+	struct iovec iov = { (void *)adv, len };
+	struct msghdr msg;
+	struct cmsghdr *c;
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	memcpy(&to.sin_addr, dst, 4);
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi_ifindex = oif;
+	memcpy(&pi.ipi_spec_dst, src, 4);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &to;
+	msg.msg_namelen = sizeof(to);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	return sendmsg(n->tx4, &msg, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int
+send6(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
+    const uint8_t *adv, size_t len)
+{
+	struct sockaddr_in6 to;
+	struct in6_pktinfo pi;
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov = { (void *)adv, len };
+	struct msghdr msg;
+	struct cmsghdr *c;
+
+	if (n->tx6 == -1) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	memcpy(&to.sin6_addr, dst, 16);
+	to.sin6_scope_id = (uint32_t)oif;
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi6_ifindex = (unsigned)oif;
+	memcpy(&pi.ipi6_addr, src, 16);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &to;
+	msg.msg_namelen = sizeof(to);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	return sendmsg(n->tx6, &msg, 0) == (ssize_t)len ? 0 : -1;
+}
+
+int
+carp_net_send(struct carp_net *n, int af, int oif, const uint8_t *src,
+    const uint8_t *dst, const uint8_t *adv, size_t len)
+{
+	if (af == AF_INET)
+		return send4(n, oif, src, dst, adv, len);
+	return send6(n, oif, src, dst, adv, len);
+}
+
+int
+carp_net_send_frame(struct carp_net *n, int ifindex, const uint8_t *frame,
+    size_t len)
+{
+	struct sockaddr_ll ll;
+
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_ifindex = ifindex;
+	ll.sll_halen = ETH_ALEN;
+	memcpy(ll.sll_addr, frame, ETH_ALEN);
+	if (sendto(n->pkt, frame, len, 0, (struct sockaddr *)&ll,
+	    sizeof(ll)) != (ssize_t)len) {
+		log_warn("carp_net: send frame on ifindex %d", ifindex);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,597 @@
+/*
+ * carpd.c: main(), the daemon's life cycle (start-up clean-up, vhosts
+ * created from the config, signals, reload, shutdown) and the glue between
+ * the netlink monitor and the state machine.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carp_vip.h"
+#include "carpd.h"
+#include "log.h"
+#include "notify.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: carpd -f FILE [-d] [-n] [-v]\n");
+	exit(1);
+}
+
+struct vhost *
+carpd_vhost(struct carpd *env, uint8_t vhid)
+{
+	int i;
+
+	for (i = 0; i < env->nvh; i++)
+		if (env->vh[i]->conf.vhid == vhid)
+			return env->vh[i];
+	return NULL;
+}
+
+static uint8_t
+vhost_demote(struct carpd *env, const struct vhost *vh)
+{
+	return carp_demote_count(&env->demote,
+	    (const char (*)[CARP_DEMOTE_NAMELEN])vh->conf.groups,
+	    vh->conf.ngroups);
+}
+
+void
+carpd_demote_changed(struct carpd *env)
+{
+	struct carp_event ev = { .type = CARP_EV_DEMOTE };
+	struct vhost *vh;
+	uint8_t d;
+	int i;
+
+	for (i = 0; i < env->nvh; i++) {
+		vh = env->vh[i];
+		d = vhost_demote(env, vh);
+		if (d == vh->fsm.demote)
+			continue;
+		ev.old_demote = vh->fsm.demote;
+		vh->fsm.demote = d;
+		carpd_event(vh, &ev);
+	}
+}
+
+static int
+read_sysctl_int(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* carpdevs: receive sockets shared by the vhosts on one parent        */
+
+static void
+carpdev_source(struct carpd *env, struct carpdev *dev)
+{
+	if (carp_nl_source_addr(env->nl, dev->ifindex, AF_INET, dev->src4)
+	    == -1)
+		memset(dev->src4, 0, sizeof(dev->src4));
+	if (carp_nl_source_addr(env->nl, dev->ifindex, AF_INET6, dev->src6)
+	    == -1)
+		memset(dev->src6, 0, sizeof(dev->src6));
+}
+
+static int
+carpdev_rx(struct carpd *env, struct carpdev *dev, int af, int *fd,
+    struct event **ev)
+{
+	*fd = carp_net_rx_open(af, dev->name, dev->ifindex);
+	if (*fd == -1)
+		return af == AF_INET ? -1 : 0;	/* IPv6 may be disabled */
+	*ev = event_new(env->base, *fd, EV_READ | EV_PERSIST, carpd_rx_cb,
+	    dev);
+	return event_add(*ev, NULL);
+}
+
+static struct carpdev *
+carpdev_get(struct carpd *env, const char *name)
+{
+	struct carpdev *dev;
+	int i, ifindex;
+
+	for (i = 0; i < env->ndevs; i++)
+		if (strcmp(env->devs[i]->name, name) == 0) {
+			env->devs[i]->refs++;
+			return env->devs[i];
+		}
+	if (env->ndevs == CARPD_MAX_DEVS)
+		return NULL;
+	if ((ifindex = carp_nl_ifindex(env->nl, name)) <= 0) {
+		log_warnx("carpdev %s: no such interface", name);
+		return NULL;
+	}
+	if ((dev = calloc(1, sizeof(*dev))) == NULL)
+		return NULL;
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->ifindex = ifindex;
+	dev->env = env;
+	dev->refs = 1;
+	dev->rx4 = dev->rx6 = -1;
+	carp_nl_parent_sysctls(env->nl, ifindex);
+	carpdev_source(env, dev);
+	if (carpdev_rx(env, dev, AF_INET, &dev->rx4, &dev->ev4) == -1 ||
+	    carpdev_rx(env, dev, AF_INET6, &dev->rx6, &dev->ev6) == -1) {
+		log_warnx("carpdev %s: cannot open receive sockets", name);
+		free(dev);
+		return NULL;
+	}
+	env->devs[env->ndevs++] = dev;
+	return dev;
+}
+
+static void
+carpdev_put(struct carpd *env, struct carpdev *dev)
+{
+	int i;
+
+	if (--dev->refs > 0)
+		return;
+	if (dev->ev4 != NULL)
+		event_free(dev->ev4);
+	if (dev->ev6 != NULL)
+		event_free(dev->ev6);
+	if (dev->rx4 != -1)
+		close(dev->rx4);
+	if (dev->rx6 != -1)
+		close(dev->rx6);
+	for (i = 0; i < env->ndevs; i++)
+		if (env->devs[i] == dev) {
+			env->devs[i] = env->devs[--env->ndevs];
+			break;
+		}
+	free(dev);
+}
+
+/* ------------------------------------------------------------------ */
+/* vhosts                                                              */
+
+static void
+vhost_addr_families(struct vhost *vh)
+{
+	int i;
+
+	vh->has_v4 = vh->has_v6 = 0;
+	for (i = 0; i < vh->conf.naddrs; i++) {
+		if (vh->conf.addrs[i].af == AF_INET)
+			vh->has_v4 = 1;
+		else
+			vh->has_v6 = 1;
+	}
+}
+
+static void
+vhost_configure(struct vhost *vh, const struct carp_vhost_conf *c)
+{
+	vh->conf = *c;
+	vhost_addr_families(vh);
+	carp_hmac_init(&vh->hmac, c->key, c->vhid, c->addrs, c->naddrs);
+	vh->fsm.advbase = c->advbase;
+	vh->fsm.advskew = c->advskew;
+	vh->fsm.preempt = vh->env->conf->preempt;
+}
+
+static int
+vhost_link(struct carpd *env, struct vhost *vh)
+{
+	const struct carp_vhost_conf *c = &vh->conf;
+	static const uint8_t vmac_prefix[5] = { 0x00, 0x00, 0x5e, 0x00, 0x01 };
+
+	if ((vh->dev = carpdev_get(env, c->carpdev)) == NULL)
+		return -1;
+	if (c->lladdr == CARP_LLADDR_REAL) {
+		vh->vif = vh->dev->ifindex;
+		return carp_nl_lladdr(env->nl, vh->vif, vh->vmac);
+	}
+	memcpy(vh->vmac, vmac_prefix, sizeof(vmac_prefix));
+	vh->vmac[5] = c->vhid;
+	vh->vif = carp_nl_macvlan_create(env->nl, c->carpdev, c->ifname,
+	    vh->vmac);
+	return vh->vif > 0 ? 0 : -1;
+}
+
+static struct vhost *
+vhost_new(struct carpd *env, const struct carp_vhost_conf *c)
+{
+	struct vhost *vh;
+
+	if ((vh = calloc(1, sizeof(*vh))) == NULL)
+		return NULL;
+	vh->env = env;
+	carp_fsm_init(&vh->fsm, c->advbase, c->advskew, env->conf->preempt);
+	vhost_configure(vh, c);
+	if (RAND_bytes(vh->cookie, sizeof(vh->cookie)) != 1 ||
+	    vhost_link(env, vh) == -1) {
+		log_warnx("vhid %u: cannot set up on %s", c->vhid, c->carpdev);
+		if (vh->dev != NULL)
+			carpdev_put(env, vh->dev);
+		free(vh);
+		return NULL;
+	}
+	vh->timer = evtimer_new(env->base, carpd_timer_cb, vh);
+	vh->fsm.demote = vhost_demote(env, vh);
+	return vh;
+}
+
+static void
+vhost_start(struct carpd *env, struct vhost *vh)
+{
+	struct carp_event ev = { .type = CARP_EV_START };
+	struct carp_event down = { .type = CARP_EV_LINK_DOWN };
+
+	ev.start = (enum carp_start)vh->conf.init_state;
+	if (carp_nl_carrier(env->nl, vh->dev->ifindex) != 1) {
+		log_warnx("vhid %u: %s has no carrier", vh->conf.vhid,
+		    vh->conf.carpdev);
+		carpd_event(vh, &down);
+	} else
+		carpd_event(vh, &ev);
+}
+
+/* Bow out (if MASTER), release the VIPs and the macvlan, free. */
+static void
+vhost_destroy(struct carpd *env, struct vhost *vh)
+{
+	struct carp_event ev = { .type = CARP_EV_SHUTDOWN };
+	int i;
+
+	carpd_event(vh, &ev);
+	/* give back the +1 a lost carrier holds on its groups */
+	if (vh->fsm.link_down)
+		carpd_vhost_hold(vh, -1, "vhost removed");
+	if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
+		carp_nl_link_delete(env->nl, vh->vif);
+	else
+		for (i = 0; i < vh->conf.naddrs; i++)
+			carp_nl_addr_del(env->nl, vh->vif, &vh->conf.addrs[i]);
+	event_free(vh->timer);
+	carpdev_put(env, vh->dev);
+	free(vh);
+}
+
+static void
+link_cb(void *arg, int ifindex, int carrier)
+{
+	struct carpd *env = arg;
+	struct carp_event ev;
+	struct vhost *vh;
+	int i;
+
+	for (i = 0; i < env->nvh; i++) {
+		vh = env->vh[i];
+		if (vh->dev->ifindex != ifindex)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		if (carrier && vh->fsm.link_down)
+			ev.type = CARP_EV_LINK_UP;
+		else if (!carrier && !vh->fsm.link_down)
+			ev.type = CARP_EV_LINK_DOWN;
+		else
+			continue;
+		if (carrier)
+			carpdev_source(env, vh->dev);
+		carpd_event(vh, &ev);
+	}
+}
+
+static void
+nl_cb(int fd, short what, void *arg)
+{
+	struct carpd *env = arg;
+
+	(void)fd;
+	(void)what;
+	carp_nl_monitor_read(env->nl, link_cb, env);
+}
+
+/* ------------------------------------------------------------------ */
+/* reload                                                              */
+
+/* A vhost survives a reload in place if its identity is unchanged. */
+static int
+vhost_same_identity(const struct carp_vhost_conf *a,
+    const struct carp_vhost_conf *b)
+{
+	return a->vhid == b->vhid && strcmp(a->carpdev, b->carpdev) == 0 &&
+	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr;
+}
+
+/* Apply a changed config to a running vhost, keeping its state. */
+static void
+vhost_update(struct vhost *vh, const struct carp_vhost_conf *c)
+{
+	struct carp_vhost_conf old = vh->conf;
+	int i;
+
+	vhost_configure(vh, c);
+	if (vh->fsm.state != CARP_S_MASTER)
+		return;
+	for (i = 0; i < old.naddrs; i++)
+		carp_nl_addr_del(vh->env->nl, vh->vif, &old.addrs[i]);
+	for (i = 0; i < c->naddrs; i++)
+		carp_nl_addr_add(vh->env->nl, vh->vif, &c->addrs[i]);
+}
+
+static void
+reload_apply(struct carpd *env, struct carpd_conf *nc)
+{
+	struct vhost *keep[CARP_MAX_VHOSTS], *vh;
+	const struct carp_vhost_conf *c;
+	int i, nkeep = 0, nold = env->nvh;
+
+	/* First retire vhosts that are gone or changed identity; the live
+	 * list is empty meanwhile so no event reaches a freed vhost. */
+	env->nvh = 0;
+	for (i = 0; i < nold; i++) {
+		vh = env->vh[i];
+		c = carp_conf_vhost(nc, vh->conf.vhid);
+		if (c != NULL && vhost_same_identity(&vh->conf, c))
+			keep[nkeep++] = vh;
+		else {
+			log_notice("vhid %u: removed by reload", vh->conf.vhid);
+			vhost_destroy(env, vh);
+		}
+	}
+	carp_conf_free(env->conf);
+	env->conf = nc;
+	log_setlevel(nc->log_level);
+	for (i = 0; i < nc->nvhosts; i++) {
+		c = &nc->vhosts[i];
+		vh = NULL;
+		for (int k = 0; k < nkeep; k++)
+			if (keep[k] != NULL && keep[k]->conf.vhid == c->vhid) {
+				vh = keep[k];
+				keep[k] = NULL;
+				vhost_update(vh, c);
+			}
+		if (vh == NULL && (vh = vhost_new(env, c)) != NULL) {
+			env->vh[env->nvh++] = vh;
+			vhost_start(env, vh);
+			continue;
+		}
+		if (vh != NULL)
+			env->vh[env->nvh++] = vh;
+	}
+	carpd_demote_changed(env);
+}
+
+int
+carpd_reload(struct carpd *env, char *err, size_t errlen)
+{
+	struct conf_diag diag;
+	struct carpd_conf *nc;
+
+	conf_diag_init(&diag);
+	nc = carp_conf_parse(env->conf_path, &diag);
+	if (diag.len > 0)
+		log_warnx("reload: %.*s", (int)diag.len - 1, diag.text);
+	if (nc == NULL) {
+		snprintf(err, errlen, "%s: config has %d error(s), "
+		    "keeping the running one", env->conf_path, diag.nerrors);
+		log_warnx("reload: %s", err);
+		conf_diag_free(&diag);
+		return -1;
+	}
+	conf_diag_free(&diag);
+	notify_reloading();
+	if (strcmp(nc->control_socket, env->conf->control_socket) != 0)
+		log_warnx("reload: control-socket change needs a restart");
+	reload_apply(env, nc);
+	notify_ready();
+	log_notice("reloaded %s: %d vhost(s)", env->conf_path, env->nvh);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* signals and life cycle                                              */
+
+static void
+shutdown_all(struct carpd *env)
+{
+	/* unlink before destroying: a demotion change walks the live list */
+	while (env->nvh > 0)
+		vhost_destroy(env, env->vh[--env->nvh]);
+}
+
+static void
+sig_cb(int sig, short what, void *arg)
+{
+	struct carpd *env = arg;
+	char err[256];
+
+	(void)what;
+	if (sig == SIGHUP) {
+		carpd_reload(env, err, sizeof(err));
+		return;
+	}
+	log_notice("signal %d: bowing out and exiting", sig);
+	notify_stopping();
+	env->stopping = 1;
+	shutdown_all(env);
+	event_base_loopbreak(env->base);
+}
+
+static void
+signals_setup(struct carpd *env)
+{
+	signal(SIGPIPE, SIG_IGN);
+	env->sig_term = evsignal_new(env->base, SIGTERM, sig_cb, env);
+	env->sig_int = evsignal_new(env->base, SIGINT, sig_cb, env);
+	env->sig_hup = evsignal_new(env->base, SIGHUP, sig_cb, env);
+	evsignal_add(env->sig_term, NULL);
+	evsignal_add(env->sig_int, NULL);
+	evsignal_add(env->sig_hup, NULL);
+}
+
+static struct carpd_conf *
+load_conf(const char *path, int print)
+{
+	struct conf_diag diag;
+	struct carpd_conf *conf;
+
+	conf_diag_init(&diag);
+	conf = carp_conf_parse(path, &diag);
+	if (diag.len > 0)
+		fputs(diag.text, stderr);
+	conf_diag_free(&diag);
+	if (conf != NULL && print)
+		carp_conf_print(stdout, conf);
+	return conf;
+}
+
+static struct event_base *
+base_new(void)
+{
+	struct event_config *cfg;
+	struct event_base *base;
+
+	/* Microsecond timers (timerfd): adverts at advbase 0 are 3.9 ms
+	 * apart, and interval accuracy is a target. */
+	cfg = event_config_new();
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
+static void
+start_vhosts(struct carpd *env)
+{
+	const struct carpd_conf *conf = env->conf;
+	struct vhost *vh;
+	const char *why;
+	int i;
+
+	if (conf->startup_demote > 0 &&
+	    carp_demote_adjust(&env->demote, "carp", conf->startup_demote,
+	    &why) == 0)
+		log_notice("startup-demote: group carp demoted by %d until "
+		    "`carpctl demote carp -%d`", conf->startup_demote,
+		    conf->startup_demote);
+	for (i = 0; i < conf->nvhosts; i++) {
+		if ((vh = vhost_new(env, &conf->vhosts[i])) == NULL)
+			fatalx("vhid %u: cannot start", conf->vhosts[i].vhid);
+		env->vh[env->nvh++] = vh;
+	}
+	for (i = 0; i < env->nvh; i++)
+		vhost_start(env, env->vh[i]);
+}
+
+static void
+setup(struct carpd *env)
+{
+	int n;
+
+	if ((env->base = base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((env->nl = carp_nl_open()) == NULL)
+		fatalx("cannot open netlink");
+	/* Before anything else: what a crashed carpd left behind. */
+	if ((n = carp_nl_cleanup(env->nl, env->conf)) > 0)
+		log_notice("removed %d stale object(s) of a previous carpd", n);
+	if (carp_net_open(&env->net) == -1)
+		fatalx("cannot open CARP sockets (need CAP_NET_RAW)");
+	env->nl_ev = event_new(env->base, carp_nl_monitor_fd(env->nl),
+	    EV_READ | EV_PERSIST, nl_cb, env);
+	event_add(env->nl_ev, NULL);
+	env->ipv6_forwarding =
+	    read_sysctl_int("/proc/sys/net/ipv6/conf/all/forwarding");
+	carp_demote_init(&env->demote);
+	if ((env->ctl = control_open(env, env->conf->control_socket)) == NULL)
+		fatalx("cannot open control socket %s",
+		    env->conf->control_socket);
+	signals_setup(env);
+	start_vhosts(env);
+}
+
+static void
+teardown(struct carpd *env)
+{
+	shutdown_all(env);
+	control_close(env->ctl);
+	event_free(env->nl_ev);
+	event_free(env->sig_term);
+	event_free(env->sig_int);
+	event_free(env->sig_hup);
+	carp_net_close(&env->net);
+	carp_nl_close(env->nl);
+	carp_conf_free(env->conf);
+	event_base_free(env->base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct carpd env;
+	int ch, noaction = 0;
+
+	memset(&env, 0, sizeof(env));
+	env.conf_path = "/etc/carpsync/carpd.conf";
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			env.debug = 1;
+			break;
+		case 'f':
+			env.conf_path = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			env.verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((env.conf = load_conf(env.conf_path, noaction && env.verbose)) ==
+	    NULL)
+		return 1;
+	if (noaction) {
+		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
+		return 0;
+	}
+	log_init("carpd", env.debug, LOG_DAEMON);
+	log_setlevel(env.verbose ? LOG_DEBUG : env.conf->log_level);
+	if (!env.debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	setup(&env);
+	notify_ready();
+	log_notice("started with %d vhost(s)", env.nvh);
+	event_base_dispatch(env.base);
+	teardown(&env);
+	log_notice("exiting");
+	return 0;
+}

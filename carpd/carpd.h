@@ -1,0 +1,98 @@
+/*
+ * carpd.h: the daemon context (struct carpd) and the runtime vhost. The
+ * only mutable state of the daemon lives here and is passed explicitly.
+ */
+#ifndef CARPD_CARPD_H
+#define CARPD_CARPD_H
+
+#include <stdint.h>
+
+#include "carp_conf.h"
+#include "carp_demote.h"
+#include "carp_fsm.h"
+#include "carp_hmac.h"
+#include "carp_net.h"
+#include "carp_wire.h"
+#include "ctl_proto.h"
+
+struct event;
+struct event_base;
+struct carpd;
+struct control;
+
+/* A carpdev with its receive sockets, shared by its vhosts. */
+struct carpdev {
+	char		 name[IFNAMSIZ];
+	int		 ifindex;
+	int		 rx4, rx6;		/* -1 if not open */
+	struct event	*ev4, *ev6;
+	uint8_t		 src4[16];		/* advert sources (IPv4 in 4 bytes) */
+	uint8_t		 src6[16];
+	int		 refs;
+	struct carpd	*env;
+};
+
+struct vhost {
+	struct carp_vhost_conf	 conf;
+	struct carp_fsm		 fsm;
+	struct carp_hmac	 hmac;
+	/* OpenBSD 1.370: a random cookie sent unchanged in every advert; an
+	 * advert carrying it is our own, looped back (carp-protocol.md 1.5). */
+	uint8_t			 cookie[8];
+	uint8_t			 vmac[6];
+	struct carpdev		*dev;
+	int			 vif;		/* ifindex holding the VIPs */
+	int			 has_v4, has_v6;
+	uint32_t		 transitions;
+	struct ctl_counters	 counters;
+	uint64_t		 drop_logged[CARP_DROP__MAX];	/* last log, us */
+	uint64_t		 send_err_logged;
+	struct event		*timer;
+	struct carpd		*env;
+};
+
+#define CARPD_MAX_DEVS	64
+
+struct carpd {
+	struct event_base	*base;
+	const char		*conf_path;
+	struct carpd_conf	*conf;
+	int			 debug;
+	int			 verbose;
+	int			 ipv6_forwarding;	/* R flag in NAs */
+	struct vhost		*vh[CARP_MAX_VHOSTS];
+	int			 nvh;
+	struct carpdev		*devs[CARPD_MAX_DEVS];
+	int			 ndevs;
+	struct carp_demote	 demote;
+	struct carp_net		 net;
+	struct carp_nl		*nl;
+	struct event		*nl_ev;
+	struct control		*ctl;
+	struct ctl_counters	 counters;	/* daemon-wide */
+	struct event		*sig_term, *sig_int, *sig_hup;
+	int			 stopping;
+};
+
+/* carp_act.c: events in, actions out */
+uint64_t	 carpd_now_us(void);
+void		 carpd_event(struct vhost *, const struct carp_event *);
+void		 carpd_timer_cb(int, short, void *);
+void		 carpd_rx_cb(int, short, void *);
+/* Add delta to the held demotion of every group of the vhost. */
+void		 carpd_vhost_hold(struct vhost *, int delta, const char *reason);
+
+/* carpd.c */
+struct vhost	*carpd_vhost(struct carpd *, uint8_t vhid);
+/* A group's demotion changed: recompute every vhost's count. */
+void		 carpd_demote_changed(struct carpd *);
+int		 carpd_reload(struct carpd *, char *err, size_t errlen);
+
+/* control.c */
+struct control	*control_open(struct carpd *, const char *path);
+void		 control_close(struct control *);
+void		 control_publish_state(struct control *, const struct vhost *,
+		    enum carp_state old, enum carp_state new_state,
+		    const char *reason);
+
+#endif

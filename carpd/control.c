@@ -1,0 +1,433 @@
+/*
+ * control.c: carpd's control socket (common/ctl_proto.h). AF_UNIX stream,
+ * one bufferevent per connection, requests answered by typed replies
+ * ending in CTL_END or one CTL_ERROR. A connection may hold demotions
+ * (CTL_DEMOTE_HOLD, what syncd uses); they are dropped when it closes, so
+ * a dead client never leaves carpd demoted.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carpd.h"
+#include "ctl_msg.h"
+#include "log.h"
+
+#define CTL_MAX_HOLDS		16
+#define CTL_MAX_OUTPUT		(256 * 1024)	/* a client that never reads */
+
+struct ctl_hold {
+	char	group[CTL_NAMELEN];
+	int	value;
+};
+
+struct ctl_conn {
+	struct control		*ctl;
+	struct bufferevent	*bev;
+	int			 subscribed;
+	struct ctl_hold		 holds[CTL_MAX_HOLDS];
+	int			 nholds;
+	struct ctl_conn		*next;
+};
+
+struct control {
+	struct carpd		*env;
+	struct evconnlistener	*listener;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_conn		*conns;
+};
+
+static void
+conn_send(struct ctl_conn *cc, uint32_t type, uint32_t seq,
+    const void *payload, size_t plen)
+{
+	uint8_t buf[CTL_MAX_MSG];
+	size_t n;
+	struct evbuffer *out = bufferevent_get_output(cc->bev);
+
+	/* A client that stops reading loses its events, not our memory. */
+	if (evbuffer_get_length(out) > CTL_MAX_OUTPUT)
+		return;
+	if ((n = ctl_msg_build(buf, sizeof(buf), type, seq, payload, plen)) > 0)
+		bufferevent_write(cc->bev, buf, n);
+}
+
+static void
+conn_error(struct ctl_conn *cc, uint32_t seq, enum ctl_err code,
+    const char *text)
+{
+	struct ctl_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.code = code;
+	snprintf(e.text, sizeof(e.text), "%s", text);
+	conn_send(cc, CTL_ERROR, seq, &e, sizeof(e));
+}
+
+static void
+vhost_to_ctl(const struct vhost *vh, struct ctl_vhost *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->vhid = vh->conf.vhid;
+	v->state = (uint8_t)vh->fsm.state;
+	v->advbase = vh->fsm.advbase;
+	v->advskew = vh->fsm.advskew;
+	v->demote = vh->fsm.demote;
+	v->lladdr_real = vh->conf.lladdr == CARP_LLADDR_REAL;
+	v->naddrs = (uint8_t)vh->conf.naddrs;
+	ctl_strlcpy(v->ifname, vh->conf.lladdr == CARP_LLADDR_REAL ?
+	    vh->conf.carpdev : vh->conf.ifname, sizeof(v->ifname));
+	ctl_strlcpy(v->carpdev, vh->conf.carpdev, sizeof(v->carpdev));
+	v->transitions = vh->transitions;
+	v->counters = vh->counters;
+}
+
+static void
+do_status(struct ctl_conn *cc, uint32_t seq)
+{
+	struct carpd *env = cc->ctl->env;
+	struct ctl_vhost v;
+	struct ctl_group g;
+	int i;
+
+	for (i = 0; i < env->nvh; i++) {
+		vhost_to_ctl(env->vh[i], &v);
+		conn_send(cc, CTL_VHOST, seq, &v, sizeof(v));
+	}
+	for (i = 0; i < env->demote.ng; i++) {
+		memset(&g, 0, sizeof(g));
+		ctl_strlcpy(g.name, env->demote.g[i].name, sizeof(g.name));
+		g.demote = (uint32_t)carp_demote_total(&env->demote.g[i]);
+		conn_send(cc, CTL_GROUP, seq, &g, sizeof(g));
+	}
+	conn_send(cc, CTL_COUNTERS, seq, &env->counters, sizeof(env->counters));
+	conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+static void
+do_demote(struct ctl_conn *cc, uint32_t seq, const struct ctl_demote *d)
+{
+	struct carpd *env = cc->ctl->env;
+	const char *why;
+
+	if (carp_demote_adjust(&env->demote, d->group, d->value, &why) == -1) {
+		conn_error(cc, seq, CTL_E_RANGE, why);
+		return;
+	}
+	log_notice("group %s demoted by %+d (%s)", d->group, (int)d->value,
+	    d->reason[0] ? d->reason : "carpctl");
+	carpd_demote_changed(env);
+	conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+static struct ctl_hold *
+hold_find(struct ctl_conn *cc, const char *group)
+{
+	int i;
+
+	for (i = 0; i < cc->nholds; i++)
+		if (strcmp(cc->holds[i].group, group) == 0)
+			return &cc->holds[i];
+	if (cc->nholds == CTL_MAX_HOLDS)
+		return NULL;
+	memset(&cc->holds[cc->nholds], 0, sizeof(cc->holds[0]));
+	ctl_strlcpy(cc->holds[cc->nholds].group, group, CTL_NAMELEN);
+	return &cc->holds[cc->nholds++];
+}
+
+/* Set this connection's held demotion of a group to an absolute value. */
+static void
+do_demote_hold(struct ctl_conn *cc, uint32_t seq, const struct ctl_demote *d)
+{
+	struct carpd *env = cc->ctl->env;
+	struct ctl_hold *h;
+
+	if (d->value < 0 || d->value > 255) {
+		conn_error(cc, seq, CTL_E_RANGE, "held demotion must be 0..255");
+		return;
+	}
+	if ((h = hold_find(cc, d->group)) == NULL ||
+	    carp_demote_hold(&env->demote, d->group, d->value - h->value)
+	    == -1) {
+		conn_error(cc, seq, CTL_E_RANGE, "too many demotion groups");
+		return;
+	}
+	log_notice("group %s: connection-held demotion %d -> %d (%s)",
+	    d->group, h->value, (int)d->value,
+	    d->reason[0] ? d->reason : "held");
+	h->value = d->value;
+	carpd_demote_changed(env);
+	conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+static void
+do_set_state(struct ctl_conn *cc, uint32_t seq, const struct ctl_set_state *s)
+{
+	struct carp_event ev;
+	struct vhost *vh;
+
+	memset(&ev, 0, sizeof(ev));
+	if (s->vhid < 1 || s->vhid > 255 ||
+	    (vh = carpd_vhost(cc->ctl->env, (uint8_t)s->vhid)) == NULL) {
+		conn_error(cc, seq, CTL_E_NOENT, "no such vhid");
+		return;
+	}
+	if (s->state == CTL_FORCE_MASTER)
+		ev.type = CARP_EV_FORCE_MASTER;
+	else if (s->state == CTL_FORCE_BACKUP)
+		ev.type = CARP_EV_FORCE_BACKUP;
+	else {
+		conn_error(cc, seq, CTL_E_RANGE, "state must be master or backup");
+		return;
+	}
+	log_notice("vhid %u: %s requested by carpctl", vh->conf.vhid,
+	    carp_ev_names[ev.type]);
+	carpd_event(vh, &ev);
+	conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+static void
+do_reload(struct ctl_conn *cc, uint32_t seq)
+{
+	char err[CTL_TEXTLEN];
+
+	if (carpd_reload(cc->ctl->env, err, sizeof(err)) == -1)
+		conn_error(cc, seq, CTL_E_INTERNAL, err);
+	else
+		conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+static void
+dispatch(struct ctl_conn *cc, const struct ctl_hdr *h, const uint8_t *p)
+{
+	struct ctl_hello hello;
+
+	switch (h->type) {
+	case CTL_HELLO:
+		memset(&hello, 0, sizeof(hello));
+		hello.version = CTL_VERSION;
+		hello.pid = (uint32_t)getpid();
+		ctl_strlcpy(hello.name, "carpd", sizeof(hello.name));
+		conn_send(cc, CTL_HELLO, h->seq, &hello, sizeof(hello));
+		break;
+	case CTL_STATUS:
+		do_status(cc, h->seq);
+		break;
+	case CTL_DEMOTE:
+		do_demote(cc, h->seq, (const struct ctl_demote *)p);
+		break;
+	case CTL_DEMOTE_HOLD:
+		do_demote_hold(cc, h->seq, (const struct ctl_demote *)p);
+		break;
+	case CTL_SET_STATE:
+		do_set_state(cc, h->seq, (const struct ctl_set_state *)p);
+		break;
+	case CTL_SUBSCRIBE:
+		cc->subscribed = 1;
+		conn_send(cc, CTL_END, h->seq, NULL, 0);
+		break;
+	case CTL_RELOAD:
+		do_reload(cc, h->seq);
+		break;
+	default:
+		conn_error(cc, h->seq, CTL_E_UNSUPPORTED,
+		    "request not supported by carpd");
+		break;
+	}
+}
+
+static void
+conn_free(struct ctl_conn *cc)
+{
+	struct control *ctl = cc->ctl;
+	struct ctl_conn **pp;
+	int i, released = 0;
+
+	for (i = 0; i < cc->nholds; i++)
+		if (cc->holds[i].value != 0) {
+			carp_demote_hold(&ctl->env->demote, cc->holds[i].group,
+			    -cc->holds[i].value);
+			log_notice("group %s: held demotion %d released "
+			    "(connection closed)", cc->holds[i].group,
+			    cc->holds[i].value);
+			released = 1;
+		}
+	for (pp = &ctl->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == cc) {
+			*pp = cc->next;
+			break;
+		}
+	bufferevent_free(cc->bev);
+	free(cc);
+	if (released)
+		carpd_demote_changed(ctl->env);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn *cc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	_Alignas(8) uint8_t raw[CTL_MAX_MSG];	/* payload structs read in place */
+	struct ctl_hdr h;
+	const char *why;
+
+	while (evbuffer_get_length(in) >= sizeof(h)) {
+		evbuffer_copyout(in, raw, sizeof(h));
+		if (ctl_hdr_decode(raw, &h, &why) == -1) {
+			log_warnx("control: closing client: %s", why);
+			conn_free(cc);
+			return;
+		}
+		if (evbuffer_get_length(in) < h.len)
+			return;
+		evbuffer_remove(in, raw, h.len);
+		if (ctl_msg_check(&h, raw + sizeof(h), &why) == -1) {
+			log_warnx("control: bad %s request: %s",
+			    ctl_type_name(h.type), why);
+			conn_error(cc, h.seq, CTL_E_BADMSG, why);
+			continue;
+		}
+		dispatch(cc, &h, raw + sizeof(h));
+	}
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_free(arg);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct control *ctl = arg;
+	struct ctl_conn *cc;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
+		close(fd);
+		return;
+	}
+	cc->ctl = ctl;
+	cc->bev = bufferevent_socket_new(ctl->env->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (cc->bev == NULL) {
+		close(fd);
+		free(cc);
+		return;
+	}
+	bufferevent_setcb(cc->bev, conn_read_cb, NULL, conn_event_cb, cc);
+	bufferevent_enable(cc->bev, EV_READ);
+	cc->next = ctl->conns;
+	ctl->conns = cc;
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	log_warn("control: accept");
+}
+
+/* Refuse to steal the socket of a live carpd (OpenBSD control_check). */
+static int
+socket_in_use(const struct sockaddr_un *sun)
+{
+	int fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return rc;
+}
+
+struct control *
+control_open(struct carpd *env, const char *path)
+{
+	struct control *ctl;
+	struct sockaddr_un sun;
+	mode_t old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("control: socket path too long: %s", path);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (socket_in_use(&sun)) {
+		log_warnx("control: %s: another carpd is running", path);
+		return NULL;
+	}
+	unlink(path);
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
+		return NULL;
+	ctl->env = env;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);	/* 0660 */
+	ctl->listener = evconnlistener_new_bind(env->base, accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (ctl->listener == NULL) {
+		log_warn("control: bind %s", path);
+		free(ctl);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(ctl->listener, accept_error_cb);
+	return ctl;
+}
+
+void
+control_close(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->conns != NULL) {
+		struct ctl_conn *cc = ctl->conns;
+		ctl->conns = cc->next;
+		bufferevent_free(cc->bev);
+		free(cc);
+	}
+	evconnlistener_free(ctl->listener);
+	unlink(ctl->path);
+	free(ctl);
+}
+
+void
+control_publish_state(struct control *ctl, const struct vhost *vh,
+    enum carp_state old, enum carp_state new_state, const char *reason)
+{
+	struct ctl_ev_state ev;
+	struct ctl_conn *cc;
+
+	if (ctl == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.vhid = vh->conf.vhid;
+	ev.old_state = (uint8_t)old;
+	ev.new_state = (uint8_t)new_state;
+	ctl_strlcpy(ev.ifname, vh->conf.ifname, sizeof(ev.ifname));
+	ctl_strlcpy(ev.reason, reason, sizeof(ev.reason));
+	for (cc = ctl->conns; cc != NULL; cc = cc->next)
+		if (cc->subscribed)
+			conn_send(cc, CTL_EV_STATE, 0, &ev, sizeof(ev));
+}
