@@ -1,0 +1,2 @@
+vhid 3
+address 192.0.2.3

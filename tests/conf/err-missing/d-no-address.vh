@@ -1,0 +1,2 @@
+vhid 4
+carpdev eth0

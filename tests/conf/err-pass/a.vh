@@ -1,0 +1,5 @@
+vhid 1
+carpdev eth0
+address 192.0.2.1
+pass "x"
+passfile key

@@ -1,0 +1,5 @@
+vhid 2
+carpdev eth0
+address 192.0.2.2
+passfile key
+pass "x"

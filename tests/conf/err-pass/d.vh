@@ -1,0 +1,4 @@
+vhid 4
+carpdev eth0
+address 192.0.2.4
+passfile empty.key
