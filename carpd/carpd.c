@@ -192,6 +192,13 @@ vhost_addr_families(struct vhost *vh)
 static void
 vhost_configure(struct vhost *vh, const struct carp_vhost_conf *c)
 {
+	int i;
+
+	/* configured groups show in `carpctl status` before any demotion */
+	for (i = 0; i < c->ngroups; i++)
+		if (carp_demote_group(&vh->env->demote, c->groups[i]) == NULL)
+			log_warnx("vhid %u: demotion group table full, %s "
+			    "not tracked", c->vhid, c->groups[i]);
 	vh->conf = *c;
 	vhost_addr_families(vh);
 	carp_hmac_init(&vh->hmac, c->key, c->vhid, c->addrs, c->naddrs);

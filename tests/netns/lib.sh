@@ -54,7 +54,7 @@ pass() { T_PASS=$((T_PASS + 1)); log "ok   - $*"; }
 fail() { T_FAIL=$((T_FAIL + 1)); log "FAIL - $*"; }
 check() {	# check "description" command...
 	local what=$1; shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
+	if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
 }
 finish() {
 	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
@@ -65,7 +65,7 @@ finish() {
 # fractional) passes. Returns the command's last status.
 wait_for() {
 	local timeout=$1; shift
-	local end=$(( $(date +%s%N) + $(echo "$timeout * 1000000000" | awk '{printf "%d", $1 * 1}') ))
+	local end=$(( $(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1e9 }') ))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
 		[ "$(date +%s%N)" -ge "$end" ] && return 1
