@@ -332,7 +332,20 @@ vhost_same_identity(const struct carp_vhost_conf *a,
 	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr;
 }
 
-/* Apply a changed config to a running vhost, keeping its state. */
+static int
+addr_in(const struct carp_addr *a, const struct carp_vhost_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->naddrs; i++)
+		if (c->addrs[i].af == a->af && c->addrs[i].plen == a->plen &&
+		    memcmp(c->addrs[i].addr, a->addr, 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* Apply a changed config to a running vhost, keeping its state. A MASTER
+ * only touches the addresses that changed, so the others never blink. */
 static void
 vhost_update(struct vhost *vh, const struct carp_vhost_conf *c)
 {
@@ -343,9 +356,24 @@ vhost_update(struct vhost *vh, const struct carp_vhost_conf *c)
 	if (vh->fsm.state != CARP_S_MASTER)
 		return;
 	for (i = 0; i < old.naddrs; i++)
-		carp_nl_addr_del(vh->env->nl, vh->vif, &old.addrs[i]);
+		if (!addr_in(&old.addrs[i], c))
+			carp_nl_addr_del(vh->env->nl, vh->vif, &old.addrs[i]);
 	for (i = 0; i < c->naddrs; i++)
-		carp_nl_addr_add(vh->env->nl, vh->vif, &c->addrs[i]);
+		if (!addr_in(&c->addrs[i], &old))
+			carp_nl_addr_add(vh->env->nl, vh->vif, &c->addrs[i]);
+}
+
+/* A vhost is identified by (vhid, carpdev): a vhid is unique per carpdev. */
+static const struct carp_vhost_conf *
+conf_find(const struct carpd_conf *conf, const struct carp_vhost_conf *like)
+{
+	int i;
+
+	for (i = 0; i < conf->nvhosts; i++)
+		if (conf->vhosts[i].vhid == like->vhid &&
+		    strcmp(conf->vhosts[i].carpdev, like->carpdev) == 0)
+			return &conf->vhosts[i];
+	return NULL;
 }
 
 static void
@@ -360,7 +388,7 @@ reload_apply(struct carpd *env, struct carpd_conf *nc)
 	env->nvh = 0;
 	for (i = 0; i < nold; i++) {
 		vh = env->vh[i];
-		c = carp_conf_vhost(nc, vh->conf.vhid);
+		c = conf_find(nc, &vh->conf);
 		if (c != NULL && vhost_same_identity(&vh->conf, c))
 			keep[nkeep++] = vh;
 		else {
@@ -375,7 +403,8 @@ reload_apply(struct carpd *env, struct carpd_conf *nc)
 		c = &nc->vhosts[i];
 		vh = NULL;
 		for (int k = 0; k < nkeep; k++)
-			if (keep[k] != NULL && keep[k]->conf.vhid == c->vhid) {
+			if (keep[k] != NULL && keep[k]->conf.vhid == c->vhid &&
+			    strcmp(keep[k]->conf.carpdev, c->carpdev) == 0) {
 				vh = keep[k];
 				keep[k] = NULL;
 				vhost_update(vh, c);

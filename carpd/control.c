@@ -346,6 +346,22 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	log_warn("control: accept");
 }
 
+/* /run/carpsync normally comes from tmpfiles.d; make it when carpd runs
+ * by hand on a system without the entry. */
+static void
+make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		log_warn("control: mkdir %s", dir);
+}
+
 /* Refuse to steal the socket of a live carpd (OpenBSD control_check). */
 static int
 socket_in_use(const struct sockaddr_un *sun)
@@ -373,6 +389,7 @@ control_open(struct carpd *env, const char *path)
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
+	make_parent_dir(path);
 	if (socket_in_use(&sun)) {
 		log_warnx("control: %s: another carpd is running", path);
 		return NULL;

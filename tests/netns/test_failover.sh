@@ -29,7 +29,8 @@ check "client reaches the VIP" nsx client ping -c 1 -W 1 $VIP
 check "client reaches the IPv6 VIP" nsx client ping -c 1 -W 1 $VIP6
 check "client reaches fe80::1 on its link" nsx client ping -c 1 -W 1 fe80::1%eth0
 check "LAN learned the vMAC on fw1's port" eval '[ "$(fdb_port $VMAC)" = p-fw1 ]'
-check "adverts counted on fw2" eval '[ "$(counter fw2 1 ipackets)" -gt 0 ]'
+check "IPv4 adverts counted on fw2" eval '[ "$(counter fw2 1 ipackets)" -gt 0 ]'
+check "IPv6 adverts counted on fw2" eval '[ "$(counter fw2 1 ipackets6)" -gt 0 ]'
 check "no bad packets on fw2" eval '[ "$(counter fw2 1 badauth)" = 0 ] && [ "$(counter fw2 1 badsum)" = 0 ]'
 
 log "silent death of fw1 (nft drops all its traffic, links stay up)"
