@@ -282,6 +282,7 @@ send4(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
 	memset(&pi, 0, sizeof(pi));
 	pi.ipi_ifindex = oif;
 	memcpy(&pi.ipi_spec_dst, src, 4);
+	memset(&cbuf, 0, sizeof(cbuf));	/* cmsg padding goes to the kernel */
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = &to;
 	msg.msg_namelen = sizeof(to);
@@ -322,6 +323,7 @@ send6(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
 	memset(&pi, 0, sizeof(pi));
 	pi.ipi6_ifindex = (unsigned)oif;
 	memcpy(&pi.ipi6_addr, src, 16);
+	memset(&cbuf, 0, sizeof(cbuf));	/* cmsg padding goes to the kernel */
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_name = &to;
 	msg.msg_namelen = sizeof(to);
