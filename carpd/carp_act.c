@@ -31,6 +31,31 @@ carpd_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/*
+ * OpenBSD carp_send_ad: after CARP_SENDAD_MAX_ERRORS consecutive failed
+ * sends a vhost demotes its groups by 1, and undoes it after as many
+ * consecutive successes, so a node that cannot advertise hands over.
+ */
+#define SENDAD_MAX_ERRORS	3
+
+static void
+send_result(struct vhost *vh, int ok)
+{
+	if (ok) {
+		vh->send_errors = 0;
+		if (vh->send_demoted && ++vh->send_ok >= SENDAD_MAX_ERRORS) {
+			vh->send_demoted = 0;
+			carpd_vhost_hold(vh, -1, "adverts sent again");
+		}
+		return;
+	}
+	vh->send_ok = 0;
+	if (!vh->send_demoted && ++vh->send_errors >= SENDAD_MAX_ERRORS) {
+		vh->send_demoted = 1;
+		carpd_vhost_hold(vh, 1, "advert send errors");
+	}
+}
+
 /* A failed send: counted (carpstats onomem) and logged once per 10 s. */
 static void
 count_send_error(struct vhost *vh, const char *af)
@@ -39,6 +64,7 @@ count_send_error(struct vhost *vh, const char *af)
 
 	vh->counters.onomem++;
 	vh->env->counters.onomem++;
+	send_result(vh, 0);
 	if (vh->send_err_logged != 0 &&
 	    now - vh->send_err_logged < DROP_LOG_INTERVAL_US)
 		return;
@@ -76,6 +102,7 @@ send_advert(struct vhost *vh, uint8_t advbase, uint8_t advskew)
 		    pkt, sizeof(pkt)) == 0) {
 			vh->counters.opackets++;
 			env->counters.opackets++;
+			send_result(vh, 1);
 		} else
 			count_send_error(vh, "IPv4");
 	}
@@ -85,6 +112,7 @@ send_advert(struct vhost *vh, uint8_t advbase, uint8_t advskew)
 		    pkt, sizeof(pkt)) == 0) {
 			vh->counters.opackets6++;
 			env->counters.opackets6++;
+			send_result(vh, 1);
 		} else
 			count_send_error(vh, "IPv6");
 	}
@@ -371,6 +399,12 @@ carpd_rx_cb(int fd, short what, void *arg)
 	for (n = 0; n < 64; n++) {
 		if (carp_net_rx_read(fd, af, buf, sizeof(buf), &rx) != 1)
 			return;
+		/* SO_BINDTODEVICE should make this impossible; count it if
+		 * the kernel ever says otherwise (carpstats badif). */
+		if (rx.ifindex != 0 && rx.ifindex != dev->ifindex) {
+			count_drop(dev->env, NULL, CARP_DROP_BADIF, af, rx.src);
+			continue;
+		}
 		if (af == AF_INET) {
 			memset(src, 0, sizeof(src));
 			memset(dst, 0, sizeof(dst));

@@ -149,7 +149,8 @@ rx4_setup(int fd, int ifindex)
 	/* Without MULTICAST_ALL=0 a raw socket gets every group joined by
 	 * any socket on the host. */
 	if (setopt_int(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0,
-	    "IP_MULTICAST_ALL") == -1)
+	    "IP_MULTICAST_ALL") == -1 ||
+	    setopt_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO") == -1)
 		return -1;
 	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
 	    sizeof(mr)) == -1) {
@@ -209,8 +210,15 @@ rx_cmsgs(struct msghdr *msg, struct carp_rx *rx)
 {
 	struct cmsghdr *c;
 	struct in6_pktinfo pi;
+	struct in_pktinfo pi4;
 
 	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi4))) {
+			memcpy(&pi4, CMSG_DATA(c), sizeof(pi4));
+			rx->ifindex = pi4.ipi_ifindex;
+			continue;
+		}
 		if (c->cmsg_level != IPPROTO_IPV6)
 			continue;
 		if (c->cmsg_type == IPV6_HOPLIMIT &&
@@ -255,10 +263,9 @@ carp_net_rx_read(int fd, int af, uint8_t *buf, size_t cap, struct carp_rx *rx)
 	rx->carp = buf;
 	rx->len = (size_t)n;
 	rx->hoplimit = -1;
-	if (af == AF_INET6) {
+	if (af == AF_INET6)
 		memcpy(rx->src, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
-		rx_cmsgs(&msg, rx);
-	}
+	rx_cmsgs(&msg, rx);
 	return 1;
 }
 

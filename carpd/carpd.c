@@ -272,8 +272,10 @@ vhost_destroy(struct carpd *env, struct vhost *vh)
 	int i;
 
 	carpd_event(vh, &ev);
-	/* give back the +1 a lost carrier holds on its groups */
+	/* give back the +1 a lost carrier or send errors hold on its groups */
 	if (vh->fsm.link_down)
+		carpd_vhost_hold(vh, -1, "vhost removed");
+	if (vh->send_demoted)
 		carpd_vhost_hold(vh, -1, "vhost removed");
 	if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
 		carp_nl_link_delete(env->nl, vh->vif);

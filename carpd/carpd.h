@@ -47,6 +47,9 @@ struct vhost {
 	struct ctl_counters	 counters;
 	uint64_t		 drop_logged[CARP_DROP__MAX];	/* last log, us */
 	uint64_t		 send_err_logged;
+	int			 send_errors;	/* consecutive failed sends */
+	int			 send_ok;	/* consecutive good sends while demoted */
+	int			 send_demoted;	/* holds +1 for send errors */
 	struct event		*timer;
 	struct carpd		*env;
 };
