@@ -269,19 +269,42 @@ carp_net_rx_read(int fd, int af, uint8_t *buf, size_t cap, struct carp_rx *rx)
 	return 1;
 }
 
+/* sendmsg with one packet-info control message choosing the output
+ * interface and source address. */
+static int
+send_pktinfo(int fd, const void *to, socklen_t tolen, int level, int type,
+    const void *pi, size_t pilen, const uint8_t *adv, size_t len)
+{
+	union {
+		struct cmsghdr	hdr;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct iovec iov = { (void *)adv, len };
+	struct msghdr msg;
+	struct cmsghdr *c;
+
+	memset(&cbuf, 0, sizeof(cbuf));	/* cmsg padding goes to the kernel */
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = (void *)to;
+	msg.msg_namelen = tolen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = CMSG_SPACE(pilen);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(pilen);
+	memcpy(CMSG_DATA(c), pi, pilen);
+	return sendmsg(fd, &msg, 0) == (ssize_t)len ? 0 : -1;
+}
+
 static int
 send4(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
     const uint8_t *adv, size_t len)
 {
 	struct sockaddr_in to;
 	struct in_pktinfo pi;
-	union {
-		struct cmsghdr	hdr;
-		uint8_t		buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} cbuf;
-	struct iovec iov = { (void *)adv, len };
-	struct msghdr msg;
-	struct cmsghdr *c;
 
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
@@ -289,20 +312,8 @@ send4(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
 	memset(&pi, 0, sizeof(pi));
 	pi.ipi_ifindex = oif;
 	memcpy(&pi.ipi_spec_dst, src, 4);
-	memset(&cbuf, 0, sizeof(cbuf));	/* cmsg padding goes to the kernel */
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &to;
-	msg.msg_namelen = sizeof(to);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.buf;
-	msg.msg_controllen = sizeof(cbuf.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	return sendmsg(n->tx4, &msg, 0) == (ssize_t)len ? 0 : -1;
+	return send_pktinfo(n->tx4, &to, sizeof(to), IPPROTO_IP, IP_PKTINFO,
+	    &pi, sizeof(pi), adv, len);
 }
 
 static int
@@ -311,13 +322,6 @@ send6(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
 {
 	struct sockaddr_in6 to;
 	struct in6_pktinfo pi;
-	union {
-		struct cmsghdr	hdr;
-		uint8_t		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct iovec iov = { (void *)adv, len };
-	struct msghdr msg;
-	struct cmsghdr *c;
 
 	if (n->tx6 == -1) {
 		errno = EAFNOSUPPORT;
@@ -330,20 +334,8 @@ send6(struct carp_net *n, int oif, const uint8_t *src, const uint8_t *dst,
 	memset(&pi, 0, sizeof(pi));
 	pi.ipi6_ifindex = (unsigned)oif;
 	memcpy(&pi.ipi6_addr, src, 16);
-	memset(&cbuf, 0, sizeof(cbuf));	/* cmsg padding goes to the kernel */
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &to;
-	msg.msg_namelen = sizeof(to);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.buf;
-	msg.msg_controllen = sizeof(cbuf.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = IPPROTO_IPV6;
-	c->cmsg_type = IPV6_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	return sendmsg(n->tx6, &msg, 0) == (ssize_t)len ? 0 : -1;
+	return send_pktinfo(n->tx6, &to, sizeof(to), IPPROTO_IPV6,
+	    IPV6_PKTINFO, &pi, sizeof(pi), adv, len);
 }
 
 int
