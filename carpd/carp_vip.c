@@ -543,8 +543,14 @@ carp_nl_link_set_up(struct carp_nl *nl, int ifindex, int up)
 	return rv;
 }
 
-/* keepalived's parent set (carp-protocol.md 4.1): the parent must not
- * answer ARP for the VIPs on the macvlan with its own MAC. */
+/*
+ * keepalived's parent set (carp-protocol.md 4.1): the parent must not
+ * answer ARP for the VIPs on the macvlan with its own MAC. And
+ * arp_announce=2: a reply sent from a VIP leaves through the parent (its
+ * connected route comes first), and without it the parent would ask
+ * "who-has CLIENT tell VIP" with its own MAC, teaching the LAN that the VIP
+ * lives at the parent's MAC (found by the demo).
+ */
 int
 carp_nl_parent_sysctls(struct carp_nl *nl, int ifindex)
 {
@@ -556,7 +562,8 @@ carp_nl_parent_sysctls(struct carp_nl *nl, int ifindex)
 		return -1;
 	}
 	if (rtnl_link_inet_set_conf(ch, IPV4_DEVCONF_ARP_IGNORE, 1) < 0 ||
-	    rtnl_link_inet_set_conf(ch, IPV4_DEVCONF_ARPFILTER, 1) < 0)
+	    rtnl_link_inet_set_conf(ch, IPV4_DEVCONF_ARPFILTER, 1) < 0 ||
+	    rtnl_link_inet_set_conf(ch, IPV4_DEVCONF_ARP_ANNOUNCE, 2) < 0)
 		log_warnx("carp_nl: parent sysctls: out of memory");
 	else
 		rv = link_change(nl, ifindex, ch, "set parent sysctls");

@@ -25,7 +25,18 @@ check "fw2's macvlan is down" eval '! ip -n $(ns fw2) -o link show carp1 | grep 
 check "macvlan in bridge mode" eval 'ip -n $(ns fw1) -d link show carp1 | grep -q "macvlan mode bridge"'
 check "macvlan has the vMAC" eval 'ip -n $(ns fw1) link show carp1 | grep -q "link/ether $VMAC"'
 check "parent arp_ignore=1" eval '[ "$(nsx fw1 sysctl -n net.ipv4.conf.eth0.arp_ignore)" = 1 ]'
+check "parent arp_announce=2" eval '[ "$(nsx fw1 sysctl -n net.ipv4.conf.eth0.arp_announce)" = 2 ]'
 check "client reaches the VIP" nsx client ping -c 1 -W 1 $VIP
+# Once the takeover's gratuitous ARPs are over (the second goes with the 2nd
+# advert), forget all neighbours and ping again: fw1 must resolve the client
+# with an ARP request that does not name the VIP as source with eth0's MAC
+# (arp_announce=2), or the client learns the VIP at fw1's real MAC.
+wait_for 3 eval '[ "$(counter fw1 1 opackets)" -ge 4 ]'
+ip -n "$(ns client)" neigh flush dev eth0
+ip -n "$(ns fw1)" neigh flush dev eth0
+nsx client ping -c 1 -W 1 $VIP >/dev/null
+check "client knows the VIP at the vMAC only" eval \
+	'ip -n $(ns client) neigh show $VIP | grep -q "lladdr $VMAC"'
 check "client reaches the IPv6 VIP" nsx client ping -c 1 -W 1 $VIP6
 check "client reaches fe80::1 on its link" nsx client ping -c 1 -W 1 fe80::1%eth0
 check "LAN learned the vMAC on fw1's port" eval '[ "$(fdb_port $VMAC)" = p-fw1 ]'
