@@ -107,7 +107,18 @@ $(BUILD)/tests/vip_driver: $(call obj,tests/netns/vip_driver.c carpd/carp_vip.c 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-check-netns: $(BINS) $(BUILD)/tests/vip_driver
+# control-socket client (held demotion, garbage, floods) and CARP packet injector
+$(BUILD)/tests/ctl_hold: $(call obj,tests/netns/ctl_hold.c common/ctl_client.c common/ctl_msg.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c common/buf.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/carp_inject
+
+check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)
 
 check: check-unit check-netns

@@ -352,9 +352,14 @@ static void
 vhost_update(struct vhost *vh, const struct carp_vhost_conf *c)
 {
 	struct carp_vhost_conf old = vh->conf;
-	int i;
+	int i, held = vh->fsm.link_down + vh->send_demoted;
 
+	/* What a lost carrier or send errors hold moves to the new groups. */
+	if (held > 0)
+		carpd_vhost_hold(vh, -held, "groups changed by reload");
 	vhost_configure(vh, c);
+	if (held > 0)
+		carpd_vhost_hold(vh, held, "groups changed by reload");
 	if (vh->fsm.state != CARP_S_MASTER)
 		return;
 	for (i = 0; i < old.naddrs; i++)
@@ -422,6 +427,20 @@ reload_apply(struct carpd *env, struct carpd_conf *nc)
 	carpd_demote_changed(env);
 }
 
+/* One log line per "FILE:LINE: reason" line. */
+static void
+log_diag(const char *what, const struct conf_diag *diag)
+{
+	const char *p = diag->text, *nl;
+
+	while (p != NULL && p < diag->text + diag->len) {
+		nl = memchr(p, '\n', (size_t)(diag->text + diag->len - p));
+		log_warnx("%s: %.*s", what,
+		    (int)(nl != NULL ? nl - p : diag->text + diag->len - p), p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 int
 carpd_reload(struct carpd *env, char *err, size_t errlen)
 {
@@ -430,8 +449,7 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 
 	conf_diag_init(&diag);
 	nc = carp_conf_parse(env->conf_path, &diag);
-	if (diag.len > 0)
-		log_warnx("reload: %.*s", (int)diag.len - 1, diag.text);
+	log_diag("reload", &diag);
 	if (nc == NULL) {
 		snprintf(err, errlen, "%s: config has %d error(s), "
 		    "keeping the running one", env->conf_path, diag.nerrors);
@@ -551,6 +569,11 @@ setup(struct carpd *env)
 
 	if ((env->base = base_new()) == NULL)
 		fatalx("event_base_new");
+	/* The control socket first: it refuses to start next to a live carpd,
+	 * whose links the clean-up below would otherwise destroy. */
+	if ((env->ctl = control_open(env, env->conf->control_socket)) == NULL)
+		fatalx("cannot open control socket %s",
+		    env->conf->control_socket);
 	if ((env->nl = carp_nl_open()) == NULL)
 		fatalx("cannot open netlink");
 	/* Before anything else: what a crashed carpd left behind. */
@@ -564,9 +587,6 @@ setup(struct carpd *env)
 	env->ipv6_forwarding =
 	    read_sysctl_int("/proc/sys/net/ipv6/conf/all/forwarding");
 	carp_demote_init(&env->demote);
-	if ((env->ctl = control_open(env, env->conf->control_socket)) == NULL)
-		fatalx("cannot open control socket %s",
-		    env->conf->control_socket);
 	signals_setup(env);
 	start_vhosts(env);
 }
@@ -619,6 +639,7 @@ main(int argc, char *argv[])
 		return 1;
 	if (noaction) {
 		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
+		carp_conf_free(env.conf);
 		return 0;
 	}
 	log_init("carpd", env.debug, LOG_DAEMON);

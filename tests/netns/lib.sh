@@ -65,7 +65,7 @@ finish() {
 # fractional) passes. Returns the command's last status.
 wait_for() {
 	local timeout=$1; shift
-	local end=$(( $(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1e9 }') ))
+	local end=$(( $(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%.0f", t * 1e9 }') ))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
 		[ "$(date +%s%N)" -ge "$end" ] && return 1
@@ -228,4 +228,68 @@ add_vhost() {
 		echo 'pass "carpsync-test"'
 		[ -n "$extra" ] && printf '%b\n' "$extra"
 	} > "$T_DIR/$node/carpd.d/vhid$vhid.conf"
+}
+
+# --- helpers added with test_reload, test_cli, test_startup_demote,
+# test_lan_view, test_lladdr_real, test_unicast, test_interop_ucarp and
+# test_garbage ---------------------------------------------------------
+
+# wait_for with a deadline of any length. wait_for's awk printf "%d"
+# saturates at 2^31-1 under mawk (Debian's awk), which caps every
+# wait_for at 2.147 s whatever its timeout says; "%.0f" does not.
+poll_for() {
+	local timeout=$1; shift
+	local end=$(( $(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%.0f", t * 1e9 }') ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.02
+	done
+}
+
+transitions() {	# transitions NODE VHID
+	ctl "$1" -j status | jq -r ".vhosts[] | select(.vhid == $2) | .transitions"
+}
+
+now_s() { date +%s.%N; }	# wall clock, as ping -D prints it
+
+mac_of() {	# mac_of NODE [DEV]: a node's real MAC address
+	ip -n "$(ns "$1")" -o link show dev "${2:-eth0}" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1) }'
+}
+
+neigh_mac() {	# neigh_mac NODE ADDR: the MAC in NODE's neighbour entry for ADDR
+	ip -n "$(ns "$1")" neigh show "$2" dev eth0 |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
+}
+
+# capture_start NAME NODE DEV FILE [FILTER...]: tcpdump writing FILE in the
+# node's namespace; returns once tcpdump listens (its "listening on" line
+# on stderr), so nothing sent afterwards is missed. The PID goes to
+# CAP_<NAME> for capture_stop. Not through nsx: a function run with & is a
+# subshell, whose PID is not tcpdump's. --immediate-mode: without it
+# packets wait up to 1 s in the capture buffer, and those still there when
+# tcpdump is stopped are lost.
+capture_start() {
+	local name=$1 node=$2 dev=$3 file=$4
+	shift 4
+	ip netns exec "$(ns "$node")" tcpdump --immediate-mode -U -n -i "$dev" -w "$file" "$@" \
+		2>"$file.log" &
+	eval "CAP_$name=$!"
+	T_PIDS="$T_PIDS $!"
+	poll_for 5 grep -q "listening on" "$file.log"
+}
+
+# capture_stop NAME: SIGTERM, on which tcpdump flushes and exits (jobs put
+# in the background by a non-interactive shell start with SIGINT ignored).
+capture_stop() {
+	local p
+	p=$(eval "echo \${CAP_$1:-}")
+	[ -n "$p" ] || return 1
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$p" 2>/dev/null && return 1
+	wait "$p" 2>/dev/null
+	eval "CAP_$1="
+	return 0
 }
