@@ -51,7 +51,7 @@ sname(enum carp_state s)
 	return (n[s]);
 }
 
-/* "STATE(BACKUP>MASTER:master down) VIP_UP SEND_ADV GARP" */
+/* "STATE(BACKUP>MASTER:master down) VIP_UP GARP SEND_ADV" */
 static void
 fmt_acts(const struct carp_actions *acts, char *buf, size_t len)
 {
@@ -319,7 +319,7 @@ struct pair_case {
 	int		 dgarp;
 };
 
-#define TAKE(s, why)	"STATE(" s ">MASTER:" why ") VIP_UP SEND_ADV GARP"
+#define TAKE(s, why)	"STATE(" s ">MASTER:" why ") VIP_UP GARP SEND_ADV"
 #define NOT_DUE		.now = NOW
 
 static const struct pair_case pair_cases[] = {
@@ -828,7 +828,7 @@ test_timer_no_drift(void **state)
 			if (i == 1)
 				late = t - 1;		/* the worst case */
 			step_type(&fsm, CARP_EV_TIMER, due + late, &acts);
-			assert_int_equal(acts.a[0].type, CARP_A_SEND_ADV);
+			assert_int_equal(acts.a[acts.n - 1].type, CARP_A_SEND_ADV);
 		}
 		assert_int_equal(fsm.ad_deadline, T0 + 1001 * t);
 	}
@@ -852,7 +852,7 @@ test_timer_overslept(void **state)
 	 * is the 2nd timer advert, so the delayed GARP rides along) */
 	now = fsm.ad_deadline + SEC;
 	step_type(&fsm, CARP_EV_TIMER, now, &acts);
-	assert_acts(&acts, "SEND_ADV GARP");
+	assert_acts(&acts, "GARP SEND_ADV");
 	assert_int_equal(fsm.ad_deadline, now + SEC);
 	/* and a second timer at the same instant sends nothing */
 	step_type(&fsm, CARP_EV_TIMER, now, &acts);
@@ -881,7 +881,7 @@ test_delayed_garp(void **state)
 	step_type(&fsm, CARP_EV_TIMER, now + SEC, &acts);
 	assert_acts(&acts, "SEND_ADV");
 	step_type(&fsm, CARP_EV_TIMER, now + 2 * SEC, &acts);
-	assert_acts(&acts, "SEND_ADV GARP");
+	assert_acts(&acts, "GARP SEND_ADV");
 	for (i = 3; i < 50; i++) {
 		step_type(&fsm, CARP_EV_TIMER, now + (uint64_t)i * SEC, &acts);
 		assert_acts(&acts, "SEND_ADV");
@@ -913,7 +913,7 @@ test_delayed_garp_reset(void **state)
 	step_type(&fsm, CARP_EV_TIMER, now + SEC, &acts);
 	assert_acts(&acts, "SEND_ADV");
 	step_type(&fsm, CARP_EV_TIMER, now + 2 * SEC, &acts);
-	assert_acts(&acts, "SEND_ADV GARP");
+	assert_acts(&acts, "GARP SEND_ADV");
 }
 
 /* ------------------------------------------------------------------ */
