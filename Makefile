@@ -77,7 +77,7 @@ $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c commo
 # --- unit tests: each binary links the module under test and its needs -----
 UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac \
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
-	      test_sync_conf
+	      test_sync_conf test_sync_wire test_sync_replay
 test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
@@ -88,6 +88,8 @@ test_carp_demote_SRCS	:= carpd/carp_demote.c
 test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c
 test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
 test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c
+test_sync_wire_SRCS	:= syncd/sync_wire.c common/buf.c
+test_sync_replay_SRCS	:= syncd/sync_replay.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -118,7 +120,13 @@ $(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
-NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/carp_inject
+# sample state-sync frames for tests/netns/test_sync_dissector.sh (-r: fuzz seeds)
+$(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c common/buf.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/carp_inject \
+	       $(BUILD)/tests/sync_pcap
 
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)
@@ -126,13 +134,14 @@ check-netns: $(BINS) $(NETNS_TOOLS)
 check: check-unit check-netns
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
-FUZZ_TARGETS := fuzz_carp
+FUZZ_TARGETS := fuzz_carp fuzz_sync
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c common/buf.c
+fuzz_sync_SRCS := syncd/sync_wire.c common/buf.c
 fuzz-build: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 build/fuzz/%: tests/fuzz/%.c
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Icommon -Icarpd -o $@ $< $($*_SRCS) -lcrypto
+	  -Icommon -Icarpd -Isyncd -o $@ $< $($*_SRCS) -lcrypto
 FUZZ_SECONDS ?= 30
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus-$$t; \
