@@ -1,0 +1,117 @@
+/*
+ * sync_table.h: syncd's pure core. It knows every conntrack entry syncd
+ * tracks, local ones (created by this node's kernel, creator id = our
+ * node id) and imported ones (received from a peer), indexed both by
+ * kernel identity (zone + original tuple) and by sync identity (creator
+ * id, 64-bit id). It turns kernel events into queued messages for the
+ * peer (coalesced per state, flushed by maxupd or send-delay), turns
+ * peer messages into kernel actions, answers update requests and bulk
+ * requests, sweeps what a bulk did not refresh, and refreshes long-lived
+ * states because the kernel emits no event when traffic refreshes a
+ * timer (pfsync-conntrack.md 5.5). Time is an input (microseconds,
+ * monotonic); nothing here does I/O. ../shared/docs/pfsync-conntrack.md
+ * 1.5-1.8 and 3.3 explain the rules it follows.
+ */
+#ifndef SYNCD_SYNC_TABLE_H
+#define SYNCD_SYNC_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync_wire.h"
+
+struct sync_table;
+
+struct sync_table_conf {
+	uint32_t	node_id;	/* our creator id, != 0 */
+	uint64_t	id_base;	/* first local id: (epoch << 32), unique per start */
+	int		maxupd;		/* flush a state once this many events are queued */
+	uint64_t	send_delay_us;	/* oldest queued message waits at most this */
+	uint64_t	refresh_us;	/* re-announce live local states; 0 = off */
+	size_t		max_states;	/* hard limit; beyond it new states are refused */
+};
+
+/* What the shell must do to the kernel, or send, after an input. */
+enum sync_out_type {
+	SYNC_OUT_CT_CREATE,	/* create (or replace) st in the kernel */
+	SYNC_OUT_CT_UPDATE,	/* update st in the kernel (no NAT change) */
+	SYNC_OUT_CT_DELETE,	/* delete st (by orig tuple + zone) */
+	SYNC_OUT_SEND_NOW,	/* flush queued messages now (maxupd, UPD_REQ...) */
+};
+
+struct sync_out {
+	enum sync_out_type	type;
+	struct sync_state	st;
+};
+
+/* A growable list the caller provides and clears. */
+struct sync_outs {
+	struct sync_out	*v;
+	size_t		 n, cap;
+};
+void	sync_outs_free(struct sync_outs *);
+
+struct sync_table *sync_table_new(const struct sync_table_conf *);
+void	sync_table_free(struct sync_table *);
+size_t	sync_table_count(const struct sync_table *, int local_only);
+
+/* --- local kernel events (ct_event_read, ct_dump) ------------------------ */
+
+/* NEW (or first sight in a dump): assign an id, queue INS. */
+void	sync_table_local_new(struct sync_table *, const struct sync_state *,
+	    uint64_t now, struct sync_outs *);
+/* UPDATE: queue UPD_C (one per state, counting events; maxupd -> SEND_NOW).
+ * An update for an imported state is ignored (the peer owns it). An update
+ * for an unknown entry is treated as NEW (events can be lost). */
+void	sync_table_local_update(struct sync_table *, const struct sync_state *,
+	    uint64_t now, struct sync_outs *);
+/* DESTROY: a local state queues DEL_C; an imported one queues DEL_C only
+ * when `master` (we own the traffic now); otherwise it is forgotten
+ * silently: its timer ran out here but the peer may still use it. A state
+ * inserted and deleted before any send is dropped from the queue. */
+void	sync_table_local_destroy(struct sync_table *, const struct sync_state *,
+	    int master, uint64_t now, struct sync_outs *);
+
+/*
+ * Resync after an event overrun: mark everything, feed the whole dump
+ * through sync_table_local_new/update (which unmark), then sweep: local
+ * states that were not in the dump are deleted (DEL_C queued).
+ */
+void	sync_table_resync_begin(struct sync_table *);
+void	sync_table_resync_end(struct sync_table *, uint64_t now,
+	    struct sync_outs *);
+
+/* --- peer messages (after sync_frame_check + replay) --------------------- */
+
+/*
+ * Apply one message from peer `from` (its node id): INS/UPD -> CT_CREATE or
+ * CT_UPDATE; UPD_C of a known state -> CT_UPDATE, of an unknown one ->
+ * queue UPD_REQ for it; DEL_C -> CT_DELETE; CLR -> CT_DELETE of all its
+ * states; UPD_REQ(id) -> queue a full UPD of that local state;
+ * UPD_REQ(0,0) -> start a bulk send (sync_table_bulk_next); BUS START/END
+ * from a peer -> mark / sweep that creator's states (mark-and-sweep). A
+ * message about our own creator id is ignored (a loop).
+ */
+void	sync_table_peer_msg(struct sync_table *, uint32_t from,
+	    const struct sync_msg *, uint64_t now, struct sync_outs *);
+
+/* --- output -------------------------------------------------------------- */
+
+/* Earliest time at which sync_table_drain should run (send-delay or
+ * refresh); 0 if nothing is pending. */
+uint64_t sync_table_next_deadline(const struct sync_table *);
+/* Move queued messages into fb (as many as fit). Returns the number moved;
+ * the caller sends the frame and calls again while it returns > 0 and
+ * sync_table_pending() says more is queued. */
+unsigned sync_table_drain(struct sync_table *, struct sync_fb *, uint64_t now);
+int	sync_table_pending(const struct sync_table *, uint64_t now);
+
+/* Bulk send (answer to UPD_REQ(0,0), or a push when we are MASTER): BUS
+ * START, every local state as UPD, BUS END. bulk_next fills fb with the next
+ * part and returns 0 when the bulk is complete. */
+void	sync_table_bulk_start(struct sync_table *, uint64_t now);
+int	sync_table_bulk_next(struct sync_table *, struct sync_fb *, uint64_t now);
+
+/* Periodic refresh is driven by sync_table_drain via the deadline. */
+
+#endif
