@@ -125,8 +125,14 @@ $(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c c
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# the test driver for syncd/ct_kernel.c (tests/netns/test_ct_kernel.sh)
+CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
+$(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c common/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
+
 NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/carp_inject \
-	       $(BUILD)/tests/sync_pcap
+	       $(BUILD)/tests/sync_pcap $(BUILD)/tests/ct_driver
 
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)

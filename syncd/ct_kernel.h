@@ -5,8 +5,10 @@
  * cannot create usable entries). Two netlink sockets: one subscribed to
  * NEW/UPDATE/DESTROY events with a large receive buffer, where an overrun
  * (ENOBUFS) is reported to the caller, never hidden (no NETLINK_NO_ENOBUFS);
- * one for requests (dump, create, update, delete), whose port id marks the
- * events our own writes cause so they are never echoed to the peer.
+ * one for requests (create, update, delete), whose port id marks the
+ * events our own writes cause so they are never echoed to the peer; and a
+ * short-lived one per dump, so a dump callback may itself queue writes (a
+ * resync does) without dump data and batch answers mixing on one socket.
  */
 #ifndef SYNCD_CT_KERNEL_H
 #define SYNCD_CT_KERNEL_H
