@@ -1,0 +1,66 @@
+/*
+ * sync_net.h: syncd's transport (shell): raw IP protocol 240 sockets on
+ * `syncdev`, as pfsync (pfsync-conntrack.md 1.1): TTL 255 out and required
+ * in (a GTSM-style guard), multicast 224.0.0.240 joined on syncdev with
+ * IP_MULTICAST_ALL off and loop off, or unicast to `syncpeer` (IPv4 or
+ * IPv6; IPv6 hop limit 255, multicast not used for IPv6); frames that
+ * arrive on another interface or with another TTL are reported so the
+ * caller counts them (badif, badttl). Also the watch tap: a `dummy` link
+ * (pfsync0 by default) on which a copy of every frame sent and accepted is
+ * transmitted with a packet socket, so tcpdump -i pfsync0 shows the state
+ * changes live while the dummy discards them and the stack never sees them.
+ */
+#ifndef SYNCD_SYNC_NET_H
+#define SYNCD_SYNC_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sync_net;
+struct sync_tap;
+
+/*
+ * Open on syncdev; peer_af 0 = multicast 224.0.0.240, else unicast to peer
+ * (AF_INET or AF_INET6). Returns NULL with the reason logged.
+ */
+struct sync_net *sync_net_open(const char *syncdev, int peer_af,
+	    const uint8_t peer[16]);
+void	sync_net_close(struct sync_net *);
+/* Receive fds to watch (IPv4 always, IPv6 when the peer is IPv6; -1 if not). */
+int	sync_net_fd4(const struct sync_net *);
+int	sync_net_fd6(const struct sync_net *);
+
+enum sync_rx_verdict {
+	SYNC_RX_OK,
+	SYNC_RX_NONE,		/* nothing to read */
+	SYNC_RX_BADIF,		/* arrived on another interface */
+	SYNC_RX_BADTTL,		/* TTL / hop limit != 255 */
+	SYNC_RX_SHORT,		/* not even an IP header */
+	SYNC_RX_ERROR,		/* read error (logged) */
+};
+
+struct sync_rx {
+	const uint8_t	*frame;	/* the sync frame, after the IP header */
+	size_t		 len;
+	int		 af;
+	uint8_t		 src[16];
+};
+
+/* Read one datagram from fd into buf (cap bytes). */
+enum sync_rx_verdict sync_net_recv(struct sync_net *, int fd, uint8_t *buf,
+	    size_t cap, struct sync_rx *);
+/* Send one frame to the peer or the group. 0 or -1 (errno set). */
+int	sync_net_send(struct sync_net *, const uint8_t *frame, size_t len);
+
+/*
+ * (sync_tap.c, the only syncd file using libnl) The watch tap: create (or reuse) a dummy link `name`, bring it up, and
+ * open a packet socket on it. tap_copy sends frame as an IPv4 packet
+ * (proto 240, src/dst as given, TTL 255) inside an Ethernet frame on it.
+ * A NULL tap (pfsync-if none, or creation failed) makes tap_copy a no-op.
+ */
+struct sync_tap *sync_tap_open(const char *name);
+void	sync_tap_close(struct sync_tap *, int delete_link);
+void	sync_tap_copy(struct sync_tap *, const uint8_t src4[4],
+	    const uint8_t dst4[4], const uint8_t *frame, size_t len);
+
+#endif
