@@ -1,0 +1,240 @@
+/*
+ * sync_carp.c: syncd as a client of carpd's control socket. It connects
+ * (and reconnects every second) whenever the socket exists, subscribes to
+ * state transitions, learns whether a local vhid is MASTER, and holds its
+ * demotion as a connection-held one (CTL_DEMOTE_HOLD), so a dead syncd
+ * never leaves carpd demoted; after a reconnect the hold is sent again.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_msg.h"
+#include "log.h"
+#include "syncd.h"
+
+#define RECONNECT_SEC	1
+
+struct sync_carp {
+	struct syncd		*env;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct bufferevent	*bev;
+	struct event		*retry_ev;
+	int			 connected;
+	int			 hold;		/* demotion we want held */
+	char			 hold_reason[CTL_NAMELEN];
+	uint32_t		 seq;
+	uint8_t			 masters[256];	/* vhid -> 1 if MASTER */
+};
+
+static void	carp_connect(struct sync_carp *);
+
+static void
+carp_send(struct sync_carp *c, uint32_t type, const void *p, size_t len)
+{
+	uint8_t buf[CTL_MAX_MSG];
+	size_t n;
+
+	if (!c->connected)
+		return;
+	if ((n = ctl_msg_build(buf, sizeof(buf), type, ++c->seq, p, len)) > 0)
+		bufferevent_write(c->bev, buf, n);
+}
+
+static void
+carp_send_hold(struct sync_carp *c)
+{
+	struct ctl_demote d;
+
+	memset(&d, 0, sizeof(d));
+	ctl_strlcpy(d.group, "carp", sizeof(d.group));
+	d.value = c->hold;
+	ctl_strlcpy(d.reason, c->hold_reason, sizeof(d.reason));
+	carp_send(c, CTL_DEMOTE_HOLD, &d, sizeof(d));
+}
+
+void
+sync_carp_hold(struct sync_carp *c, int value, const char *reason)
+{
+	if (c == NULL || c->hold == value)
+		return;
+	c->hold = value;
+	ctl_strlcpy(c->hold_reason, reason, sizeof(c->hold_reason));
+	log_notice("carpd demotion held by syncd: %d (%s)", value, reason);
+	carp_send_hold(c);
+}
+
+static void
+carp_update_master(struct sync_carp *c)
+{
+	int i, any = 0, was = c->env->master;
+
+	for (i = 0; i < 256; i++)
+		any |= c->masters[i];
+	c->env->master = any;
+	if (any && !was)
+		syncd_bulk_event(c->env, SYNC_BULK_EV_CARP_MASTER);
+}
+
+static void
+carp_msg(struct sync_carp *c, const struct ctl_hdr *h, const uint8_t *p)
+{
+	struct ctl_vhost v;
+	struct ctl_ev_state ev;
+
+	switch (h->type) {
+	case CTL_VHOST:
+		memcpy(&v, p, sizeof(v));
+		c->masters[v.vhid] = v.state == 2;
+		break;
+	case CTL_EV_STATE:
+		memcpy(&ev, p, sizeof(ev));
+		c->masters[ev.vhid] = ev.new_state == 2;
+		log_info("carpd: vhid %u %s", ev.vhid, ev.reason);
+		carp_update_master(c);
+		break;
+	case CTL_END:
+		carp_update_master(c);
+		break;
+	case CTL_ERROR:
+		log_warnx("carpd refused a request from syncd");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+carp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct sync_carp *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	_Alignas(8) uint8_t raw[CTL_MAX_MSG];
+	struct ctl_hdr h;
+	const char *why;
+
+	while (evbuffer_get_length(in) >= sizeof(h)) {
+		evbuffer_copyout(in, raw, sizeof(h));
+		if (ctl_hdr_decode(raw, &h, &why) == -1) {
+			log_warnx("carpd: bad message: %s", why);
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return;
+		}
+		if (evbuffer_get_length(in) < h.len)
+			return;
+		evbuffer_remove(in, raw, h.len);
+		if (ctl_msg_check(&h, raw + sizeof(h), &why) == 0)
+			carp_msg(c, &h, raw + sizeof(h));
+	}
+}
+
+static void
+carp_retry_later(struct sync_carp *c)
+{
+	struct timeval tv = { RECONNECT_SEC, 0 };
+
+	evtimer_add(c->retry_ev, &tv);
+}
+
+static void
+carp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct sync_carp *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (c->connected)
+		log_warnx("carpd: connection lost; retrying every %d s",
+		    RECONNECT_SEC);
+	c->connected = 0;
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+	memset(c->masters, 0, sizeof(c->masters));
+	c->env->master = 0;
+	carp_retry_later(c);
+}
+
+/* First messages of a connection: who we are, transitions, the current
+ * states, and the demotion we hold (re-sent after every reconnect). */
+static void
+carp_greet(struct sync_carp *c)
+{
+	struct ctl_hello hello;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = CTL_VERSION;
+	hello.pid = (uint32_t)getpid();
+	ctl_strlcpy(hello.name, "syncd", sizeof(hello.name));
+	carp_send(c, CTL_HELLO, &hello, sizeof(hello));
+	carp_send(c, CTL_SUBSCRIBE, NULL, 0);
+	carp_send(c, CTL_STATUS, NULL, 0);
+	if (c->hold > 0)
+		carp_send_hold(c);
+}
+
+static void
+carp_connect(struct sync_carp *c)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, c->path, strlen(c->path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (fd != -1)
+			close(fd);
+		carp_retry_later(c);
+		return;
+	}
+	evutil_make_socket_nonblocking(fd);
+	c->bev = bufferevent_socket_new(c->env->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, carp_read_cb, NULL, carp_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ);
+	c->connected = 1;
+	log_notice("connected to carpd at %s", c->path);
+	carp_greet(c);
+}
+
+static void
+carp_retry_cb(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	carp_connect(arg);
+}
+
+struct sync_carp *
+sync_carp_new(struct syncd *env, const char *path)
+{
+	struct sync_carp *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->env = env;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->retry_ev = evtimer_new(env->base, carp_retry_cb, c);
+	carp_connect(c);
+	return c;
+}
+
+void
+sync_carp_free(struct sync_carp *c)
+{
+	if (c == NULL)
+		return;
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	event_free(c->retry_ev);
+	free(c);
+}

@@ -1,0 +1,649 @@
+/*
+ * syncd.c: main(), the event loop and the glue between the conntrack
+ * shell (ct_kernel), the pure state table (sync_table), the bulk FSM
+ * (sync_bulk), the transport (sync_net) and carpd (sync_carp).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+#include "syncd.h"
+
+#define EPOCH_DIR		"/var/lib/carpsync"
+#define CT_RCVBUF		(32 * 1024 * 1024)	/* pfsync-conntrack.md 5.5 */
+#define EVENTS_PER_TURN		512
+#define FRAMES_PER_TURN		64	/* bulk pacing: yield to the loop */
+#define GAP_RESYNC_US		(5ULL * 1000000)	/* at most one per 5 s */
+#define DROP_LOG_US		(60ULL * 1000000)	/* once per peer per minute */
+
+uint64_t
+syncd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: syncd -f FILE [-d] [-n]\n");
+	exit(1);
+}
+
+/* ------------------------------------------------------------------ */
+/* epoch: raised and persisted at every start (carpsync-sync(7))       */
+
+static uint32_t
+epoch_next(uint32_t node_id)
+{
+	char path[256], buf[32];
+	uint32_t epoch = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/syncd-%u.epoch", EPOCH_DIR, node_id);
+	if (mkdir(EPOCH_DIR, 0750) == -1 && errno != EEXIST)
+		fatal("mkdir %s", EPOCH_DIR);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		fatal("open %s", path);
+	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		epoch = (uint32_t)strtoul(buf, NULL, 10);
+	}
+	if (epoch == UINT32_MAX)
+		fatalx("%s: epoch exhausted", path);
+	epoch++;
+	n = snprintf(buf, sizeof(buf), "%u\n", epoch);
+	/* written and synced before the first frame carries it */
+	if (lseek(fd, 0, SEEK_SET) == -1 || ftruncate(fd, 0) == -1 ||
+	    write(fd, buf, (size_t)n) != n || fsync(fd) == -1)
+		fatal("write %s", path);
+	close(fd);
+	return epoch;
+}
+
+/* ------------------------------------------------------------------ */
+/* sending                                                             */
+
+static void
+send_frame(struct syncd *env, uint8_t *buf, struct sync_fb *fb)
+{
+	size_t len = sync_fb_finish(fb, env->conf->key);
+	static const uint8_t group[4] = { 224, 0, 0, 240 };
+	static const uint8_t any[4];
+
+	if (sync_net_send(env->net, buf, len) == 0) {
+		env->stats.opackets++;
+		env->stats.obytes += len;
+	} else {
+		env->stats.oerrors++;
+		log_debug("send: %s", strerror(errno));
+	}
+	sync_tap_copy(env->tap, any, group, buf, len);
+}
+
+static void
+fb_start(struct syncd *env, struct sync_fb *fb, uint8_t *buf, size_t cap)
+{
+	struct sync_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.node_id = env->conf->node_id;
+	h.epoch = env->epoch;
+	h.seq = ++env->seq;
+	sync_fb_init(fb, buf, cap, &h);
+}
+
+static void
+arm_flush(struct syncd *env)
+{
+	uint64_t d = sync_table_next_deadline(env->table), now;
+	struct timeval tv;
+
+	if (env->bulk_sending)
+		d = 1;
+	if (d == 0) {
+		evtimer_del(env->flush_ev);
+		return;
+	}
+	now = syncd_now_us();
+	d = d > now ? d - now : 0;
+	tv.tv_sec = (time_t)(d / 1000000);
+	tv.tv_usec = (suseconds_t)(d % 1000000);
+	evtimer_add(env->flush_ev, &tv);
+}
+
+void
+syncd_flush(struct syncd *env)
+{
+	uint8_t buf[1500 - 20];	/* one frame per Ethernet packet */
+	struct sync_fb fb;
+	uint64_t now = syncd_now_us();
+	int frames = 0;
+
+	while (sync_table_pending(env->table, now) && frames < FRAMES_PER_TURN) {
+		fb_start(env, &fb, buf, sizeof(buf));
+		if (sync_table_drain(env->table, &fb, now) == 0)
+			break;
+		send_frame(env, buf, &fb);
+		frames++;
+	}
+	while (env->bulk_sending && frames < FRAMES_PER_TURN) {
+		fb_start(env, &fb, buf, sizeof(buf));
+		env->bulk_sending = sync_table_bulk_next(env->table, &fb, now);
+		if (!sync_fb_empty(&fb))
+			send_frame(env, buf, &fb);
+		frames++;
+	}
+	arm_flush(env);
+}
+
+static void
+flush_cb(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	syncd_flush(arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* the table's outputs: kernel writes, immediate sends                 */
+
+static void
+run_outs(struct syncd *env)
+{
+	size_t i;
+	int send_now = 0;
+	struct sync_out *o;
+
+	for (i = 0; i < env->outs.n; i++) {
+		o = &env->outs.v[i];
+		switch (o->type) {
+		case SYNC_OUT_CT_CREATE:
+			ct_create(env->ct, &o->st);
+			break;
+		case SYNC_OUT_CT_UPDATE:
+			ct_update(env->ct, &o->st);
+			break;
+		case SYNC_OUT_CT_DELETE:
+			ct_delete(env->ct, &o->st);
+			break;
+		case SYNC_OUT_SEND_NOW:
+			send_now = 1;
+			break;
+		}
+	}
+	env->outs.n = 0;
+	ct_flush(env->ct);
+	if (send_now)
+		syncd_flush(env);
+	else
+		arm_flush(env);
+}
+
+/* ------------------------------------------------------------------ */
+/* local conntrack events                                              */
+
+/* Never synced: CARP and our own protocol, and what the filters exclude. */
+static int
+synced(const struct syncd *env, const struct sync_state *st)
+{
+	if (st->proto == 112 || st->proto == 240)
+		return 0;
+	return sync_conf_filter(env->conf, st->af == 2 ? AF_INET : AF_INET6,
+	    st->orig.src, st->orig.dst, st->proto);
+}
+
+static void
+on_ct_event(void *arg, enum ct_event type, const struct sync_state *st,
+    int ours)
+{
+	struct syncd *env = arg;
+	uint64_t now = syncd_now_us();
+
+	/* Our own writes (imported states) are never echoed back. */
+	if (ours)
+		return;
+	if (!synced(env, st)) {
+		env->stats.filtered++;
+		return;
+	}
+	if (type == CT_EV_NEW)
+		sync_table_local_new(env->table, st, now, &env->outs);
+	else if (type == CT_EV_UPDATE)
+		sync_table_local_update(env->table, st, now, &env->outs);
+	else
+		sync_table_local_destroy(env->table, st, env->master, now,
+		    &env->outs);
+}
+
+static void
+on_dump(void *arg, const struct sync_state *st)
+{
+	on_ct_event(arg, CT_EV_UPDATE, st, 0);
+}
+
+/* Events were lost: rebuild our view of the kernel by dump and sweep
+ * what is gone (mark-and-sweep of our own states). */
+static void
+resync_kernel(struct syncd *env)
+{
+	env->stats.overruns++;
+	log_warnx("conntrack events lost (overrun): resyncing by dump");
+	sync_table_resync_begin(env->table);
+	if (ct_dump(env->ct, on_dump, env) == -1)
+		log_warnx("conntrack dump failed");
+	sync_table_resync_end(env->table, syncd_now_us(), &env->outs);
+}
+
+static void
+ct_cb(int fd, short what, void *arg)
+{
+	struct syncd *env = arg;
+	int n;
+
+	(void)fd;
+	(void)what;
+	n = ct_event_read(env->ct, EVENTS_PER_TURN, on_ct_event, env);
+	if (n == -1)
+		resync_kernel(env);
+	run_outs(env);
+}
+
+/* ------------------------------------------------------------------ */
+/* receiving                                                           */
+
+static struct sync_peer *
+peer_get(struct syncd *env, uint32_t node_id)
+{
+	int i;
+
+	for (i = 0; i < env->npeers; i++)
+		if (env->peers[i].node_id == node_id)
+			return &env->peers[i];
+	if (env->npeers == SYNCD_MAX_PEERS)
+		return NULL;
+	memset(&env->peers[env->npeers], 0, sizeof(env->peers[0]));
+	env->peers[env->npeers].node_id = node_id;
+	return &env->peers[env->npeers++];
+}
+
+static void
+count_drop(struct syncd *env, enum sync_drop why, const struct sync_rx *rx)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	uint64_t now = syncd_now_us();
+
+	env->stats.drops[why]++;
+	/* A flood must not flood the log: one line per reason a minute. */
+	if (env->drop_logged_us[why] != 0 &&
+	    now - env->drop_logged_us[why] < DROP_LOG_US)
+		return;
+	env->drop_logged_us[why] = now;
+	inet_ntop(rx->af, rx->src, addr, sizeof(addr));
+	log_warnx("dropped frame from %s: %s (%llu so far)", addr,
+	    sync_drop_names[why], (unsigned long long)env->stats.drops[why]);
+}
+
+struct walk_ctx {
+	struct syncd	*env;
+	uint32_t	 from;
+};
+
+static int
+on_msg(void *arg, const struct sync_msg *m)
+{
+	struct walk_ctx *w = arg;
+	struct syncd *env = w->env;
+	uint64_t now = syncd_now_us();
+
+	sync_table_peer_msg(env->table, w->from, m, now, &env->outs);
+	if (m->action == SYNC_A_UPD_REQ && m->u.ref.id == 0 &&
+	    m->u.ref.creatorid == 0 && !env->bulk_sending) {
+		log_info("bulk request from node %u", w->from);
+		sync_table_bulk_start(env->table, now);
+		env->bulk_sending = 1;
+	} else if (m->action == SYNC_A_BUS)
+		syncd_bulk_event(env, m->u.bus.status == SYNC_BUS_START ?
+		    SYNC_BULK_EV_BUS_START : SYNC_BULK_EV_BUS_END);
+	return 0;
+}
+
+/* A gap says frames were lost, not which states: ask for the table again
+ * (mark-and-sweep repairs lost deletions too), at most once per 5 s. */
+static void
+on_gap(struct syncd *env, struct sync_peer *p, uint32_t from, uint32_t to)
+{
+	uint8_t buf[256];
+	struct sync_fb fb;
+	struct sync_msg m;
+	uint64_t now = syncd_now_us();
+
+	p->gaps++;
+	env->stats.gaps++;
+	if (p->last_resync_us != 0 && now - p->last_resync_us < GAP_RESYNC_US)
+		return;
+	p->last_resync_us = now;
+	log_info("node %u: frames %u..%u lost, requesting its table",
+	    p->node_id, from, to);
+	memset(&m, 0, sizeof(m));
+	m.action = SYNC_A_UPD_REQ;
+	fb_start(env, &fb, buf, sizeof(buf));
+	if (sync_fb_add(&fb, &m) == 0)
+		send_frame(env, buf, &fb);
+}
+
+static void
+rx_frame(struct syncd *env, const struct sync_rx *rx)
+{
+	struct sync_hdr h;
+	struct sync_peer *p;
+	struct walk_ctx w = { env, 0 };
+	enum sync_drop why;
+	uint32_t gfrom = 0, gto = 0;
+	unsigned skipped = 0;
+
+	env->stats.ipackets++;
+	env->stats.ibytes += rx->len;
+	if ((why = sync_frame_check(rx->frame, rx->len, env->conf->key, &h))
+	    != SYNC_OK) {
+		count_drop(env, why, rx);
+		return;
+	}
+	if (h.node_id == env->conf->node_id) {
+		env->stats.loops++;
+		return;
+	}
+	if ((p = peer_get(env, h.node_id)) == NULL)
+		return;
+	switch (sync_replay_check(&p->replay, h.epoch, h.seq, &gfrom, &gto)) {
+	case SYNC_REPLAY_DUP:
+	case SYNC_REPLAY_OLD_EPOCH:
+		count_drop(env, SYNC_DROP_REPLAY, rx);
+		return;
+	case SYNC_REPLAY_GAP:
+		on_gap(env, p, gfrom, gto);
+		break;
+	default:
+		break;
+	}
+	p->frames++;
+	w.from = h.node_id;
+	sync_frame_walk(rx->frame, rx->len, on_msg, &w, &skipped);
+	env->stats.skipped += skipped;
+	sync_tap_copy(env->tap, rx->src, (const uint8_t[4]){ 224, 0, 0, 240 },
+	    rx->frame, rx->len);
+	run_outs(env);
+}
+
+static void
+rx_cb(int fd, short what, void *arg)
+{
+	struct syncd *env = arg;
+	uint8_t buf[SYNC_MAX_FRAME + 128];
+	struct sync_rx rx;
+	int n;
+
+	(void)what;
+	for (n = 0; n < 64; n++) {
+		switch (sync_net_recv(env->net, fd, buf, sizeof(buf), &rx)) {
+		case SYNC_RX_OK:
+			rx_frame(env, &rx);
+			break;
+		case SYNC_RX_BADIF:
+			count_drop(env, SYNC_DROP_BADIF, &rx);
+			break;
+		case SYNC_RX_BADTTL:
+			count_drop(env, SYNC_DROP_BADTTL, &rx);
+			break;
+		case SYNC_RX_SHORT:
+			count_drop(env, SYNC_DROP_HDROPS, &rx);
+			break;
+		case SYNC_RX_NONE:
+		case SYNC_RX_ERROR:
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* bulk request FSM                                                    */
+
+static void
+arm_bulk(struct syncd *env)
+{
+	uint64_t now = syncd_now_us(), d = env->bulk.deadline;
+	struct timeval tv;
+
+	if (d == 0) {
+		evtimer_del(env->bulk_ev);
+		return;
+	}
+	d = d > now ? d - now : 0;
+	tv.tv_sec = (time_t)(d / 1000000);
+	tv.tv_usec = (suseconds_t)(d % 1000000);
+	evtimer_add(env->bulk_ev, &tv);
+}
+
+static void
+send_bulk_request(struct syncd *env)
+{
+	uint8_t buf[256];
+	struct sync_fb fb;
+	struct sync_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.action = SYNC_A_UPD_REQ;	/* id 0, creator 0: the whole table */
+	fb_start(env, &fb, buf, sizeof(buf));
+	if (sync_fb_add(&fb, &m) == 0)
+		send_frame(env, buf, &fb);
+}
+
+void
+syncd_bulk_event(struct syncd *env, enum sync_bulk_ev ev)
+{
+	struct sync_bulk_acts acts;
+	int i;
+
+	sync_bulk_step(&env->bulk, ev, env->master, syncd_now_us(), &acts);
+	for (i = 0; i < acts.n; i++) {
+		switch (acts.a[i]) {
+		case SYNC_BULK_A_SEND_REQ:
+			send_bulk_request(env);
+			break;
+		case SYNC_BULK_A_DEMOTE:
+			sync_carp_hold(env->carp, SYNC_BULK_DEMOTE,
+			    "syncd bulk");
+			break;
+		case SYNC_BULK_A_UNDEMOTE:
+			sync_carp_hold(env->carp, 0, "syncd bulk done");
+			break;
+		case SYNC_BULK_A_PUSH:
+			sync_table_bulk_start(env->table, syncd_now_us());
+			env->bulk_sending = 1;
+			syncd_flush(env);
+			break;
+		case SYNC_BULK_A_LOG_GIVEUP:
+			log_warnx("bulk request unanswered after %d tries; "
+			    "going on without the peer's table",
+			    SYNC_BULK_MAX_TRIES);
+			break;
+		}
+	}
+	log_debug("bulk: %s", sync_bulk_state_names[env->bulk.state]);
+	arm_bulk(env);
+}
+
+static void
+bulk_cb(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	syncd_bulk_event(arg, SYNC_BULK_EV_TIMER);
+}
+
+/* ------------------------------------------------------------------ */
+/* life cycle                                                          */
+
+static void
+sig_cb(int sig, short what, void *arg)
+{
+	struct syncd *env = arg;
+
+	(void)what;
+	log_notice("signal %d: exiting", sig);
+	notify_stopping();
+	event_base_loopbreak(env->base);
+}
+
+static struct event *
+watch(struct syncd *env, int fd, event_callback_fn cb)
+{
+	struct event *ev;
+
+	if (fd == -1)
+		return NULL;
+	ev = event_new(env->base, fd, EV_READ | EV_PERSIST, cb, env);
+	event_add(ev, NULL);
+	return ev;
+}
+
+static void
+setup(struct syncd *env)
+{
+	const struct syncd_conf *c = env->conf;
+	struct sync_table_conf tc;
+
+	env->epoch = epoch_next(c->node_id);
+	if ((env->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((env->ct = ct_open(CT_RCVBUF)) == NULL)
+		fatalx("cannot open conntrack netlink (need CAP_NET_ADMIN)");
+	if ((env->net = sync_net_open(c->syncdev, c->peer_af, c->peer)) ==
+	    NULL)
+		fatalx("cannot open the sync transport on %s", c->syncdev);
+	if (c->pfsync_if[0] != '\0')
+		env->tap = sync_tap_open(c->pfsync_if);
+	memset(&tc, 0, sizeof(tc));
+	tc.node_id = c->node_id;
+	tc.id_base = (uint64_t)env->epoch << 32;
+	tc.maxupd = c->maxupd;
+	tc.send_delay_us = (uint64_t)c->send_delay_ms * 1000;
+	tc.refresh_us = (uint64_t)c->refresh_s * 1000000;
+	tc.max_states = 4 * 1024 * 1024;
+	if ((env->table = sync_table_new(&tc)) == NULL)
+		fatalx("out of memory");
+	env->ct_ev = watch(env, ct_event_fd(env->ct), ct_cb);
+	env->rx4_ev = watch(env, sync_net_fd4(env->net), rx_cb);
+	env->rx6_ev = watch(env, sync_net_fd6(env->net), rx_cb);
+	env->flush_ev = evtimer_new(env->base, flush_cb, env);
+	env->bulk_ev = evtimer_new(env->base, bulk_cb, env);
+	env->sig_term = evsignal_new(env->base, SIGTERM, sig_cb, env);
+	env->sig_int = evsignal_new(env->base, SIGINT, sig_cb, env);
+	evsignal_add(env->sig_term, NULL);
+	evsignal_add(env->sig_int, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	env->carp = sync_carp_new(env, c->carpd_socket);
+	sync_bulk_init(&env->bulk);
+}
+
+/* The local table first (a dump), then ask the peer for its table. */
+static void
+start(struct syncd *env)
+{
+	sync_table_resync_begin(env->table);
+	if (ct_dump(env->ct, on_dump, env) == -1)
+		log_warnx("initial conntrack dump failed");
+	sync_table_resync_end(env->table, syncd_now_us(), &env->outs);
+	run_outs(env);
+	syncd_bulk_event(env, SYNC_BULK_EV_START);
+}
+
+static void
+teardown(struct syncd *env)
+{
+	struct event *evs[] = { env->ct_ev, env->rx4_ev, env->rx6_ev,
+	    env->flush_ev, env->bulk_ev, env->sig_term, env->sig_int };
+	size_t i;
+
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	sync_carp_free(env->carp);
+	sync_table_free(env->table);
+	sync_outs_free(&env->outs);
+	sync_tap_close(env->tap, 0);
+	sync_net_close(env->net);
+	ct_close(env->ct);
+	event_base_free(env->base);
+	sync_conf_free(env->conf);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct syncd env;
+	struct conf_diag diag;
+	int ch, noaction = 0;
+
+	memset(&env, 0, sizeof(env));
+	env.conf_path = "/etc/carpsync/syncd.conf";
+	while ((ch = getopt(argc, argv, "df:n")) != -1) {
+		switch (ch) {
+		case 'd':
+			env.debug = 1;
+			break;
+		case 'f':
+			env.conf_path = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	conf_diag_init(&diag);
+	env.conf = sync_conf_parse(env.conf_path, (unsigned)geteuid(), &diag);
+	if (diag.len > 0)
+		fputs(diag.text, stderr);
+	conf_diag_free(&diag);
+	if (env.conf == NULL)
+		return 1;
+	if (noaction) {
+		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
+		sync_conf_free(env.conf);
+		return 0;
+	}
+	log_init("syncd", env.debug, LOG_DAEMON);
+	log_setlevel(env.conf->log_level);
+	if (!env.debug && daemon(0, 0) == -1)
+		fatal("daemon");
+	setup(&env);
+	notify_ready();
+	log_notice("started: node %u, epoch %u, syncdev %s", env.conf->node_id,
+	    env.epoch, env.conf->syncdev);
+	start(&env);
+	event_base_dispatch(env.base);
+	teardown(&env);
+	return 0;
+}
