@@ -77,7 +77,8 @@ $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c commo
 # --- unit tests: each binary links the module under test and its needs -----
 UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac \
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
-	      test_sync_conf test_sync_wire test_sync_replay
+	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
+	      test_sync_bulk
 test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
@@ -90,6 +91,8 @@ test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
 test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c
 test_sync_wire_SRCS	:= syncd/sync_wire.c common/buf.c
 test_sync_replay_SRCS	:= syncd/sync_replay.c
+test_sync_table_SRCS	:= syncd/sync_table.c syncd/sync_wire.c common/buf.c
+test_sync_bulk_SRCS	:= syncd/sync_bulk.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 

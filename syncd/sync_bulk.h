@@ -56,6 +56,7 @@ struct sync_bulk_acts {
 };
 
 extern const char *const sync_bulk_state_names[SYNC_BULK__MAX];
+extern const char *const sync_bulk_ev_names[SYNC_BULK__EV_MAX];
 
 void	sync_bulk_init(struct sync_bulk *);
 /* master: a local vhid is MASTER (for EV_START). */

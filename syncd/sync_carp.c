@@ -103,6 +103,10 @@ carp_msg(struct sync_carp *c, const struct ctl_hdr *h, const uint8_t *p)
 		break;
 	case CTL_END:
 		carp_update_master(c);
+		/* The first status answer tells whether a vhid is MASTER:
+		 * only now can the bulk decide whether to demote. */
+		if (c->env->bulk.state == SYNC_BULK_NONE)
+			syncd_bulk_event(c->env, SYNC_BULK_EV_START);
 		break;
 	case CTL_ERROR:
 		log_warnx("carpd refused a request from syncd");
@@ -159,7 +163,9 @@ carp_event_cb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(c->bev);
 	c->bev = NULL;
 	memset(c->masters, 0, sizeof(c->masters));
-	c->env->master = 0;
+	/* Without carpd nothing says who carries the traffic: act as the
+	 * owner (announce deletions), as a standalone pfsync would. */
+	c->env->master = 1;
 	carp_retry_later(c);
 }
 
@@ -226,6 +232,12 @@ sync_carp_new(struct syncd *env, const char *path)
 	c->retry_ev = evtimer_new(env->base, carp_retry_cb, c);
 	carp_connect(c);
 	return c;
+}
+
+int
+sync_carp_connected(const struct sync_carp *c)
+{
+	return c != NULL && c->connected;
 }
 
 void

@@ -65,10 +65,10 @@ void	sync_table_local_new(struct sync_table *, const struct sync_state *,
  * for an unknown entry is treated as NEW (events can be lost). */
 void	sync_table_local_update(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
-/* DESTROY: a local state queues DEL_C; an imported one queues DEL_C only
- * when `master` (we own the traffic now); otherwise it is forgotten
- * silently: its timer ran out here but the peer may still use it. A state
- * inserted and deleted before any send is dropped from the queue. */
+/* DESTROY: announced with DEL_C (with its creator's id) only when `master`
+ * (we carry the traffic); otherwise forgotten silently, local or imported:
+ * its timer ran out here but the peer may still use it. A state inserted
+ * and deleted before any send is dropped from the queue. */
 void	sync_table_local_destroy(struct sync_table *, const struct sync_state *,
 	    int master, uint64_t now, struct sync_outs *);
 
@@ -90,7 +90,9 @@ void	sync_table_resync_end(struct sync_table *, uint64_t now,
  * states; UPD_REQ(id) -> queue a full UPD of that local state;
  * UPD_REQ(0,0) -> start a bulk send (sync_table_bulk_next); BUS START/END
  * from a peer -> mark / sweep that creator's states (mark-and-sweep). A
- * message about our own creator id is ignored (a loop).
+ * message about one of our own states of this run (our creator id, an id
+ * of the current epoch) is ignored (a loop); ours from an earlier run are
+ * imported, so a restarted node gets back the flows it created.
  */
 void	sync_table_peer_msg(struct sync_table *, uint32_t from,
 	    const struct sync_msg *, uint64_t now, struct sync_outs *);
@@ -107,11 +109,30 @@ unsigned sync_table_drain(struct sync_table *, struct sync_fb *, uint64_t now);
 int	sync_table_pending(const struct sync_table *, uint64_t now);
 
 /* Bulk send (answer to UPD_REQ(0,0), or a push when we are MASTER): BUS
- * START, every local state as UPD, BUS END. bulk_next fills fb with the next
+ * START, every state (local and imported) as UPD, BUS END. bulk_next fills fb with the next
  * part and returns 0 when the bulk is complete. */
 void	sync_table_bulk_start(struct sync_table *, uint64_t now);
 int	sync_table_bulk_next(struct sync_table *, struct sync_fb *, uint64_t now);
 
 /* Periodic refresh is driven by sync_table_drain via the deadline. */
+
+/* Counters for `carpctl sync status` (added by the sync_table.c author). */
+struct sync_table_stats {
+	uint64_t	stale;		/* peer INS/UPD for a tuple we hold under
+					 * another owner: ignored */
+	uint64_t	loops;		/* messages about our own creator id */
+	uint64_t	refused;	/* new state beyond max_states */
+	uint64_t	nomem;		/* allocation failed: state or out lost */
+	uint64_t	upd_req_out;	/* UPD_REQ queued for an unknown UPD_C */
+	uint64_t	upd_req_drop;	/* ... not queued: request queue full */
+	uint64_t	upd_req_miss;	/* UPD_REQ for a state we do not own */
+	uint64_t	del_unknown;	/* DEL_C for a state we do not hold */
+	uint64_t	swept;		/* deleted by a peer's bulk (BUS END) */
+	uint64_t	resync_swept;	/* gone from the kernel dump (resync) */
+	uint64_t	refreshed;	/* states queued by the periodic refresh */
+	uint64_t	bulks;		/* bulk sends started */
+};
+void	sync_table_get_stats(const struct sync_table *,
+	    struct sync_table_stats *);
 
 #endif

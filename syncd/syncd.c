@@ -573,7 +573,12 @@ start(struct syncd *env)
 		log_warnx("initial conntrack dump failed");
 	sync_table_resync_end(env->table, syncd_now_us(), &env->outs);
 	run_outs(env);
-	syncd_bulk_event(env, SYNC_BULK_EV_START);
+	/* With carpd, its first status answer starts the bulk (sync_carp.c);
+	 * without it, act as a standalone owner now. */
+	if (!sync_carp_connected(env->carp)) {
+		env->master = 1;
+		syncd_bulk_event(env, SYNC_BULK_EV_START);
+	}
 }
 
 static void

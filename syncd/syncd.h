@@ -59,7 +59,7 @@ struct syncd {
 	struct sync_peer	 peers[SYNCD_MAX_PEERS];
 	int			 npeers;
 	struct sync_carp	*carp;		/* connection to carpd */
-	int			 master;	/* a local vhid is MASTER */
+	int			 master;	/* a local vhid is MASTER; 1 without carpd */
 	int			 bulk_sending;	/* answering a bulk request */
 	struct syncd_stats	 stats;
 	uint64_t		 drop_logged_us[SYNC_DROP__MAX];
@@ -75,6 +75,7 @@ void	syncd_bulk_event(struct syncd *, enum sync_bulk_ev);
 /* sync_carp.c: the carpd control-socket client */
 struct sync_carp *sync_carp_new(struct syncd *, const char *path);
 void	sync_carp_free(struct sync_carp *);
+int	sync_carp_connected(const struct sync_carp *);
 /* Set the connection-held demotion of group carp (re-sent on reconnect). */
 void	sync_carp_hold(struct sync_carp *, int value, const char *reason);
 

@@ -1,0 +1,1319 @@
+/*
+ * sync_table.c: syncd's state table (sync_table.h). Rules from
+ * ../shared/docs/pfsync-conntrack.md 1.5 (coalescing, maxupd), 1.7 (UPD_C
+ * for an unknown state -> UPD_REQ), 1.8 (bulk, mark-and-sweep) and 5.5
+ * (refresh: the kernel emits no event when traffic refreshes a timer).
+ *
+ * Storage. Every state lives in one `struct entry` (160 bytes) in slabs of
+ * 4096 slots that never move, named by a 32-bit slot number, so the hash
+ * chains and the send queue are slot numbers inside the entries and a
+ * table of 1,000,000 states costs ~170 bytes per state with both indexes
+ * (no per-state malloc, no pointer per link). Two chained hash indexes
+ * over the live states: kernel key (af, proto, zone, orig tuple) and sync
+ * key (creatorid, id); bucket arrays double at load 1, moved over a few
+ * buckets per insert so no event waits for a rehash. The hash is seeded
+ * from the table's address (ASLR), so a flood of crafted tuples cannot
+ * aim at one chain from outside; max_states bounds the rest.
+ *
+ * Ownership. A local state (our kernel created it) has creatorid = our
+ * node id and id = id_base + a counter; ids never repeat across restarts
+ * since id_base carries the persisted epoch. An imported state belongs to
+ * its creator; our kernel's events about it are not announced (the peer
+ * owns it), except its DESTROY while we are MASTER.
+ *
+ * Tuple conflicts (both nodes saw the same connection, asymmetric
+ * routing): a peer INS/UPD for a tuple we hold wins only if we hold it as
+ * an imported state of the same creator (a restarted peer re-announces
+ * its states under new ids: the entry is re-keyed); for a tuple we hold
+ * as local, or as another creator's, it is ignored and counted `stale`.
+ * Each kernel keeps the view of the node that carries the traffic, and the
+ * rule needs no clock and cannot ping-pong.
+ *
+ * Loops. A message about our own creator id is ignored, with one
+ * exception: DEL_C. A peer announces the deletion of a state it imported
+ * from us only while MASTER (sync_table_local_destroy), i.e. the
+ * connection ran through it and is over: we delete our copy (CT_DELETE)
+ * without announcing it back (pfsync sets NOSYNC on such states, 1.6).
+ *
+ * Queue. A local state has at most one pending message (INS, UPD_C, UPD
+ * or DEL_C), coalesced as pfsync does (1.5); the queue is one FIFO by
+ * first-queue time, so the oldest message bounds the delay. A drain sends
+ * everything queued (the frame goes out anyway: filling it is free, as
+ * pfsync's timer does). A destroyed state leaves the indexes at once (the
+ * tuple may be reused by the next connection) and its slot is freed when
+ * its DEL_C leaves. UPD_REQ requests (ours, for unknown UPD_C) wait in a
+ * small ring and leave first.
+ *
+ * Refresh. A cursor walks the slots in proportion to the time elapsed in
+ * the refresh period; each drain queues an UPD_C for the live local
+ * states it passes, so one period (refresh_us minus one tick) re-announces
+ * every state once, spread over 64 ticks. UPD_C lacks wscale, labels and
+ * the reply tuple: a state whose full record changed after its INS left
+ * is refreshed once as a full UPD, and every 8th pass is all full UPDs,
+ * so after loss stops every field converges without a resync.
+ *
+ * For the shell. SEND_NOW means "drain now"; after UPD_REQ(0, 0) it also
+ * means a bulk started: call sync_table_bulk_next (paced) until it returns
+ * 0; with no bulk running it returns 0 at once and adds nothing. BUS
+ * START/END messages are the table's (mark-and-sweep) and also events for
+ * sync_bulk. sync_table_pending() is true while anything is queued (a
+ * drain sends all of it) or the refresh is due; next_deadline is never 0
+ * when something is pending. INS_ACK (defer) and NACK are ignored here.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_table.h"
+#include "sync_wire.h"
+
+/* Slot 0 is never used, so 0 is "none": bucket arrays come zeroed from
+ * calloc, whose fresh pages fault in as they are used, not all at once
+ * when an index doubles. */
+#define NIL		0U
+#define SLAB_SHIFT	12
+#define SLAB_SLOTS	(1U << SLAB_SHIFT)
+#define SLOT_LIMIT	(UINT32_MAX - SLAB_SLOTS)
+#define HASH_MIN	1024U
+#define IDX_STEP	8		/* old buckets moved per insert */
+#define REQ_MAX		4096U		/* UPD_REQs waiting to leave */
+#define REFRESH_TICKS	64		/* a period is walked in this many */
+#define REFRESH_FULL	8		/* every 8th pass sends full UPDs */
+#define REFRESH_MAX_US	(1ULL << 40)	/* ~12.7 days; keeps the math exact */
+#define WIRE_AF_INET	2
+
+_Static_assert(sizeof(struct sync_tuple) == 36, "tuple compared by memcmp");
+
+enum q_act { Q_NONE, Q_INS, Q_UPD_C, Q_UPD, Q_DEL_C };
+
+#define F_USED		0x01	/* slot holds a state, live or dead */
+#define F_LOCAL		0x02	/* we are its creator */
+#define F_DEAD		0x04	/* destroyed; waits for its DEL_C to leave */
+#define F_BUSMARK	0x08	/* marked by its creator's BUS START */
+#define F_RESYNC	0x10	/* not seen yet in the resync dump */
+#define F_SENT		0x20	/* a message about it has left */
+#define F_FULLCHG	0x40	/* full record changed after the INS left */
+
+struct entry {
+	struct sync_state st;
+	uint32_t	knext;		/* kernel-key chain; free-list link */
+	uint32_t	snext;		/* sync-key chain */
+	uint32_t	qprev, qnext;	/* send queue */
+	uint64_t	qtime;		/* first queued */
+	uint16_t	qcount;		/* events coalesced (maxupd) */
+	uint8_t		qact;		/* enum q_act */
+	uint8_t		flags;
+};
+
+enum { IDX_KERN, IDX_SYNC };
+
+/* A chained index. While it doubles, the old buckets are moved into the
+ * new ones a few per insert (no stall: a one-go rehash of 1 M states
+ * took 156 ms); an old bucket not moved yet is still the one in use. */
+struct hidx {
+	uint32_t	*b;		/* mask + 1 buckets */
+	uint32_t	 mask;
+	uint32_t	*old;		/* being moved into b; NULL if not */
+	uint32_t	 oldmask;
+	uint32_t	 moved;		/* old buckets below this are in b */
+};
+
+enum bulk_phase { BULK_IDLE, BULK_START, BULK_STATES };
+
+struct sync_table {
+	struct sync_table_conf	 conf;
+	uint64_t		 seed;
+	uint64_t		 next_id;
+	struct entry		**slabs;
+	uint32_t		 nslabs, slabcap;
+	uint32_t		 hw;		/* slots ever handed out, + 0 */
+	uint32_t		 freel;
+	struct hidx		 idx[2];
+	size_t			 nlocal, nimported;
+	uint32_t		 qhead, qtail;
+	int			 urgent;	/* SEND_NOW given, not drained */
+	uint64_t		 urgent_at;
+	struct sync_ref		*reqs;		/* ring of REQ_MAX */
+	uint32_t		 rq_head, rq_n;
+	int			 ractive;	/* refresh under way */
+	uint32_t		 rcur;
+	uint64_t		 rstart, rlast, rpass;
+	enum bulk_phase		 bphase;
+	uint32_t		 bcur, bend;
+	uint64_t		 bstart;
+	struct sync_table_stats	 stats;
+};
+
+/* ---- slots ------------------------------------------------------------ */
+
+static struct entry *
+ent(const struct sync_table *t, uint32_t i)
+{
+	return &t->slabs[i >> SLAB_SHIFT][i & (SLAB_SLOTS - 1)];
+}
+
+static int
+slab_add(struct sync_table *t)
+{
+	struct entry	**v;
+	uint32_t	  cap;
+
+	if (t->nslabs == t->slabcap) {
+		cap = t->slabcap ? t->slabcap * 2 : 16;
+		if ((v = realloc(t->slabs, cap * sizeof(*v))) == NULL)
+			return -1;
+		t->slabs = v;
+		t->slabcap = cap;
+	}
+	/* malloc, not calloc: slot_alloc initialises each slot it hands out,
+	 * so untouched pages of a fresh slab are never faulted in. */
+	if ((t->slabs[t->nslabs] = malloc(SLAB_SLOTS *
+	    sizeof(struct entry))) == NULL)
+		return -1;
+	t->nslabs++;
+	return 0;
+}
+
+static uint32_t
+slot_alloc(struct sync_table *t)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	if (t->freel != NIL) {
+		i = t->freel;
+		t->freel = ent(t, i)->knext;
+	} else {
+		if (t->hw >= SLOT_LIMIT)
+			return NIL;
+		if ((t->hw >> SLAB_SHIFT) >= t->nslabs && slab_add(t) == -1)
+			return NIL;
+		if (t->hw == 0) {	/* slot 0: NIL, never live */
+			memset(ent(t, 0), 0, sizeof(struct entry));
+			t->hw = 1;
+		}
+		i = t->hw++;
+	}
+	e = ent(t, i);
+	memset(e, 0, sizeof(*e));
+	e->knext = e->snext = e->qprev = e->qnext = NIL;
+	e->flags = F_USED;
+	return i;
+}
+
+static void
+slot_free(struct sync_table *t, uint32_t i)
+{
+	struct entry	*e = ent(t, i);
+
+	e->flags = 0;
+	e->knext = t->freel;
+	t->freel = i;
+}
+
+/* A slot holding a live state (not free, not waiting for its DEL_C). */
+static int
+live(const struct entry *e)
+{
+	return (e->flags & (F_USED | F_DEAD)) == F_USED;
+}
+
+/* ---- hashing ---------------------------------------------------------- */
+
+static uint64_t
+hmix(uint64_t h, uint64_t v)
+{
+	h ^= v * 0x9e3779b97f4a7c15ULL;
+	h = (h << 27 | h >> 37) * 0xbf58476d1ce4e5b9ULL;
+	return h;
+}
+
+static uint64_t
+hfinal(uint64_t h)
+{
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 29;
+	return h;
+}
+
+static uint64_t
+kern_hash(const struct sync_table *t, const struct sync_state *s)
+{
+	uint64_t	w[4], h;
+	int		k;
+
+	memcpy(w, s->orig.src, sizeof(w));	/* src and dst: 32 bytes */
+	h = hmix(t->seed, (uint64_t)s->af | (uint64_t)s->proto << 8 |
+	    (uint64_t)s->zone << 16 | (uint64_t)s->orig.sport << 32 |
+	    (uint64_t)s->orig.dport << 48);
+	for (k = 0; k < 4; k++)
+		h = hmix(h, w[k]);
+	return hfinal(h);
+}
+
+static uint64_t
+sync_hash(const struct sync_table *t, uint32_t creatorid, uint64_t id)
+{
+	return hfinal(hmix(hmix(t->seed, id), creatorid));
+}
+
+static int
+kern_eq(const struct sync_state *a, const struct sync_state *b)
+{
+	return a->af == b->af && a->proto == b->proto && a->zone == b->zone &&
+	    memcmp(&a->orig, &b->orig, sizeof(a->orig)) == 0;
+}
+
+static uint32_t *
+chain(struct entry *e, int which)
+{
+	return which == IDX_KERN ? &e->knext : &e->snext;
+}
+
+static uint64_t
+key_hash(const struct sync_table *t, const struct sync_state *s, int which)
+{
+	return which == IDX_KERN ? kern_hash(t, s) :
+	    sync_hash(t, s->creatorid, s->id);
+}
+
+/* The bucket in use for hash h (see struct hidx). */
+static uint32_t *
+head(const struct sync_table *t, int which, uint64_t h)
+{
+	const struct hidx	*x = &t->idx[which];
+
+	if (x->old != NULL && ((uint32_t)h & x->oldmask) >= x->moved)
+		return &x->old[(uint32_t)h & x->oldmask];
+	return &x->b[(uint32_t)h & x->mask];
+}
+
+static void
+idx_insert(struct sync_table *t, int which, uint32_t i)
+{
+	struct entry	*e = ent(t, i);
+	uint32_t	*hp = head(t, which, key_hash(t, &e->st, which));
+
+	*chain(e, which) = *hp;
+	*hp = i;
+}
+
+static void
+idx_remove(struct sync_table *t, int which, uint32_t i)
+{
+	struct entry	*e = ent(t, i);
+	uint32_t	*pp = head(t, which, key_hash(t, &e->st, which));
+
+	while (*pp != NIL && *pp != i)
+		pp = chain(ent(t, *pp), which);
+	if (*pp == i)
+		*pp = *chain(e, which);
+	*chain(e, which) = NIL;
+}
+
+static uint32_t
+kern_find(const struct sync_table *t, const struct sync_state *s)
+{
+	uint32_t	i = *head(t, IDX_KERN, kern_hash(t, s));
+
+	while (i != NIL && !kern_eq(&ent(t, i)->st, s))
+		i = ent(t, i)->knext;
+	return i;
+}
+
+static uint32_t
+sync_find(const struct sync_table *t, uint32_t creatorid, uint64_t id)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	i = *head(t, IDX_SYNC, sync_hash(t, creatorid, id));
+	for (; i != NIL; i = e->snext) {
+		e = ent(t, i);
+		if (e->st.id == id && e->st.creatorid == creatorid)
+			return i;
+	}
+	return i;
+}
+
+static uint32_t *
+buckets_new(uint32_t n)
+{
+	return calloc(n, sizeof(uint32_t));	/* all NIL */
+}
+
+/* Move up to n old buckets of an index that is doubling. */
+static void
+idx_migrate(struct sync_table *t, int which, uint32_t n)
+{
+	struct hidx	*x = &t->idx[which];
+	struct entry	*e;
+	uint32_t	 i, next, *hp;
+
+	for (; x->old != NULL && n > 0; n--) {
+		for (i = x->old[x->moved]; i != NIL; i = next) {
+			e = ent(t, i);
+			next = *chain(e, which);
+			hp = &x->b[(uint32_t)key_hash(t, &e->st, which) &
+			    x->mask];
+			*chain(e, which) = *hp;
+			*hp = i;
+		}
+		x->old[x->moved] = NIL;
+		if (x->moved++ == x->oldmask) {
+			free(x->old);
+			x->old = NULL;
+		}
+	}
+}
+
+/*
+ * Before an insert: move IDX_STEP old buckets, and start doubling once
+ * the indexes hold as many states as buckets. A move of n buckets ends
+ * within n / IDX_STEP inserts, long before the next doubling is due. If
+ * memory is short the chains only get longer.
+ */
+static void
+idx_grow(struct sync_table *t)
+{
+	uint32_t	n = t->idx[0].mask + 1, *kb, *sb;
+	int		w;
+
+	idx_migrate(t, IDX_KERN, IDX_STEP);
+	idx_migrate(t, IDX_SYNC, IDX_STEP);
+	if (t->idx[0].old != NULL || t->nlocal + t->nimported < n ||
+	    n >= (1U << 31))
+		return;
+	kb = buckets_new(n * 2);
+	sb = buckets_new(n * 2);
+	if (kb == NULL || sb == NULL) {
+		free(kb);
+		free(sb);
+		return;
+	}
+	for (w = 0; w < 2; w++) {
+		t->idx[w].old = t->idx[w].b;
+		t->idx[w].oldmask = t->idx[w].mask;
+		t->idx[w].moved = 0;
+		t->idx[w].b = w == IDX_KERN ? kb : sb;
+		t->idx[w].mask = n * 2 - 1;
+	}
+}
+
+/* ---- table ------------------------------------------------------------ */
+
+struct sync_table *
+sync_table_new(const struct sync_table_conf *conf)
+{
+	struct sync_table	*t;
+
+	if (conf == NULL || conf->node_id == 0)
+		return NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->conf = *conf;
+	if (t->conf.maxupd < 1)
+		t->conf.maxupd = 1;
+	if (t->conf.refresh_us > REFRESH_MAX_US)
+		t->conf.refresh_us = REFRESH_MAX_US;
+	t->next_id = conf->id_base;
+	t->seed = hfinal((uint64_t)(uintptr_t)t ^ conf->id_base ^
+	    (uint64_t)conf->node_id << 32);
+	t->freel = t->qhead = t->qtail = NIL;
+	t->idx[IDX_KERN].b = buckets_new(HASH_MIN);
+	t->idx[IDX_SYNC].b = buckets_new(HASH_MIN);
+	t->reqs = calloc(REQ_MAX, sizeof(*t->reqs));
+	if (t->idx[IDX_KERN].b == NULL || t->idx[IDX_SYNC].b == NULL ||
+	    t->reqs == NULL) {
+		sync_table_free(t);
+		return NULL;
+	}
+	t->idx[IDX_KERN].mask = t->idx[IDX_SYNC].mask = HASH_MIN - 1;
+	return t;
+}
+
+void
+sync_table_free(struct sync_table *t)
+{
+	uint32_t	i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
+	free(t->idx[IDX_KERN].b);
+	free(t->idx[IDX_SYNC].b);
+	free(t->idx[IDX_KERN].old);
+	free(t->idx[IDX_SYNC].old);
+	free(t->reqs);
+	free(t);
+}
+
+size_t
+sync_table_count(const struct sync_table *t, int local_only)
+{
+	return local_only ? t->nlocal : t->nlocal + t->nimported;
+}
+
+void
+sync_table_get_stats(const struct sync_table *t, struct sync_table_stats *s)
+{
+	*s = t->stats;
+}
+
+void
+sync_outs_free(struct sync_outs *o)
+{
+	if (o == NULL)
+		return;
+	free(o->v);
+	o->v = NULL;
+	o->n = o->cap = 0;
+}
+
+/* Append an out; st may be NULL (SEND_NOW). outs may be NULL. */
+static void
+out_push(struct sync_table *t, struct sync_outs *o, enum sync_out_type type,
+    const struct sync_state *st)
+{
+	struct sync_out	*v;
+	size_t		 cap;
+
+	if (o == NULL)
+		return;
+	if (o->n == o->cap) {
+		cap = o->cap ? o->cap * 2 : 16;
+		if ((v = realloc(o->v, cap * sizeof(*v))) == NULL) {
+			t->stats.nomem++;
+			return;
+		}
+		o->v = v;
+		o->cap = cap;
+	}
+	v = &o->v[o->n++];
+	memset(v, 0, sizeof(*v));
+	v->type = type;
+	if (st != NULL)
+		v->st = *st;
+}
+
+/*
+ * Copy with the unused bytes of IPv4 addresses zeroed: the indexes
+ * compare whole tuples, and the wire carries 16 bytes whatever the family.
+ */
+static void
+st_norm(struct sync_state *d, const struct sync_state *s)
+{
+	*d = *s;
+	if (d->af != WIRE_AF_INET)
+		return;
+	memset(d->orig.src + 4, 0, 12);
+	memset(d->orig.dst + 4, 0, 12);
+	memset(d->reply.src + 4, 0, 12);
+	memset(d->reply.dst + 4, 0, 12);
+}
+
+/* ---- send queue ------------------------------------------------------- */
+
+static void
+q_append(struct sync_table *t, uint32_t i, enum q_act a, uint64_t now)
+{
+	struct entry	*e = ent(t, i);
+
+	e->qact = a;
+	e->qtime = now;
+	e->qcount = 1;
+	e->qnext = NIL;
+	e->qprev = t->qtail;
+	if (t->qtail != NIL)
+		ent(t, t->qtail)->qnext = i;
+	else
+		t->qhead = i;
+	t->qtail = i;
+}
+
+static void
+q_unlink(struct sync_table *t, uint32_t i)
+{
+	struct entry	*e = ent(t, i);
+
+	if (e->qact == Q_NONE)
+		return;
+	if (e->qprev != NIL)
+		ent(t, e->qprev)->qnext = e->qnext;
+	else
+		t->qhead = e->qnext;
+	if (e->qnext != NIL)
+		ent(t, e->qnext)->qprev = e->qprev;
+	else
+		t->qtail = e->qprev;
+	e->qact = Q_NONE;
+	e->qcount = 0;
+	e->qprev = e->qnext = NIL;
+}
+
+/* Ask the shell to drain now; said once until a drain empties the queue
+ * (next_deadline keeps saying it meanwhile). */
+static void
+q_urgent(struct sync_table *t, uint64_t now, struct sync_outs *o)
+{
+	if (t->urgent)
+		return;
+	t->urgent = 1;
+	t->urgent_at = now;
+	out_push(t, o, SYNC_OUT_SEND_NOW, NULL);
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+/* A new live state (local: gets our creator id and the next id). */
+static uint32_t
+entry_add(struct sync_table *t, const struct sync_state *st, int local)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	if (t->conf.max_states != 0 &&
+	    t->nlocal + t->nimported >= t->conf.max_states) {
+		t->stats.refused++;
+		return NIL;
+	}
+	idx_grow(t);
+	if ((i = slot_alloc(t)) == NIL) {
+		t->stats.nomem++;
+		return NIL;
+	}
+	e = ent(t, i);
+	e->st = *st;
+	if (local) {
+		e->st.creatorid = t->conf.node_id;
+		e->st.id = t->next_id++;
+		e->flags |= F_LOCAL;
+		t->nlocal++;
+	} else
+		t->nimported++;
+	idx_insert(t, IDX_KERN, i);
+	idx_insert(t, IDX_SYNC, i);
+	return i;
+}
+
+static void
+entry_unindex(struct sync_table *t, uint32_t i)
+{
+	struct entry	*e = ent(t, i);
+
+	idx_remove(t, IDX_KERN, i);
+	idx_remove(t, IDX_SYNC, i);
+	if (e->flags & F_LOCAL)
+		t->nlocal--;
+	else
+		t->nimported--;
+}
+
+/* Gone without a word to the peer. */
+static void
+entry_forget(struct sync_table *t, uint32_t i)
+{
+	if (live(ent(t, i)))
+		entry_unindex(t, i);
+	q_unlink(t, i);
+	slot_free(t, i);
+}
+
+/* Gone, and the peer must hear it: DEL_C replaces what was pending and
+ * keeps its place in the queue. */
+static void
+entry_kill(struct sync_table *t, uint32_t i, uint64_t now)
+{
+	struct entry	*e = ent(t, i);
+
+	entry_unindex(t, i);
+	e->flags |= F_DEAD;
+	if (e->qact == Q_NONE)
+		q_append(t, i, Q_DEL_C, now);
+	else
+		e->qact = Q_DEL_C;
+}
+
+/* A local state is gone: an INS that never left is dropped with it
+ * ("pretend it never happened", 1.5), anything else becomes DEL_C. */
+static void
+local_gone(struct sync_table *t, uint32_t i, uint64_t now)
+{
+	struct entry	*e = ent(t, i);
+
+	if (e->qact == Q_INS && !(e->flags & F_SENT))
+		entry_forget(t, i);
+	else
+		entry_kill(t, i, now);
+}
+
+/* ---- local kernel events ---------------------------------------------- */
+
+/* Fields only a full record (INS/UPD) carries; the key fields are equal. */
+static int
+full_differs(const struct sync_state *a, const struct sync_state *b)
+{
+	return memcmp(a->wscale, b->wscale, sizeof(a->wscale)) != 0 ||
+	    memcmp(&a->reply, &b->reply, sizeof(a->reply)) != 0 ||
+	    memcmp(a->labels, b->labels, sizeof(a->labels)) != 0;
+}
+
+/* Fields of UPD_C, except the timeout, which moves every second. */
+static int
+upd_c_differs(const struct sync_state *a, const struct sync_state *b)
+{
+	return a->status != b->status || a->mark != b->mark ||
+	    a->tcp_state != b->tcp_state ||
+	    a->state_flags != b->state_flags ||
+	    memcmp(a->tcp_flags, b->tcp_flags, sizeof(a->tcp_flags)) != 0;
+}
+
+/* Queue an update of local state i (coalesced, 1.5); maxupd -> SEND_NOW. */
+static void
+local_queue(struct sync_table *t, uint32_t i, int full, uint64_t now,
+    struct sync_outs *o)
+{
+	struct entry	*e = ent(t, i);
+
+	switch (e->qact) {
+	case Q_NONE:
+		q_append(t, i, full ? Q_UPD : Q_UPD_C, now);
+		break;
+	case Q_UPD_C:
+		if (full)
+			e->qact = Q_UPD;
+		/* FALLTHROUGH */
+	case Q_UPD:
+		if (e->qcount < UINT16_MAX)
+			e->qcount++;
+		break;
+	default:
+		return;		/* INS pending: it carries the newest content */
+	}
+	if (e->qcount >= t->conf.maxupd)
+		q_urgent(t, now, o);
+}
+
+/*
+ * Our kernel reports a state we hold. Imported: the peer owns it, only
+ * the resync mark goes. Local: keep the newest content and queue an
+ * update if an event said so or (dump) something but the timeout changed.
+ */
+static void
+local_seen(struct sync_table *t, uint32_t i, const struct sync_state *st,
+    int event, uint64_t now, struct sync_outs *o)
+{
+	struct entry	*e = ent(t, i);
+	uint64_t	 id = e->st.id;
+	int		 full, cheap;
+
+	e->flags &= ~F_RESYNC;
+	if (!(e->flags & F_LOCAL))
+		return;
+	full = full_differs(&e->st, st);
+	cheap = upd_c_differs(&e->st, st);
+	e->st = *st;
+	e->st.id = id;
+	e->st.creatorid = t->conf.node_id;
+	if (full && e->qact != Q_INS)
+		e->flags |= F_FULLCHG;
+	if (event || full || cheap)
+		local_queue(t, i, full, now, o);
+}
+
+static void
+local_add(struct sync_table *t, const struct sync_state *st, uint64_t now)
+{
+	uint32_t	i;
+
+	if ((i = entry_add(t, st, 1)) == NIL)
+		return;
+	q_append(t, i, Q_INS, now);
+	if (!t->ractive && t->conf.refresh_us != 0) {
+		t->ractive = 1;
+		t->rcur = 0;
+		t->rstart = t->rlast = now;
+	}
+}
+
+void
+sync_table_local_new(struct sync_table *t, const struct sync_state *in,
+    uint64_t now, struct sync_outs *o)
+{
+	struct sync_state	st;
+	uint32_t		i;
+
+	st_norm(&st, in);
+	if ((i = kern_find(t, &st)) != NIL)
+		local_seen(t, i, &st, 0, now, o);
+	else
+		local_add(t, &st, now);
+}
+
+void
+sync_table_local_update(struct sync_table *t, const struct sync_state *in,
+    uint64_t now, struct sync_outs *o)
+{
+	struct sync_state	st;
+	uint32_t		i;
+
+	st_norm(&st, in);
+	if ((i = kern_find(t, &st)) != NIL)
+		local_seen(t, i, &st, 1, now, o);
+	else
+		local_add(t, &st, now);		/* its NEW was lost */
+}
+
+void
+sync_table_local_destroy(struct sync_table *t, const struct sync_state *in,
+    int master, uint64_t now, struct sync_outs *o)
+{
+	struct sync_state	st;
+	uint32_t		i;
+
+	(void)o;
+	st_norm(&st, in);
+	if ((i = kern_find(t, &st)) == NIL)
+		return;
+	/*
+	 * Only the node carrying the traffic announces an end. A former
+	 * master's own states time out on it after a failover while the new
+	 * master still carries those flows: a DEL_C would kill them there.
+	 */
+	if (!master)
+		entry_forget(t, i);
+	else if (ent(t, i)->flags & F_LOCAL)
+		local_gone(t, i, now);
+	else
+		entry_kill(t, i, now);	/* DEL_C with the creator's id */
+}
+
+void
+sync_table_resync_begin(struct sync_table *t)
+{
+	uint32_t	i;
+
+	for (i = 0; i < t->hw; i++)
+		if (live(ent(t, i)))
+			ent(t, i)->flags |= F_RESYNC;
+}
+
+/* Local states missing from the dump are announced gone; imported ones
+ * are forgotten (their kernel entry timed out, as a lost DESTROY). */
+void
+sync_table_resync_end(struct sync_table *t, uint64_t now,
+    struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	(void)o;
+	for (i = 0; i < t->hw; i++) {
+		e = ent(t, i);
+		if (!live(e) || !(e->flags & F_RESYNC))
+			continue;
+		e->flags &= ~F_RESYNC;
+		t->stats.resync_swept++;
+		if (e->flags & F_LOCAL)
+			local_gone(t, i, now);
+		else
+			entry_forget(t, i);
+	}
+}
+
+/* ---- peer messages ---------------------------------------------------- */
+
+/* NAT cannot be changed by an update (ct_update): a new reply tuple needs
+ * the entry created again. */
+static void
+import_apply(struct sync_table *t, uint32_t i, const struct sync_state *st,
+    struct sync_outs *o)
+{
+	struct entry		*e = ent(t, i);
+	enum sync_out_type	 type = SYNC_OUT_CT_UPDATE;
+
+	if (memcmp(&e->st.reply, &st->reply, sizeof(st->reply)) != 0)
+		type = SYNC_OUT_CT_CREATE;
+	if (e->st.id != st->id) {		/* re-keyed: restarted peer */
+		idx_remove(t, IDX_SYNC, i);
+		e->st = *st;
+		idx_insert(t, IDX_SYNC, i);
+	} else
+		e->st = *st;
+	e->flags &= ~F_BUSMARK;
+	out_push(t, o, type, &e->st);
+}
+
+/*
+ * A message about one of our own states of this run is a loop. One about
+ * an id of an earlier run (id >> 32 is the epoch it was made in) is a state
+ * we created before a restart and the peer kept: import it like any other.
+ */
+static int
+own_current(const struct sync_table *t, uint32_t creatorid, uint64_t id)
+{
+	return creatorid == t->conf.node_id &&
+	    (id >> 32) == (t->conf.id_base >> 32);
+}
+
+/* INS or UPD: a full record. The tuple conflict rule is at the top. */
+static void
+peer_state(struct sync_table *t, const struct sync_state *in,
+    struct sync_outs *o)
+{
+	struct sync_state	 st;
+	struct entry		*e;
+	uint32_t		 s, k;
+
+	st_norm(&st, in);
+	if (own_current(t, st.creatorid, st.id)) {
+		t->stats.loops++;
+		return;
+	}
+	s = sync_find(t, st.creatorid, st.id);
+	k = kern_find(t, &st);
+	if (s != NIL && s != k) {	/* the id moved to another tuple */
+		out_push(t, o, SYNC_OUT_CT_DELETE, &ent(t, s)->st);
+		entry_forget(t, s);
+		s = NIL;
+	}
+	if (k == NIL) {
+		if ((k = entry_add(t, &st, 0)) != NIL)
+			out_push(t, o, SYNC_OUT_CT_CREATE, &ent(t, k)->st);
+		return;
+	}
+	e = ent(t, k);
+	if (s == NIL && ((e->flags & F_LOCAL) ||
+	    e->st.creatorid != st.creatorid)) {
+		t->stats.stale++;
+		return;
+	}
+	import_apply(t, k, &st, o);
+}
+
+/* Our request for a state we do not hold (pfsync 1.7); leaves first. */
+static void
+req_push(struct sync_table *t, uint64_t id, uint32_t creatorid,
+    uint64_t now, struct sync_outs *o)
+{
+	struct sync_ref	*r;
+
+	if (t->rq_n == REQ_MAX) {
+		t->stats.upd_req_drop++;	/* the next UPD_C asks again */
+		return;
+	}
+	r = &t->reqs[(t->rq_head + t->rq_n++) % REQ_MAX];
+	r->id = id;
+	r->creatorid = creatorid;
+	t->stats.upd_req_out++;
+	q_urgent(t, now, o);
+}
+
+static void
+peer_upd_c(struct sync_table *t, const struct sync_upd_c *u, uint64_t now,
+    struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	if (own_current(t, u->creatorid, u->id)) {
+		t->stats.loops++;
+		return;
+	}
+	if ((i = sync_find(t, u->creatorid, u->id)) == NIL) {
+		req_push(t, u->id, u->creatorid, now, o);
+		return;
+	}
+	e = ent(t, i);
+	e->st.status = u->status;
+	e->st.mark = u->mark;
+	e->st.timeout = u->timeout;
+	e->st.tcp_state = u->tcp_state;
+	e->st.state_flags = u->state_flags;
+	memcpy(e->st.tcp_flags, u->tcp_flags, sizeof(e->st.tcp_flags));
+	e->flags &= ~F_BUSMARK;
+	out_push(t, o, SYNC_OUT_CT_UPDATE, &e->st);
+}
+
+/* DEL_C, ours included (see the top of the file). */
+static void
+peer_del_c(struct sync_table *t, const struct sync_ref *r,
+    struct sync_outs *o)
+{
+	uint32_t	i;
+
+	if ((i = sync_find(t, r->creatorid, r->id)) == NIL) {
+		t->stats.del_unknown++;
+		return;
+	}
+	out_push(t, o, SYNC_OUT_CT_DELETE, &ent(t, i)->st);
+	entry_forget(t, i);
+}
+
+/* Delete every imported state of creator c; only_marked: BUS END sweep. */
+static void
+drop_creator(struct sync_table *t, uint32_t c, int only_marked,
+    struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	for (i = 0; i < t->hw; i++) {
+		e = ent(t, i);
+		if (!live(e) || (e->flags & F_LOCAL) || e->st.creatorid != c)
+			continue;
+		if (only_marked && !(e->flags & F_BUSMARK))
+			continue;
+		if (only_marked)
+			t->stats.swept++;
+		out_push(t, o, SYNC_OUT_CT_DELETE, &e->st);
+		entry_forget(t, i);
+	}
+}
+
+/* BUS START marks the creator's states; what its bulk (or any INS, UPD or
+ * UPD_C from it) does not mention before BUS END is deleted (1.8). */
+static void
+peer_bus(struct sync_table *t, const struct sync_bus *b, struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	if (b->creatorid == t->conf.node_id) {
+		t->stats.loops++;
+		return;
+	}
+	if (b->status == SYNC_BUS_END) {
+		drop_creator(t, b->creatorid, 1, o);
+		return;
+	}
+	if (b->status != SYNC_BUS_START)
+		return;
+	for (i = 0; i < t->hw; i++) {
+		e = ent(t, i);
+		if (live(e) && !(e->flags & F_LOCAL) &&
+		    e->st.creatorid == b->creatorid)
+			e->flags |= F_BUSMARK;
+	}
+}
+
+/* UPD_REQ(0, 0): a bulk; UPD_REQ(id, us): that state in full, now. */
+static void
+peer_upd_req(struct sync_table *t, const struct sync_ref *r, uint64_t now,
+    struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	if (r->id == 0 && r->creatorid == 0) {
+		sync_table_bulk_start(t, now);
+		out_push(t, o, SYNC_OUT_SEND_NOW, NULL);
+		return;
+	}
+	if (r->creatorid != t->conf.node_id ||
+	    (i = sync_find(t, r->creatorid, r->id)) == NIL) {
+		t->stats.upd_req_miss++;
+		return;
+	}
+	e = ent(t, i);
+	if (e->qact == Q_NONE)
+		q_append(t, i, Q_UPD, now);
+	else if (e->qact == Q_UPD_C)
+		e->qact = Q_UPD;
+	q_urgent(t, now, o);
+}
+
+void
+sync_table_peer_msg(struct sync_table *t, uint32_t from,
+    const struct sync_msg *m, uint64_t now, struct sync_outs *o)
+{
+	if (from == t->conf.node_id) {
+		t->stats.loops++;
+		return;
+	}
+	switch (m->action) {
+	case SYNC_A_INS:
+	case SYNC_A_UPD:
+		peer_state(t, &m->u.st, o);
+		break;
+	case SYNC_A_UPD_C:
+		peer_upd_c(t, &m->u.upd_c, now, o);
+		break;
+	case SYNC_A_DEL_C:
+		peer_del_c(t, &m->u.ref, o);
+		break;
+	case SYNC_A_CLR:
+		if (m->u.clr.creatorid == t->conf.node_id)
+			t->stats.loops++;
+		else
+			drop_creator(t, m->u.clr.creatorid, 0, o);
+		break;
+	case SYNC_A_UPD_REQ:
+		peer_upd_req(t, &m->u.ref, now, o);
+		break;
+	case SYNC_A_BUS:
+		peer_bus(t, &m->u.bus, o);
+		break;
+	default:
+		break;	/* INS_ACK (defer), NACK: the shell's */
+	}
+}
+
+/* ---- refresh ---------------------------------------------------------- */
+
+static uint64_t
+refresh_tick(const struct sync_table *t)
+{
+	uint64_t	tick = t->conf.refresh_us / REFRESH_TICKS;
+
+	return tick ? tick : 1;
+}
+
+/* A pass takes a tick less than refresh_us, so that a state visited on
+ * time in one pass and a tick late in the next still waits <= refresh_us. */
+static uint64_t
+refresh_period(const struct sync_table *t)
+{
+	uint64_t	p = t->conf.refresh_us - refresh_tick(t);
+
+	return p ? p : 1;
+}
+
+static void
+refresh_one(struct sync_table *t, uint32_t i, uint64_t now)
+{
+	struct entry	*e = ent(t, i);
+	int		 full;
+
+	full = (e->flags & F_FULLCHG) ||
+	    t->rpass % REFRESH_FULL == REFRESH_FULL - 1;
+	e->flags &= ~F_FULLCHG;
+	if (e->qact == Q_NONE)
+		q_append(t, i, full ? Q_UPD : Q_UPD_C, now);
+	else if (full && e->qact == Q_UPD_C)
+		e->qact = Q_UPD;
+	t->stats.refreshed++;
+}
+
+/* Walk the slots the elapsed part of the period covers. */
+static void
+refresh_step(struct sync_table *t, uint64_t now)
+{
+	uint64_t	 period, el, frac;
+	uint32_t	 target;
+	struct entry	*e;
+
+	if (!t->ractive)
+		return;
+	if (t->nlocal == 0) {
+		t->ractive = 0;
+		return;
+	}
+	period = refresh_period(t);
+	el = now > t->rstart ? now - t->rstart : 0;
+	frac = el >= period ? 1U << 16 : (el << 16) / period;
+	target = (uint32_t)(((uint64_t)t->hw * frac) >> 16);
+	for (; t->rcur < target; t->rcur++) {
+		e = ent(t, t->rcur);
+		if (live(e) && (e->flags & F_LOCAL))
+			refresh_one(t, t->rcur, now);
+	}
+	t->rlast = now;
+	if (t->rcur >= t->hw) {
+		t->rcur = 0;
+		t->rpass++;
+		/* far behind (no drain for a period): restart from now */
+		t->rstart = el >= 2 * period ? now : t->rstart + period;
+	}
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+static void
+msg_of(const struct entry *e, struct sync_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	switch (e->qact) {
+	case Q_INS:
+	case Q_UPD:
+		m->action = e->qact == Q_INS ? SYNC_A_INS : SYNC_A_UPD;
+		m->u.st = e->st;
+		break;
+	case Q_UPD_C:
+		m->action = SYNC_A_UPD_C;
+		m->u.upd_c.id = e->st.id;
+		m->u.upd_c.creatorid = e->st.creatorid;
+		m->u.upd_c.status = e->st.status;
+		m->u.upd_c.mark = e->st.mark;
+		m->u.upd_c.timeout = e->st.timeout;
+		m->u.upd_c.tcp_state = e->st.tcp_state;
+		m->u.upd_c.state_flags = e->st.state_flags;
+		memcpy(m->u.upd_c.tcp_flags, e->st.tcp_flags,
+		    sizeof(m->u.upd_c.tcp_flags));
+		break;
+	default:
+		m->action = SYNC_A_DEL_C;
+		m->u.ref.id = e->st.id;
+		m->u.ref.creatorid = e->st.creatorid;
+		break;
+	}
+}
+
+static unsigned
+drain_reqs(struct sync_table *t, struct sync_fb *fb)
+{
+	struct sync_msg	m;
+	unsigned	n = 0;
+
+	while (t->rq_n > 0) {
+		memset(&m, 0, sizeof(m));
+		m.action = SYNC_A_UPD_REQ;
+		m.u.ref = t->reqs[t->rq_head];
+		if (sync_fb_add(fb, &m) == -1)
+			break;
+		t->rq_head = (t->rq_head + 1) % REQ_MAX;
+		t->rq_n--;
+		n++;
+	}
+	return n;
+}
+
+static unsigned
+drain_queue(struct sync_table *t, struct sync_fb *fb)
+{
+	struct sync_msg	 m;
+	struct entry	*e;
+	uint32_t	 i;
+	unsigned	 n = 0;
+
+	while ((i = t->qhead) != NIL) {
+		e = ent(t, i);
+		msg_of(e, &m);
+		if (sync_fb_add(fb, &m) == -1)
+			break;
+		q_unlink(t, i);
+		e->flags |= F_SENT;
+		if (e->flags & F_DEAD)
+			slot_free(t, i);	/* its DEL_C has left */
+		n++;
+	}
+	return n;
+}
+
+unsigned
+sync_table_drain(struct sync_table *t, struct sync_fb *fb, uint64_t now)
+{
+	unsigned	n;
+
+	refresh_step(t, now);
+	n = drain_reqs(t, fb);
+	if (t->rq_n == 0)
+		n += drain_queue(t, fb);
+	if (t->rq_n == 0 && t->qhead == NIL)
+		t->urgent = 0;
+	return n;
+}
+
+static int
+refresh_due_at(const struct sync_table *t, uint64_t *at)
+{
+	if (!t->ractive || t->nlocal == 0)
+		return 0;
+	*at = t->rlast + refresh_tick(t);
+	return 1;
+}
+
+/* Never 0 when something is pending, even at time 0. */
+uint64_t
+sync_table_next_deadline(const struct sync_table *t)
+{
+	uint64_t	d = UINT64_MAX, r;
+
+	if (t->qhead != NIL)
+		d = ent(t, t->qhead)->qtime + t->conf.send_delay_us;
+	if (t->urgent && t->urgent_at < d)
+		d = t->urgent_at;
+	if (refresh_due_at(t, &r) && r < d)
+		d = r;
+	if (d == UINT64_MAX)
+		return 0;
+	return d ? d : 1;
+}
+
+int
+sync_table_pending(const struct sync_table *t, uint64_t now)
+{
+	uint64_t	r;
+
+	if (t->rq_n > 0 || t->qhead != NIL)
+		return 1;
+	return refresh_due_at(t, &r) && now >= r;
+}
+
+/* ---- bulk send -------------------------------------------------------- */
+
+/* A bulk under way is not restarted (pfsync 1.8); states created after
+ * the start reach the peer as INS. */
+void
+sync_table_bulk_start(struct sync_table *t, uint64_t now)
+{
+	if (t->bphase != BULK_IDLE)
+		return;
+	t->bphase = BULK_START;
+	t->bcur = 0;
+	t->bend = t->hw;
+	t->bstart = now;
+	t->stats.bulks++;
+}
+
+static int
+bus_add(struct sync_table *t, struct sync_fb *fb, uint8_t status,
+    uint64_t now)
+{
+	struct sync_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.action = SYNC_A_BUS;
+	m.u.bus.creatorid = t->conf.node_id;
+	m.u.bus.status = status;
+	/* endtime: seconds since the request (0 in START, as OpenBSD) */
+	if (status == SYNC_BUS_END && now > t->bstart)
+		m.u.bus.endtime = (uint32_t)((now - t->bstart) / 1000000);
+	return sync_fb_add(fb, &m);
+}
+
+int
+sync_table_bulk_next(struct sync_table *t, struct sync_fb *fb, uint64_t now)
+{
+	struct sync_msg	 m;
+	struct entry	*e;
+
+	if (t->bphase == BULK_IDLE)
+		return 0;
+	if (t->bphase == BULK_START) {
+		if (bus_add(t, fb, SYNC_BUS_START, now) == -1)
+			return 1;
+		t->bphase = BULK_STATES;
+	}
+	for (; t->bcur < t->bend; t->bcur++) {
+		e = ent(t, t->bcur);
+		/* Every state, imported ones too, as pfsync: a peer coming
+		 * back must learn the flows we took over from it. */
+		if (!live(e))
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.action = SYNC_A_UPD;
+		m.u.st = e->st;
+		if (sync_fb_add(fb, &m) == -1)
+			return 1;
+		e->flags |= F_SENT;
+	}
+	if (bus_add(t, fb, SYNC_BUS_END, now) == -1)
+		return 1;
+	t->bphase = BULK_IDLE;
+	return 0;
+}
