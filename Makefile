@@ -57,10 +57,15 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_fsm.c \
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
+SYNCD_SRCS  := syncd/syncd.c syncd/sync_carp.c syncd/sync_net.c syncd/sync_tap.c \
+	       syncd/ct_kernel.c syncd/sync_table.c syncd/sync_bulk.c \
+	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
+	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
+	       common/notify.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-BINS := $(BUILD)/carpd $(BUILD)/carpctl
+BINS := $(BUILD)/carpd $(BUILD)/carpctl $(BUILD)/syncd
 
 all: $(BINS)
 
@@ -70,6 +75,10 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/carpd: $(call obj,$(CARPD_SHELL) $(CARP_CORE) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
+$(BUILD)/syncd: $(call obj,$(SYNCD_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS)
 
 $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c common/buf.c)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -129,13 +138,17 @@ $(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c c
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # the test driver for syncd/ct_kernel.c (tests/netns/test_ct_kernel.sh)
-CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
 $(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
 
+# the test driver for syncd's transport and watch tap (tests/netns/test_sync_net.sh)
+$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_tap.c syncd/sync_wire.c common/buf.c common/log.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/carp_inject \
-	       $(BUILD)/tests/sync_pcap $(BUILD)/tests/ct_driver
+	       $(BUILD)/tests/sync_pcap $(BUILD)/tests/ct_driver $(BUILD)/tests/sync_net_driver
 
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)

@@ -6,6 +6,7 @@
  * IPv6; IPv6 hop limit 255, multicast not used for IPv6); frames that
  * arrive on another interface or with another TTL are reported so the
  * caller counts them (badif, badttl). Also the watch tap: a `dummy` link
+ * (an `ifb` where the kernel has no dummy driver)
  * (pfsync0 by default) on which a copy of every frame sent and accepted is
  * transmitted with a packet socket, so tcpdump -i pfsync0 shows the state
  * changes live while the dummy discards them and the stack never sees them.
@@ -29,6 +30,12 @@ void	sync_net_close(struct sync_net *);
 /* Receive fds to watch (IPv4 always, IPv6 when the peer is IPv6; -1 if not). */
 int	sync_net_fd4(const struct sync_net *);
 int	sync_net_fd6(const struct sync_net *);
+/*
+ * The largest frame that leaves syncdev unfragmented: its MTU now less the
+ * IP header (20, or 40 for an IPv6 peer), at most SYNC_MAX_FRAME. IPv4 is
+ * sent with DF, so a larger frame fails with EMSGSIZE.
+ */
+size_t	sync_net_max_frame(const struct sync_net *);
 
 enum sync_rx_verdict {
 	SYNC_RX_OK,

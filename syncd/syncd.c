@@ -133,20 +133,24 @@ arm_flush(struct syncd *env)
 void
 syncd_flush(struct syncd *env)
 {
-	uint8_t buf[1500 - 20];	/* one frame per Ethernet packet */
+	uint8_t buf[SYNC_MAX_FRAME];
+	/* one frame per packet on syncdev (IPv4 is sent with DF) */
+	size_t cap = sync_net_max_frame(env->net);
 	struct sync_fb fb;
 	uint64_t now = syncd_now_us();
 	int frames = 0;
 
+	if (cap > sizeof(buf))
+		cap = sizeof(buf);
 	while (sync_table_pending(env->table, now) && frames < FRAMES_PER_TURN) {
-		fb_start(env, &fb, buf, sizeof(buf));
+		fb_start(env, &fb, buf, cap);
 		if (sync_table_drain(env->table, &fb, now) == 0)
 			break;
 		send_frame(env, buf, &fb);
 		frames++;
 	}
 	while (env->bulk_sending && frames < FRAMES_PER_TURN) {
-		fb_start(env, &fb, buf, sizeof(buf));
+		fb_start(env, &fb, buf, cap);
 		env->bulk_sending = sync_table_bulk_next(env->table, &fb, now);
 		if (!sync_fb_empty(&fb))
 			send_frame(env, buf, &fb);
@@ -201,12 +205,21 @@ run_outs(struct syncd *env)
 /* ------------------------------------------------------------------ */
 /* local conntrack events                                              */
 
-/* Never synced: CARP and our own protocol, and what the filters exclude. */
+/*
+ * Never synced: CARP and our own protocol (112, 240), protocols whose
+ * conntrack entries cannot be recreated through ctnetlink tuples (IGMP,
+ * for one, which the sync link's own multicast join creates), and what
+ * the filters exclude.
+ */
 static int
 synced(const struct syncd *env, const struct sync_state *st)
 {
-	if (st->proto == 112 || st->proto == 240)
+	switch (st->proto) {
+	case 1: case 6: case 17: case 33: case 47: case 58: case 132: case 136:
+		break;		/* ICMP TCP UDP DCCP GRE ICMPv6 SCTP UDPlite */
+	default:
 		return 0;
+	}
 	return sync_conf_filter(env->conf, st->af == 2 ? AF_INET : AF_INET6,
 	    st->orig.src, st->orig.dst, st->proto);
 }
@@ -388,7 +401,9 @@ rx_frame(struct syncd *env, const struct sync_rx *rx)
 	w.from = h.node_id;
 	sync_frame_walk(rx->frame, rx->len, on_msg, &w, &skipped);
 	env->stats.skipped += skipped;
-	sync_tap_copy(env->tap, rx->src, (const uint8_t[4]){ 224, 0, 0, 240 },
+	/* the tap shows IPv4 packets; an IPv6 peer's frame gets source 0 */
+	sync_tap_copy(env->tap, rx->af == AF_INET ? rx->src :
+	    (const uint8_t[4]){ 0, 0, 0, 0 }, (const uint8_t[4]){ 224, 0, 0, 240 },
 	    rx->frame, rx->len);
 	run_outs(env);
 }
