@@ -71,21 +71,6 @@ struct vkeyword {
 
 static void	parse_vhost_file(struct parse_ctx *, const char *);
 
-/* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not . or .., no / : blank */
-static int
-valid_ifname(const char *s)
-{
-	const unsigned char *p;
-
-	if (*s == '\0' || strlen(s) >= IFNAMSIZ || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p == '/' || *p == ':' || isspace(*p) || !isprint(*p))
-			return 0;
-	return 1;
-}
-
 static int
 valid_group(const char *s)
 {
@@ -97,32 +82,6 @@ valid_group(const char *s)
 		if (!isgraph(*p))
 			return 0;
 	return 1;
-}
-
-/* VIPs and peers must be unicast: not unspecified, multicast, broadcast. */
-static int
-addr_is_unicast(int af, const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	if (af == AF_INET)
-		return memcmp(a, zero, 4) != 0 && (a[0] & 0xf0) != 0xe0 &&
-		    !(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
-	return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
-}
-
-/* path made relative to the directory of file; malloc'd. */
-static char *
-path_join(const char *file, const char *path)
-{
-	const char	*slash;
-	char		*s;
-
-	if (path[0] == '/' || (slash = strrchr(file, '/')) == NULL)
-		return strdup(path);
-	if (asprintf(&s, "%.*s%s", (int)(slash - file) + 1, file, path) == -1)
-		return NULL;
-	return s;
 }
 
 /* ---- global keywords ---------------------------------------------- */
@@ -221,33 +180,17 @@ v_vhid(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
 		w->v.vhid = (uint8_t)n;
 }
 
-/* carpdev and ifname: a Linux interface name, copied into dst. */
-static void
-v_ifname_word(struct parse_ctx *px, const struct conf_line *l,
-    char dst[IFNAMSIZ])
-{
-	const char	*s = l->words[1];
-
-	if (!valid_ifname(s)) {
-		conf_error(px->diag, l->file, l->line, "%s: '%s' is not a "
-		    "valid interface name (1-%d bytes, no '/', ':' or blanks)",
-		    l->words[0], s, IFNAMSIZ - 1);
-		return;
-	}
-	memcpy(dst, s, strlen(s) + 1);
-}
-
 static void
 v_carpdev(struct parse_ctx *px, struct vhost_work *w,
     const struct conf_line *l)
 {
-	v_ifname_word(px, l, w->v.carpdev);
+	(void)conf_ifname(l, 1, w->v.carpdev, px->diag);
 }
 
 static void
 v_ifname(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
 {
-	v_ifname_word(px, l, w->v.ifname);
+	(void)conf_ifname(l, 1, w->v.ifname, px->diag);
 }
 
 static void
@@ -270,7 +213,7 @@ v_address(struct parse_ctx *px, struct vhost_work *w,
 		return;
 	}
 	carp_addr_fmt(&a, 0, buf, sizeof(buf));
-	if (!addr_is_unicast(a.af, a.addr)) {
+	if (!conf_addr_is_unicast(a.af, a.addr)) {
 		conf_error(px->diag, l->file, l->line, "address: %s is not a "
 		    "unicast address", buf);
 		return;
@@ -342,7 +285,7 @@ read_passfile(struct parse_ctx *px, const struct conf_line *l)
 	ssize_t		 n;
 	FILE		*fp;
 
-	if ((path = path_join(l->file, name)) == NULL ||
+	if ((path = conf_path_join(l->file, name)) == NULL ||
 	    (fp = fopen(path, "r")) == NULL) {
 		conf_error(px->diag, l->file, l->line, "passfile: %s: %s",
 		    name, path ? strerror(errno) : "out of memory");
@@ -404,7 +347,7 @@ v_carppeer(struct parse_ctx *px, struct vhost_work *w,
 			    "is not an IPv4 address", s);
 		return;
 	}
-	if (!addr_is_unicast(AF_INET, a.addr)) {
+	if (!conf_addr_is_unicast(AF_INET, a.addr)) {
 		conf_error(px->diag, l->file, l->line, "carppeer: %s is not a "
 		    "unicast address", s);
 		return;
@@ -804,23 +747,6 @@ carp_conf_free(struct carpd_conf *c)
 
 /* ---- printing ----------------------------------------------------- */
 
-/* A word as the lexer reads it back: quoted when it would not survive. */
-static void
-print_word(FILE *fp, const char *s, int force_quotes)
-{
-	if (!force_quotes && *s != '\0' && strpbrk(s, " \t\r#\"\\") == NULL) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
 static void
 print_key(FILE *fp, const struct carp_vhost_conf *v)
 {
@@ -828,14 +754,14 @@ print_key(FILE *fp, const struct carp_vhost_conf *v)
 
 	if (v->passfile[0] != '\0') {
 		fputs("passfile ", fp);
-		print_word(fp, v->passfile, 0);
+		conf_print_word(fp, v->passfile, 0);
 		fputc('\n', fp);
 	} else if (v->has_key) {
 		/* the key is the phrase itself (<= 19 bytes, then zeros) */
 		memcpy(phrase, v->key, CARP_KEY_LEN);
 		phrase[CARP_KEY_LEN] = '\0';
 		fputs("pass ", fp);
-		print_word(fp, phrase, 1);
+		conf_print_word(fp, phrase, 1);
 		fputc('\n', fp);
 		explicit_bzero(phrase, sizeof(phrase));
 	}
@@ -849,9 +775,9 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v)
 
 	fprintf(fp, "# vhost from %s\n", v->file);
 	fprintf(fp, "vhid %u\ncarpdev ", (unsigned)v->vhid);
-	print_word(fp, v->carpdev, 0);
+	conf_print_word(fp, v->carpdev, 0);
 	fputs("\nifname ", fp);
-	print_word(fp, v->ifname, 0);
+	conf_print_word(fp, v->ifname, 0);
 	fputc('\n', fp);
 	for (i = 0; i < v->naddrs; i++)
 		fprintf(fp, "address %s\n",
@@ -864,7 +790,7 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v)
 		    carp_addr_fmt(&v->peer, 0, buf, sizeof(buf)));
 	for (i = 0; i < v->ngroups; i++) {
 		fputs("group ", fp);
-		print_word(fp, v->groups[i], 0);
+		conf_print_word(fp, v->groups[i], 0);
 		fputc('\n', fp);
 	}
 	fprintf(fp, "lladdr %s\n", v->lladdr == CARP_LLADDR_REAL ?
@@ -880,7 +806,7 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 
 	fprintf(fp, "preempt %s\n", c->preempt ? "yes" : "no");
 	fputs("control-socket ", fp);
-	print_word(fp, c->control_socket, 0);
+	conf_print_word(fp, c->control_socket, 0);
 	fprintf(fp, "\nlog-level %s\n", conf_log_level_name(c->log_level));
 	fprintf(fp, "startup-demote %d\n", c->startup_demote);
 	for (i = 0; i < c->nvhosts; i++) {

@@ -5,8 +5,12 @@
  * can report all of them at once (OpenBSD parse.y yyerror style: count,
  * continue, never exit).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <net/if.h>
+
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -565,4 +569,75 @@ conf_log_level_name(int level)
 		if (log_levels[k].level == level)
 			return log_levels[k].name;
 	return "unknown";
+}
+
+/* ---- helpers shared by the config parsers ------------------------- */
+
+int
+conf_addr_is_unicast(int af, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (af == AF_INET)
+		return memcmp(a, zero, 4) != 0 && (a[0] & 0xf0) != 0xe0 &&
+		    !(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+	return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
+}
+
+char *
+conf_path_join(const char *file, const char *path)
+{
+	const char	*slash;
+	char		*s;
+
+	if (path[0] == '/' || (slash = strrchr(file, '/')) == NULL)
+		return strdup(path);
+	if (asprintf(&s, "%.*s%s", (int)(slash - file) + 1, file, path) == -1)
+		return NULL;
+	return s;
+}
+
+void
+conf_print_word(FILE *fp, const char *s, int force_quotes)
+{
+	if (!force_quotes && *s != '\0' && strpbrk(s, " \t\r#\"\\") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+int
+conf_valid_ifname(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0' || strlen(s) >= IFNAMSIZ || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return 0;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p == '/' || *p == ':' || isspace(*p) || !isprint(*p))
+			return 0;
+	return 1;
+}
+
+int
+conf_ifname(const struct conf_line *l, int i, char *dst, struct conf_diag *d)
+{
+	const char	*s = l->words[i];
+
+	if (!conf_valid_ifname(s)) {
+		conf_error(d, l->file, l->line, "%s: '%s' is not a "
+		    "valid interface name (1-%d bytes, no '/', ':' or blanks)",
+		    l->words[0], s, IFNAMSIZ - 1);
+		return -1;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
 }

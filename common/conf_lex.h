@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CONF_MAX_WORDS	32
 #define CONF_MAX_LINE	4096
@@ -82,5 +83,20 @@ int	conf_yesno(const struct conf_line *, int i, int *out,
 int	conf_log_level(const struct conf_line *, int i, int *out,
 	    struct conf_diag *);
 const char *conf_log_level_name(int level);
+
+/* Helpers shared by the config parsers. */
+/* A usable unicast address: not unspecified, multicast or broadcast. */
+int	conf_addr_is_unicast(int af, const uint8_t *a);
+/* path relative to the directory of file (absolute paths unchanged);
+ * malloc'd, NULL on allocation failure. */
+char	*conf_path_join(const char *file, const char *path);
+/* Print a word, quoted and escaped when needed (or always). */
+void	conf_print_word(FILE *, const char *, int force_quotes);
+/* A name the kernel accepts for an interface. */
+int	conf_valid_ifname(const char *);
+/* Word i as an interface name into dst (IFNAMSIZ bytes); -1 with
+ * "FILE:LINE: keyword: 'x' is not a valid interface name ...". */
+int	conf_ifname(const struct conf_line *, int i, char *dst,
+	    struct conf_diag *);
 
 #endif

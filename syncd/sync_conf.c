@@ -76,33 +76,6 @@ static const struct {
 #define PROTO_CARP	112	/* never synced: carpd's own adverts */
 #define PROTO_SYNC	240	/* never synced: our frames (pfsync NOSYNC) */
 
-/* Linux dev_valid_name(): 1..IFNAMSIZ-1 bytes, not . or .., no / : blank */
-static int
-valid_ifname(const char *s)
-{
-	const unsigned char *p;
-
-	if (*s == '\0' || strlen(s) >= IFNAMSIZ || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p == '/' || *p == ':' || isspace(*p) || !isprint(*p))
-			return 0;
-	return 1;
-}
-
-/* A peer must be unicast: not unspecified, multicast or broadcast. */
-static int
-addr_is_unicast(int af, const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	if (af == AF_INET)
-		return memcmp(a, zero, 4) != 0 && (a[0] & 0xf0) != 0xe0 &&
-		    !(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
-	return memcmp(a, zero, 16) != 0 && a[0] != 0xff;
-}
-
 /* "ADDR[/LEN]" into af, addr, plen (LEN 1-3 digits); -1 if malformed. */
 static int
 prefix_parse(const char *s, int *af, uint8_t addr[16], uint8_t *plen)
@@ -167,20 +140,6 @@ prefix_match(const uint8_t *p, int plen, const uint8_t *a)
 		return 1;
 	mask = (uint8_t)(0xff << (8 - rest));
 	return (a[full] & mask) == p[full];
-}
-
-/* path made relative to the directory of file; malloc'd. */
-static char *
-path_join(const char *file, const char *path)
-{
-	const char	*slash;
-	char		*s;
-
-	if (path[0] == '/' || (slash = strrchr(file, '/')) == NULL)
-		return strdup(path);
-	if (asprintf(&s, "%.*s%s", (int)(slash - file) + 1, file, path) == -1)
-		return NULL;
-	return s;
 }
 
 /* ---- keyfile ------------------------------------------------------ */
@@ -348,7 +307,7 @@ k_keyfile(struct parse_ctx *px, const struct conf_line *l)
 		return;
 	}
 	/* relative to the config file, not to wherever syncd was started */
-	if ((path = path_join(l->file, w)) == NULL) {
+	if ((path = conf_path_join(l->file, w)) == NULL) {
 		conf_error(px->diag, l->file, l->line, "keyfile: out of "
 		    "memory");
 		return;
@@ -359,24 +318,9 @@ k_keyfile(struct parse_ctx *px, const struct conf_line *l)
 }
 
 static void
-k_ifname_word(struct parse_ctx *px, const struct conf_line *l,
-    char dst[IFNAMSIZ])
-{
-	const char	*s = l->words[1];
-
-	if (!valid_ifname(s)) {
-		conf_error(px->diag, l->file, l->line, "%s: '%s' is not a "
-		    "valid interface name (1-%d bytes, no '/', ':' or blanks)",
-		    l->words[0], s, IFNAMSIZ - 1);
-		return;
-	}
-	memcpy(dst, s, strlen(s) + 1);
-}
-
-static void
 k_syncdev(struct parse_ctx *px, const struct conf_line *l)
 {
-	k_ifname_word(px, l, px->conf->syncdev);
+	(void)conf_ifname(l, 1, px->conf->syncdev, px->diag);
 }
 
 /* pfsync-if NAME|none: the dummy link that mirrors our frames (item 8). */
@@ -386,7 +330,7 @@ k_pfsync_if(struct parse_ctx *px, const struct conf_line *l)
 	if (strcmp(l->words[1], "none") == 0)
 		px->conf->pfsync_if[0] = '\0';
 	else
-		k_ifname_word(px, l, px->conf->pfsync_if);
+		(void)conf_ifname(l, 1, px->conf->pfsync_if, px->diag);
 }
 
 static void
@@ -406,7 +350,7 @@ k_syncpeer(struct parse_ctx *px, const struct conf_line *l)
 			return;
 		}
 	}
-	if (!addr_is_unicast(af, a)) {
+	if (!conf_addr_is_unicast(af, a)) {
 		inet_ntop(af, a, buf, sizeof(buf));
 		conf_error(px->diag, l->file, l->line, "syncpeer: %s is not a "
 		    "unicast address (leave syncpeer out for multicast)", buf);
@@ -795,28 +739,11 @@ sync_conf_free(struct syncd_conf *c)
 
 /* ---- printing ----------------------------------------------------- */
 
-/* A word as the lexer reads it back: quoted when it would not survive. */
-static void
-print_word(FILE *fp, const char *s)
-{
-	if (*s != '\0' && strpbrk(s, " \t\r#\"\\") == NULL) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
 static void
 print_kw_word(FILE *fp, const char *kw, const char *value)
 {
 	fprintf(fp, "%s ", kw);
-	print_word(fp, value);
+	conf_print_word(fp, value, 0);
 	fputc('\n', fp);
 }
 
