@@ -60,6 +60,7 @@ CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_carp.c syncd/sync_net.c syncd/sync_tap.c \
 	       syncd/ct_kernel.c syncd/sync_table.c syncd/sync_bulk.c \
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
+	       syncd/sync_ctl.c \
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
 	       common/notify.c
 

@@ -1,10 +1,11 @@
 /*
- * carpctl: the operator's CLI for carpd (and later syncd) over the control
- * socket. Needs no libevent: one request, then replies until CTL_END.
+ * carpctl: the operator's CLI for carpd and syncd over their control
+ * sockets. Needs no libevent: one request, then replies until CTL_END.
  *
  *   carpctl [-s SOCKET] [-j] status
  *   carpctl [-s SOCKET] demote GROUP [-]N
  *   carpctl [-s SOCKET] state VHID master|backup
+ *   carpctl [-s SOCKET] [-j] sync status	(syncd's socket by default)
  *
  * Options come before the verb, so "-N" after the verb is an argument.
  */
@@ -21,6 +22,8 @@
 #include "ctl_proto.h"
 
 #define DEFAULT_SOCKET	"/run/carpsync/carpd.sock"
+#define SYNC_SOCKET	"/run/carpsync/syncd.sock"	/* issue 3 item 7 */
+#define SYNC_MAX_PEERS	64
 #define TIMEOUT_MS	5000
 
 static const char *const state_names[] = { "INIT", "BACKUP", "MASTER" };
@@ -37,7 +40,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: carpctl [-s SOCKET] [-j] status\n"
 	    "       carpctl [-s SOCKET] demote GROUP [-]N\n"
-	    "       carpctl [-s SOCKET] state VHID master|backup\n");
+	    "       carpctl [-s SOCKET] state VHID master|backup\n"
+	    "       carpctl [-s SOCKET] [-j] sync status\n");
 	exit(1);
 }
 
@@ -257,11 +261,129 @@ cmd_state(struct ctl_session *s, const char *vhid, const char *state)
 	return 0;
 }
 
+/* --- syncd: `sync status` ------------------------------------------------ */
+
+static const char *const sync_drop_names[] = CTL_SYNC_DROP_NAMES;
+
+static void
+json_sync_table(const struct ctl_sync_table *t)
+{
+	printf("{\"stale\":%" PRIu64 ",\"loops\":%" PRIu64
+	    ",\"refused\":%" PRIu64 ",\"nomem\":%" PRIu64
+	    ",\"upd_req_out\":%" PRIu64 ",\"upd_req_drop\":%" PRIu64
+	    ",\"upd_req_miss\":%" PRIu64 ",\"del_unknown\":%" PRIu64
+	    ",\"swept\":%" PRIu64 ",\"resync_swept\":%" PRIu64
+	    ",\"refreshed\":%" PRIu64 ",\"bulks\":%" PRIu64 "}",
+	    t->stale, t->loops, t->refused, t->nomem, t->upd_req_out,
+	    t->upd_req_drop, t->upd_req_miss, t->del_unknown, t->swept,
+	    t->resync_swept, t->refreshed, t->bulks);
+}
+
+static void
+json_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
+    int np)
+{
+	int d;
+
+	printf("{\"version\":1,\"node_id\":%u,\"epoch\":%u,\"master\":%s,"
+	    "\"carpd\":%s,\"bulk\":", i->node_id, i->epoch,
+	    i->master ? "true" : "false", i->carpd ? "true" : "false");
+	json_string(i->bulk);
+	printf(",\"bulk_sending\":%s,\"held_demote\":%u,"
+	    "\"states\":{\"local\":%" PRIu64 ",\"imported\":%" PRIu64 "},"
+	    "\"frames_in\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+	    ",\"frames_out\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+	    ",\"oerrors\":%" PRIu64 ",\"drops\":{",
+	    i->bulk_sending ? "true" : "false", i->held_demote,
+	    i->local_states, i->imported_states, i->ipackets, i->ibytes,
+	    i->opackets, i->obytes, i->oerrors);
+	for (d = 1; d < CTL_SYNC_DROP__MAX; d++)
+		printf("%s\"%s\":%" PRIu64, d > 1 ? "," : "",
+		    sync_drop_names[d], i->drops[d]);
+	printf("},\"loops\":%" PRIu64 ",\"skipped\":%" PRIu64
+	    ",\"overruns\":%" PRIu64 ",\"gaps\":%" PRIu64
+	    ",\"filtered\":%" PRIu64 ",\"table\":", i->loops, i->skipped,
+	    i->overruns, i->gaps, i->filtered);
+	json_sync_table(&i->table);
+	printf(",\"peers\":[");
+	for (d = 0; d < np; d++)
+		printf("%s{\"node_id\":%u,\"epoch\":%u,\"seq\":%u,"
+		    "\"frames\":%" PRIu64 ",\"gaps\":%" PRIu64 "}",
+		    d ? "," : "", p[d].node_id, p[d].epoch, p[d].seq,
+		    p[d].frames, p[d].gaps);
+	printf("]}\n");
+}
+
+static void
+text_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
+    int np)
+{
+	const struct ctl_sync_table *t = &i->table;
+	int d;
+
+	printf("NODE       EPOCH      ROLE    BULK   DEMOTE  CARPD  "
+	    "LOCAL      IMPORTED\n");
+	printf("%-10u %-10u %-7s %-6s %6u  %-5s  %-10" PRIu64 " %" PRIu64
+	    "\n", i->node_id, i->epoch, i->master ? "master" : "backup",
+	    i->bulk, i->held_demote, i->carpd ? "yes" : "no",
+	    i->local_states, i->imported_states);
+	printf("\nPEER       EPOCH      SEQ        FRAMES     GAPS\n");
+	for (d = 0; d < np; d++)
+		printf("%-10u %-10u %-10u %-10" PRIu64 " %" PRIu64 "\n",
+		    p[d].node_id, p[d].epoch, p[d].seq, p[d].frames,
+		    p[d].gaps);
+	printf("\nframes: in %" PRIu64 " (%" PRIu64 " bytes) out %" PRIu64
+	    " (%" PRIu64 " bytes) oerrors %" PRIu64 "\n", i->ipackets,
+	    i->ibytes, i->opackets, i->obytes, i->oerrors);
+	printf("dropped:");
+	for (d = 1; d < CTL_SYNC_DROP__MAX; d++)
+		printf(" %s %" PRIu64, sync_drop_names[d], i->drops[d]);
+	printf("\nother: loops %" PRIu64 " skipped %" PRIu64 " overruns %"
+	    PRIu64 " gaps %" PRIu64 " filtered %" PRIu64 "\n", i->loops,
+	    i->skipped, i->overruns, i->gaps, i->filtered);
+	printf("table: stale %" PRIu64 " loops %" PRIu64 " refused %" PRIu64
+	    " nomem %" PRIu64 " upd_req_out %" PRIu64 " upd_req_drop %" PRIu64
+	    " upd_req_miss %" PRIu64 " del_unknown %" PRIu64 " swept %" PRIu64
+	    " resync_swept %" PRIu64 " refreshed %" PRIu64 " bulks %" PRIu64
+	    "\n", t->stale, t->loops, t->refused, t->nomem, t->upd_req_out,
+	    t->upd_req_drop, t->upd_req_miss, t->del_unknown, t->swept,
+	    t->resync_swept, t->refreshed, t->bulks);
+}
+
+static int
+cmd_sync_status(struct ctl_session *s)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	struct ctl_hdr h;
+	struct ctl_sync_info info;
+	struct ctl_sync_peer peers[SYNC_MAX_PEERS];
+	int np = 0, got = 0;
+
+	request(s, CTL_SYNC_STATUS, NULL, 0);
+	while (reply(s, &h, p)) {
+		if (h.type == CTL_SYNC_INFO) {
+			memcpy(&info, p, sizeof(info));
+			got = 1;
+		} else if (h.type == CTL_SYNC_PEER && np < SYNC_MAX_PEERS)
+			memcpy(&peers[np++], p, sizeof(peers[0]));
+	}
+	if (!got) {
+		fprintf(stderr, "carpctl: no sync status in the reply "
+		    "(is this syncd's socket?)\n");
+		return 1;
+	}
+	if (s->json)
+		json_sync(&info, peers, np);
+	else
+		text_sync(&info, peers, np);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct ctl_session s = { .fd = -1 };
-	const char *path = DEFAULT_SOCKET;
+	const char *path = NULL;
 	int ch;
 
 	/* '+': stop at the verb, so "demote carp -5" keeps -5 an argument */
@@ -281,6 +403,9 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
+	if (path == NULL)
+		path = strcmp(argv[0], "sync") == 0 ? SYNC_SOCKET :
+		    DEFAULT_SOCKET;
 	if ((s.fd = ctl_client_connect(path)) == -1) {
 		fprintf(stderr, "carpctl: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -291,6 +416,9 @@ main(int argc, char *argv[])
 		return cmd_demote(&s, argv[1], argv[2]);
 	if (strcmp(argv[0], "state") == 0 && argc == 3)
 		return cmd_state(&s, argv[1], argv[2]);
+	if (strcmp(argv[0], "sync") == 0 && argc == 2 &&
+	    strcmp(argv[1], "status") == 0)
+		return cmd_sync_status(&s);
 	usage();
 	return 1;
 }

@@ -56,6 +56,9 @@ static const struct ctl_typeinfo ctl_types[CTL_TYPE__MAX] = {
 	TYPE2(EV_STATE, ctl_ev_state, ifname, reason),
 	TYPE0(RELOAD, 0),
 	TYPE0(COUNTERS, sizeof(struct ctl_counters)),
+	TYPE0(SYNC_STATUS, 0),
+	TYPE1(SYNC_INFO, ctl_sync_info, bulk),
+	TYPE0(SYNC_PEER, sizeof(struct ctl_sync_peer)),
 };
 
 #undef TYPE2

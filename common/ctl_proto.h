@@ -33,6 +33,10 @@ enum ctl_type {
 	CTL_RELOAD		= 12,	/* request, no payload -> END or ERROR */
 	CTL_COUNTERS		= 13,	/* reply: struct ctl_counters, daemon-wide
 					 * (packets not tied to a vhost, e.g. badvhid) */
+	CTL_SYNC_STATUS		= 14,	/* request to syncd, no payload
+					 * -> SYNC_INFO, SYNC_PEER*, END */
+	CTL_SYNC_INFO		= 15,	/* reply: struct ctl_sync_info */
+	CTL_SYNC_PEER		= 16,	/* reply: struct ctl_sync_peer */
 	CTL_TYPE__MAX
 };
 
@@ -138,5 +142,82 @@ struct ctl_ev_state {
 	char		reason[CTL_NAMELEN];
 };
 _Static_assert(sizeof(struct ctl_ev_state) == 4 + 2 * CTL_NAMELEN, "ctl_ev_state size");
+
+/*
+ * syncd's drop reasons, indexing ctl_sync_info.drops[]. The values are
+ * those of syncd's enum sync_drop (sync_wire.h), static-asserted in
+ * syncd/sync_ctl.c; slot 0 (accepted) stays zero. Append only.
+ */
+enum ctl_sync_drop {
+	CTL_SYNC_DROP_BADIF	= 1,	/* arrived on another interface */
+	CTL_SYNC_DROP_BADTTL	= 2,	/* TTL != 255 */
+	CTL_SYNC_DROP_HDROPS	= 3,	/* shorter than header + trailer */
+	CTL_SYNC_DROP_BADVER	= 4,	/* another version (a real pfsync) */
+	CTL_SYNC_DROP_BADLEN	= 5,	/* inconsistent lengths */
+	CTL_SYNC_DROP_BADAUTH	= 6,	/* HMAC mismatch */
+	CTL_SYNC_DROP_REPLAY	= 7,	/* counter not above the window */
+	CTL_SYNC_DROP_BADACT	= 8,	/* message shorter than its action */
+	CTL_SYNC_DROP_BADVAL	= 9,	/* field out of range */
+	CTL_SYNC_DROP__MAX
+};
+/* Names by value, for clients: `static const char *const n[] = ...;` */
+#define CTL_SYNC_DROP_NAMES	{ "ok", "badif", "badttl", "hdrops", \
+	"badver", "badlen", "badauth", "replay", "badact", "badval" }
+#define CTL_SYNC_MAX_DROPS	16	/* room to append reasons */
+_Static_assert(CTL_SYNC_DROP__MAX <= CTL_SYNC_MAX_DROPS, "ctl_sync_drop");
+
+/* syncd's state-table counters (syncd/sync_table.h struct sync_table_stats). */
+struct ctl_sync_table {
+	uint64_t	stale;		/* peer INS/UPD for a tuple held under another owner */
+	uint64_t	loops;		/* messages about our own creator id */
+	uint64_t	refused;	/* new state beyond the table limit */
+	uint64_t	nomem;		/* allocation failed */
+	uint64_t	upd_req_out;	/* UPD_REQ queued for an unknown UPD_C */
+	uint64_t	upd_req_drop;	/* ... not queued: request queue full */
+	uint64_t	upd_req_miss;	/* UPD_REQ for a state we do not own */
+	uint64_t	del_unknown;	/* DEL_C for a state we do not hold */
+	uint64_t	swept;		/* deleted by a peer's bulk (BUS END) */
+	uint64_t	resync_swept;	/* gone from the kernel dump (resync) */
+	uint64_t	refreshed;	/* states queued by the periodic refresh */
+	uint64_t	bulks;		/* bulk sends started */
+};
+_Static_assert(sizeof(struct ctl_sync_table) == 12 * 8, "ctl_sync_table size");
+
+/* syncd as a whole (`carpctl sync status`). */
+struct ctl_sync_info {
+	uint32_t	node_id;
+	uint32_t	epoch;		/* this run's epoch */
+	uint32_t	held_demote;	/* demotion syncd holds on carpd's group carp */
+	uint8_t		master;		/* a local vhid is MASTER (1 without carpd) */
+	uint8_t		carpd;		/* connected to carpd */
+	uint8_t		bulk_sending;	/* answering a bulk request */
+	uint8_t		pad;
+	char		bulk[CTL_NAMELEN];	/* bulk-request FSM: NONE, SENT, RECV, DONE */
+	uint64_t	local_states;	/* created by this node's kernel */
+	uint64_t	imported_states;	/* received from peers */
+	uint64_t	ipackets, ibytes;	/* frames and bytes in */
+	uint64_t	opackets, obytes;	/* frames and bytes out */
+	uint64_t	oerrors;	/* send failed */
+	uint64_t	drops[CTL_SYNC_MAX_DROPS];	/* by enum ctl_sync_drop */
+	uint64_t	loops;		/* our own node id came back */
+	uint64_t	skipped;	/* unknown sections skipped */
+	uint64_t	overruns;	/* conntrack event overruns (resyncs) */
+	uint64_t	gaps;		/* sequence gaps seen */
+	uint64_t	filtered;	/* events not synced (filters, 112/240) */
+	struct ctl_sync_table table;
+};
+_Static_assert(sizeof(struct ctl_sync_info) == 16 + CTL_NAMELEN +
+    (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8, "ctl_sync_info size");
+
+/* One sender heard by syncd. */
+struct ctl_sync_peer {
+	uint32_t	node_id;
+	uint32_t	epoch;		/* its current epoch */
+	uint32_t	seq;		/* highest sequence accepted in it */
+	uint32_t	pad;
+	uint64_t	frames;		/* frames accepted */
+	uint64_t	gaps;		/* sequence gaps seen */
+};
+_Static_assert(sizeof(struct ctl_sync_peer) == 32, "ctl_sync_peer size");
 
 #endif

@@ -523,6 +523,12 @@ sig_cb(int sig, short what, void *arg)
 	struct syncd *env = arg;
 
 	(void)what;
+	if (sig == SIGHUP) {
+		/* no reload yet: say so instead of dying of the default action */
+		log_warnx("SIGHUP: reload is not supported; restart syncd to "
+		    "apply a new configuration");
+		return;
+	}
 	log_notice("signal %d: exiting", sig);
 	notify_stopping();
 	event_base_loopbreak(env->base);
@@ -572,10 +578,13 @@ setup(struct syncd *env)
 	env->bulk_ev = evtimer_new(env->base, bulk_cb, env);
 	env->sig_term = evsignal_new(env->base, SIGTERM, sig_cb, env);
 	env->sig_int = evsignal_new(env->base, SIGINT, sig_cb, env);
+	env->sig_hup = evsignal_new(env->base, SIGHUP, sig_cb, env);
 	evsignal_add(env->sig_term, NULL);
 	evsignal_add(env->sig_int, NULL);
+	evsignal_add(env->sig_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	env->carp = sync_carp_new(env, c->carpd_socket);
+	env->ctl = sync_ctl_open(env, c->control_socket);
 	sync_bulk_init(&env->bulk);
 }
 
@@ -600,12 +609,14 @@ static void
 teardown(struct syncd *env)
 {
 	struct event *evs[] = { env->ct_ev, env->rx4_ev, env->rx6_ev,
-	    env->flush_ev, env->bulk_ev, env->sig_term, env->sig_int };
+	    env->flush_ev, env->bulk_ev, env->sig_term, env->sig_int,
+	    env->sig_hup };
 	size_t i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	sync_ctl_close(env->ctl);
 	sync_carp_free(env->carp);
 	sync_table_free(env->table);
 	sync_outs_free(&env->outs);

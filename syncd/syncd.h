@@ -18,6 +18,7 @@
 struct event;
 struct event_base;
 struct sync_carp;
+struct sync_ctl;
 
 #define SYNCD_MAX_PEERS		8
 
@@ -59,11 +60,12 @@ struct syncd {
 	struct sync_peer	 peers[SYNCD_MAX_PEERS];
 	int			 npeers;
 	struct sync_carp	*carp;		/* connection to carpd */
+	struct sync_ctl		*ctl;		/* our control socket */
 	int			 master;	/* a local vhid is MASTER; 1 without carpd */
 	int			 bulk_sending;	/* answering a bulk request */
 	struct syncd_stats	 stats;
 	uint64_t		 drop_logged_us[SYNC_DROP__MAX];
-	struct event		*sig_term, *sig_int;
+	struct event		*sig_term, *sig_int, *sig_hup;
 };
 
 uint64_t syncd_now_us(void);
@@ -78,5 +80,9 @@ void	sync_carp_free(struct sync_carp *);
 int	sync_carp_connected(const struct sync_carp *);
 /* Set the connection-held demotion of group carp (re-sent on reconnect). */
 void	sync_carp_hold(struct sync_carp *, int value, const char *reason);
+
+/* sync_ctl.c: syncd's control socket (`carpctl sync ...`); NULL on failure */
+struct sync_ctl *sync_ctl_open(struct syncd *, const char *path);
+void	sync_ctl_close(struct sync_ctl *);
 
 #endif

@@ -56,6 +56,11 @@ static const struct type_case types[] = {
 	{ CTL_RELOAD, "RELOAD", 0, 0, { { 0, 0 } } },
 	{ CTL_COUNTERS, "COUNTERS", sizeof(struct ctl_counters), 0,
 	    { { 0, 0 } } },
+	{ CTL_SYNC_STATUS, "SYNC_STATUS", 0, 0, { { 0, 0 } } },
+	{ CTL_SYNC_INFO, "SYNC_INFO", sizeof(struct ctl_sync_info), 1,
+	    { F(ctl_sync_info, bulk) } },
+	{ CTL_SYNC_PEER, "SYNC_PEER", sizeof(struct ctl_sync_peer), 0,
+	    { { 0, 0 } } },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 
@@ -322,6 +327,24 @@ test_unterminated(void **state)
 	}
 }
 
+/*
+ * The drop-reason names clients print must cover exactly the reasons
+ * enum ctl_sync_drop defines, at their values.
+ */
+static void
+test_sync_drop_names(void **state)
+{
+	static const char *const names[] = CTL_SYNC_DROP_NAMES;
+
+	(void)state;
+	assert_int_equal(sizeof(names) / sizeof(names[0]), CTL_SYNC_DROP__MAX);
+	assert_string_equal(names[CTL_SYNC_DROP_BADIF], "badif");
+	assert_string_equal(names[CTL_SYNC_DROP_BADAUTH], "badauth");
+	assert_string_equal(names[CTL_SYNC_DROP_REPLAY], "replay");
+	assert_string_equal(names[CTL_SYNC_DROP__MAX - 1], "badval");
+	assert_true(HDRLEN + sizeof(struct ctl_sync_info) <= CTL_MAX_MSG);
+}
+
 static void
 test_err_names(void **state)
 {
@@ -467,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_bad_size),
 		cmocka_unit_test(test_check_short_len),
 		cmocka_unit_test(test_unterminated),
+		cmocka_unit_test(test_sync_drop_names),
 		cmocka_unit_test(test_err_names),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_stream_split),

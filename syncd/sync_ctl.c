@@ -1,0 +1,321 @@
+/*
+ * sync_ctl.c: syncd's control socket (common/ctl_proto.h), what `carpctl
+ * sync ...` talks to. AF_UNIX stream, one bufferevent per connection;
+ * read-only requests: HELLO and SYNC_STATUS (-> SYNC_INFO, one SYNC_PEER
+ * per sender heard, END). Anything else gets CTL_ERROR UNSUPPORTED.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_msg.h"
+#include "log.h"
+#include "syncd.h"
+
+#define SYNC_CTL_MAX_OUTPUT	(64 * 1024)	/* a client that never reads */
+
+/* ctl_sync_info.drops[] is indexed by syncd's own enum. */
+#define SAME_DROP(x)	((int)SYNC_DROP_##x == (int)CTL_SYNC_DROP_##x)
+_Static_assert((int)SYNC_DROP__MAX == (int)CTL_SYNC_DROP__MAX, "drop reasons");
+_Static_assert(SAME_DROP(BADIF) && SAME_DROP(BADTTL) && SAME_DROP(HDROPS) &&
+    SAME_DROP(BADVER) && SAME_DROP(BADLEN) && SAME_DROP(BADAUTH) &&
+    SAME_DROP(REPLAY) && SAME_DROP(BADACT) && SAME_DROP(BADVAL),
+    "drop reason values");
+#undef SAME_DROP
+
+struct sync_ctl_conn {
+	struct sync_ctl		*ctl;
+	struct bufferevent	*bev;
+	struct sync_ctl_conn	*next;
+};
+
+struct sync_ctl {
+	struct syncd		*env;
+	struct evconnlistener	*listener;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sync_ctl_conn	*conns;
+};
+
+static void
+conn_send(struct sync_ctl_conn *cc, uint32_t type, uint32_t seq,
+    const void *payload, size_t plen)
+{
+	uint8_t buf[CTL_MAX_MSG];
+	size_t n;
+
+	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) >
+	    SYNC_CTL_MAX_OUTPUT)
+		return;
+	if ((n = ctl_msg_build(buf, sizeof(buf), type, seq, payload, plen)) > 0)
+		bufferevent_write(cc->bev, buf, n);
+}
+
+static void
+conn_error(struct sync_ctl_conn *cc, uint32_t seq, enum ctl_err code,
+    const char *text)
+{
+	struct ctl_error e;
+
+	memset(&e, 0, sizeof(e));
+	e.code = code;
+	snprintf(e.text, sizeof(e.text), "%s", text);
+	conn_send(cc, CTL_ERROR, seq, &e, sizeof(e));
+}
+
+static void
+table_to_ctl(const struct sync_table *t, struct ctl_sync_table *c)
+{
+	struct sync_table_stats s;
+
+	sync_table_get_stats(t, &s);
+	c->stale = s.stale;
+	c->loops = s.loops;
+	c->refused = s.refused;
+	c->nomem = s.nomem;
+	c->upd_req_out = s.upd_req_out;
+	c->upd_req_drop = s.upd_req_drop;
+	c->upd_req_miss = s.upd_req_miss;
+	c->del_unknown = s.del_unknown;
+	c->swept = s.swept;
+	c->resync_swept = s.resync_swept;
+	c->refreshed = s.refreshed;
+	c->bulks = s.bulks;
+}
+
+static void
+info_fill(const struct syncd *env, struct ctl_sync_info *i)
+{
+	const struct syncd_stats *st = &env->stats;
+	size_t all = sync_table_count(env->table, 0);
+	int d;
+
+	memset(i, 0, sizeof(*i));
+	i->node_id = env->conf->node_id;
+	i->epoch = env->epoch;
+	/* sync_bulk.h: the bulk FSM holds exactly SYNC_BULK_DEMOTE or 0 */
+	i->held_demote = env->bulk.demoted ? SYNC_BULK_DEMOTE : 0;
+	i->master = env->master != 0;
+	i->carpd = sync_carp_connected(env->carp) != 0;
+	i->bulk_sending = env->bulk_sending != 0;
+	ctl_strlcpy(i->bulk, env->bulk.state < SYNC_BULK__MAX ?
+	    sync_bulk_state_names[env->bulk.state] : "?", sizeof(i->bulk));
+	i->local_states = sync_table_count(env->table, 1);
+	i->imported_states = all - i->local_states;
+	i->ipackets = st->ipackets;
+	i->ibytes = st->ibytes;
+	i->opackets = st->opackets;
+	i->obytes = st->obytes;
+	i->oerrors = st->oerrors;
+	for (d = 0; d < SYNC_DROP__MAX; d++)
+		i->drops[d] = st->drops[d];
+	i->loops = st->loops;
+	i->skipped = st->skipped;
+	i->overruns = st->overruns;
+	i->gaps = st->gaps;
+	i->filtered = st->filtered;
+	table_to_ctl(env->table, &i->table);
+}
+
+static void
+do_sync_status(struct sync_ctl_conn *cc, uint32_t seq)
+{
+	const struct syncd *env = cc->ctl->env;
+	struct ctl_sync_info info;
+	struct ctl_sync_peer p;
+	int i;
+
+	info_fill(env, &info);
+	conn_send(cc, CTL_SYNC_INFO, seq, &info, sizeof(info));
+	for (i = 0; i < env->npeers; i++) {
+		memset(&p, 0, sizeof(p));
+		p.node_id = env->peers[i].node_id;
+		p.epoch = env->peers[i].replay.epoch;
+		p.seq = env->peers[i].replay.top;
+		p.frames = env->peers[i].frames;
+		p.gaps = env->peers[i].gaps;
+		conn_send(cc, CTL_SYNC_PEER, seq, &p, sizeof(p));
+	}
+	conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+static void
+dispatch(struct sync_ctl_conn *cc, const struct ctl_hdr *h)
+{
+	struct ctl_hello hello;
+
+	switch (h->type) {
+	case CTL_HELLO:
+		memset(&hello, 0, sizeof(hello));
+		hello.version = CTL_VERSION;
+		hello.pid = (uint32_t)getpid();
+		ctl_strlcpy(hello.name, "syncd", sizeof(hello.name));
+		conn_send(cc, CTL_HELLO, h->seq, &hello, sizeof(hello));
+		break;
+	case CTL_SYNC_STATUS:
+		do_sync_status(cc, h->seq);
+		break;
+	default:
+		conn_error(cc, h->seq, CTL_E_UNSUPPORTED,
+		    "request not supported by syncd");
+		break;
+	}
+}
+
+static void
+conn_free(struct sync_ctl_conn *cc)
+{
+	struct sync_ctl_conn **pp;
+
+	for (pp = &cc->ctl->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == cc) {
+			*pp = cc->next;
+			break;
+		}
+	bufferevent_free(cc->bev);
+	free(cc);
+}
+
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct sync_ctl_conn *cc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t raw[CTL_MAX_MSG];
+	struct ctl_hdr h;
+	const char *why;
+
+	while (evbuffer_get_length(in) >= sizeof(h)) {
+		evbuffer_copyout(in, raw, sizeof(h));
+		/* without a sane length the stream cannot be resynchronised */
+		if (ctl_hdr_decode(raw, &h, &why) == -1) {
+			log_warnx("control: closing client: %s", why);
+			conn_free(cc);
+			return;
+		}
+		if (evbuffer_get_length(in) < h.len)
+			return;
+		evbuffer_remove(in, raw, h.len);
+		if (ctl_msg_check(&h, raw + sizeof(h), &why) == -1) {
+			conn_error(cc, h.seq, CTL_E_BADMSG, why);
+			continue;
+		}
+		dispatch(cc, &h);
+	}
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_free(arg);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct sync_ctl *ctl = arg;
+	struct sync_ctl_conn *cc;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if ((cc = calloc(1, sizeof(*cc))) == NULL ||
+	    (cc->bev = bufferevent_socket_new(ctl->env->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(cc);
+		close(fd);
+		return;
+	}
+	cc->ctl = ctl;
+	bufferevent_setcb(cc->bev, conn_read_cb, NULL, conn_event_cb, cc);
+	bufferevent_enable(cc->bev, EV_READ);
+	cc->next = ctl->conns;
+	ctl->conns = cc;
+}
+
+/* Refuse to take over the socket of a live syncd. */
+static int
+socket_in_use(const struct sockaddr_un *sun)
+{
+	int fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Without a control socket syncd still syncs: failures are logged and
+ * NULL returned, never fatal. The parent directory (/run/carpsync) comes
+ * from tmpfiles.d; it is made here when syncd runs by hand.
+ */
+struct sync_ctl *
+sync_ctl_open(struct syncd *env, const char *path)
+{
+	struct sync_ctl *ctl;
+	struct sockaddr_un sun;
+	char *slash;
+	mode_t old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("control: bad socket path: %s", path);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((slash = strrchr(sun.sun_path, '/')) != NULL &&
+	    slash != sun.sun_path) {
+		*slash = '\0';
+		if (mkdir(sun.sun_path, 0750) == -1 && errno != EEXIST)
+			log_warn("control: mkdir %s", sun.sun_path);
+		*slash = '/';
+	}
+	if (socket_in_use(&sun)) {
+		log_warnx("control: %s: another syncd is running", path);
+		return NULL;
+	}
+	unlink(path);
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
+		return NULL;
+	ctl->env = env;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);	/* 0660 */
+	ctl->listener = evconnlistener_new_bind(env->base, accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (ctl->listener == NULL) {
+		log_warn("control: bind %s", path);
+		free(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+void
+sync_ctl_close(struct sync_ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (ctl->conns != NULL)
+		conn_free(ctl->conns);
+	evconnlistener_free(ctl->listener);
+	unlink(ctl->path);
+	free(ctl);
+}
