@@ -40,6 +40,8 @@ syncd_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static void	send_bulk_request(struct syncd *);
+
 static void
 usage(void)
 {
@@ -339,28 +341,33 @@ on_msg(void *arg, const struct sync_msg *m)
 	return 0;
 }
 
-/* A gap says frames were lost, not which states: ask for the table again
- * (mark-and-sweep repairs lost deletions too), at most once per 5 s. */
+/*
+ * Ask a peer for its whole table: when it appears (first frame, or a new
+ * epoch: it restarted) and when a gap says frames were lost without saying
+ * which states (mark-and-sweep then repairs lost deletions too). At most
+ * once per 5 s per peer.
+ */
 static void
-on_gap(struct syncd *env, struct sync_peer *p, uint32_t from, uint32_t to)
+request_table(struct syncd *env, struct sync_peer *p, const char *why)
 {
-	uint8_t buf[256];
-	struct sync_fb fb;
-	struct sync_msg m;
 	uint64_t now = syncd_now_us();
 
-	p->gaps++;
-	env->stats.gaps++;
 	if (p->last_resync_us != 0 && now - p->last_resync_us < GAP_RESYNC_US)
 		return;
 	p->last_resync_us = now;
-	log_info("node %u: frames %u..%u lost, requesting its table",
-	    p->node_id, from, to);
-	memset(&m, 0, sizeof(m));
-	m.action = SYNC_A_UPD_REQ;
-	fb_start(env, &fb, buf, sizeof(buf));
-	if (sync_fb_add(&fb, &m) == 0)
-		send_frame(env, buf, &fb);
+	log_info("node %u: %s: requesting its table", p->node_id, why);
+	send_bulk_request(env);
+}
+
+static void
+on_gap(struct syncd *env, struct sync_peer *p, uint32_t from, uint32_t to)
+{
+	char why[64];
+
+	p->gaps++;
+	env->stats.gaps++;
+	snprintf(why, sizeof(why), "frames %u..%u lost", from, to);
+	request_table(env, p, why);
 }
 
 static void
@@ -394,7 +401,12 @@ rx_frame(struct syncd *env, const struct sync_rx *rx)
 	case SYNC_REPLAY_GAP:
 		on_gap(env, p, gfrom, gto);
 		break;
+	case SYNC_REPLAY_EPOCH:
+		request_table(env, p, "restarted (new epoch)");
+		break;
 	default:
+		if (p->frames == 0)
+			request_table(env, p, "new peer");
 		break;
 	}
 	p->frames++;
