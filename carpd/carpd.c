@@ -3,6 +3,7 @@
  * created from the config, signals, reload, shutdown) and the glue between
  * the netlink monitor and the state machine.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -10,7 +11,6 @@
 #include <netinet/in.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -236,7 +236,9 @@ vhost_new(struct carpd *env, const struct carp_vhost_conf *c)
 	vh->env = env;
 	carp_fsm_init(&vh->fsm, c->advbase, c->advskew, env->conf->preempt);
 	vhost_configure(vh, c);
-	if (RAND_bytes(vh->cookie, sizeof(vh->cookie)) != 1 ||
+	/* the kernel's CSPRNG: OpenSSL stays in carp_hmac.c alone (R5) */
+	if (getrandom(vh->cookie, sizeof(vh->cookie), 0) !=
+	    (ssize_t)sizeof(vh->cookie) ||
 	    vhost_link(env, vh) == -1) {
 		log_warnx("vhid %u: cannot set up on %s", c->vhid, c->carpdev);
 		if (vh->dev != NULL)
