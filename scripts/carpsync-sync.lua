@@ -29,7 +29,7 @@ local actions = {
 -- bytes of each known action's message; anything else is skipped
 local sizes = {
 	[0] = 8, [2] = 12, [4] = 28, [5] = 12, [7] = 12, [10] = 12,
-	[13] = 124, [14] = 124, [16] = 12,
+	[13] = 124, [14] = 124, [16] = 16,
 }
 local afs = { [AF_INET] = "IPv4", [AF_INET6] = "IPv6" }
 local bus_status = { [1] = "start", [2] = "end" }
@@ -49,6 +49,10 @@ local function field(key, f) F[key] = f end
 -- header
 field("version", ProtoField.uint8("carpsync.version", "Version", base.HEX))
 field("flags", ProtoField.uint8("carpsync.flags", "Flags", base.HEX))
+field("flags_retx", ProtoField.bool("carpsync.flags.retx",
+    "Retransmission (an earlier seq, current content)", 8, nil, 0x01))
+field("flags_lost", ProtoField.bool("carpsync.flags.lost",
+    "Lost (the sender no longer knows that frame)", 8, nil, 0x02))
 field("len", ProtoField.uint16("carpsync.len", "Length", base.DEC))
 field("node_id", ProtoField.uint32("carpsync.node_id", "Node id", base.HEX))
 field("epoch", ProtoField.uint32("carpsync.epoch", "Epoch", base.DEC))
@@ -116,6 +120,8 @@ field("bus_status", ProtoField.uint8("carpsync.bus.status", "Status",
     base.DEC, bus_status))
 field("clr_creatorid", ProtoField.uint32("carpsync.clr.creatorid",
     "Creator id", base.HEX))
+field("nack_node", ProtoField.uint32("carpsync.nack.node_id",
+    "Node asked", base.HEX))
 field("nack_epoch", ProtoField.uint32("carpsync.nack.epoch", "Epoch",
     base.DEC))
 field("nack_from", ProtoField.uint32("carpsync.nack.from_seq",
@@ -282,12 +288,14 @@ local function clr(tvb, off, tree)
 end
 
 local function nack(tvb, off, tree)
-	local t = tree:add(tvb(off, 12), "Negative acknowledgement")
-	t:add(F.nack_epoch, tvb(off, 4))
-	t:add(F.nack_from, tvb(off + 4, 4))
-	t:add(F.nack_to, tvb(off + 8, 4))
-	t:append_text(string.format(" epoch %d seq %d..%d", tvb(off, 4):uint(),
-	    tvb(off + 4, 4):uint(), tvb(off + 8, 4):uint()))
+	local t = tree:add(tvb(off, 16), "Negative acknowledgement")
+	t:add(F.nack_node, tvb(off, 4))
+	t:add(F.nack_epoch, tvb(off + 4, 4))
+	t:add(F.nack_from, tvb(off + 8, 4))
+	t:add(F.nack_to, tvb(off + 12, 4))
+	t:append_text(string.format(" node 0x%08x epoch %d seq %d..%d",
+	    tvb(off, 4):uint(), tvb(off + 4, 4):uint(),
+	    tvb(off + 8, 4):uint(), tvb(off + 12, 4):uint()))
 end
 
 local decoders = {
@@ -352,7 +360,9 @@ end
 
 local function header(tvb, t)
 	t:add(F.version, tvb(0, 1))
-	t:add(F.flags, tvb(1, 1))
+	local fl = t:add(F.flags, tvb(1, 1))
+	fl:add(F.flags_retx, tvb(1, 1))
+	fl:add(F.flags_lost, tvb(1, 1))
 	local li = t:add(F.len, tvb(2, 2))
 	t:add(F.node_id, tvb(4, 4))
 	t:add(F.epoch, tvb(8, 4))

@@ -90,7 +90,6 @@ enum q_act { Q_NONE, Q_INS, Q_UPD_C, Q_UPD, Q_DEL_C };
 #define F_USED		0x01	/* slot holds a state, live or dead */
 #define F_LOCAL		0x02	/* we are its creator */
 #define F_DEAD		0x04	/* destroyed; waits for its DEL_C to leave */
-#define F_BUSMARK	0x08	/* marked by its creator's BUS START */
 #define F_RESYNC	0x10	/* not seen yet in the resync dump */
 #define F_SENT		0x20	/* a message about it has left */
 #define F_FULLCHG	0x40	/* full record changed after the INS left */
@@ -104,6 +103,8 @@ struct entry {
 	uint16_t	qcount;		/* events coalesced (maxupd) */
 	uint8_t		qact;		/* enum q_act */
 	uint8_t		flags;
+	uint32_t	seen;		/* imported: seq of the creator's last
+					 * frame about it (mark-and-sweep) */
 };
 
 enum { IDX_KERN, IDX_SYNC };
@@ -140,6 +141,7 @@ struct sync_table {
 	uint32_t		 rcur;
 	uint64_t		 rstart, rlast, rpass;
 	enum bulk_phase		 bphase;
+	int			 bagain;	/* asked for during a bulk */
 	uint32_t		 bcur, bend;
 	uint64_t		 bstart;
 	struct sync_table_stats	 stats;
@@ -831,7 +833,7 @@ sync_table_resync_end(struct sync_table *t, uint64_t now,
  * the entry created again. */
 static void
 import_apply(struct sync_table *t, uint32_t i, const struct sync_state *st,
-    struct sync_outs *o)
+    uint32_t seen, struct sync_outs *o)
 {
 	struct entry		*e = ent(t, i);
 	enum sync_out_type	 type = SYNC_OUT_CT_UPDATE;
@@ -844,7 +846,8 @@ import_apply(struct sync_table *t, uint32_t i, const struct sync_state *st,
 		idx_insert(t, IDX_SYNC, i);
 	} else
 		e->st = *st;
-	e->flags &= ~F_BUSMARK;
+	if (seen > e->seen)	/* a late frame must not age it */
+		e->seen = seen;
 	out_push(t, o, type, &e->st);
 }
 
@@ -860,9 +863,10 @@ own_current(const struct sync_table *t, uint32_t creatorid, uint64_t id)
 	    (id >> 32) == (t->conf.id_base >> 32);
 }
 
-/* INS or UPD: a full record. The tuple conflict rule is at the top. */
+/* INS or UPD: a full record. The tuple conflict rule is at the top.
+ * seen: the frame's seq if it came from the state's creator, else 0. */
 static void
-peer_state(struct sync_table *t, const struct sync_state *in,
+peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
     struct sync_outs *o)
 {
 	struct sync_state	 st;
@@ -882,8 +886,10 @@ peer_state(struct sync_table *t, const struct sync_state *in,
 		s = NIL;
 	}
 	if (k == NIL) {
-		if ((k = entry_add(t, &st, 0)) != NIL)
+		if ((k = entry_add(t, &st, 0)) != NIL) {
+			ent(t, k)->seen = seen;
 			out_push(t, o, SYNC_OUT_CT_CREATE, &ent(t, k)->st);
+		}
 		return;
 	}
 	e = ent(t, k);
@@ -892,7 +898,7 @@ peer_state(struct sync_table *t, const struct sync_state *in,
 		t->stats.stale++;
 		return;
 	}
-	import_apply(t, k, &st, o);
+	import_apply(t, k, &st, seen, o);
 }
 
 /* Our request for a state we do not hold (pfsync 1.7); leaves first. */
@@ -914,8 +920,8 @@ req_push(struct sync_table *t, uint64_t id, uint32_t creatorid,
 }
 
 static void
-peer_upd_c(struct sync_table *t, const struct sync_upd_c *u, uint64_t now,
-    struct sync_outs *o)
+peer_upd_c(struct sync_table *t, const struct sync_upd_c *u, uint32_t seen,
+    uint64_t now, struct sync_outs *o)
 {
 	struct entry	*e;
 	uint32_t	 i;
@@ -935,7 +941,8 @@ peer_upd_c(struct sync_table *t, const struct sync_upd_c *u, uint64_t now,
 	e->st.tcp_state = u->tcp_state;
 	e->st.state_flags = u->state_flags;
 	memcpy(e->st.tcp_flags, u->tcp_flags, sizeof(e->st.tcp_flags));
-	e->flags &= ~F_BUSMARK;
+	if (seen > e->seen)	/* a late frame must not age it */
+		e->seen = seen;
 	out_push(t, o, SYNC_OUT_CT_UPDATE, &e->st);
 }
 
@@ -954,50 +961,57 @@ peer_del_c(struct sync_table *t, const struct sync_ref *r,
 	entry_forget(t, i);
 }
 
-/* Delete every imported state of creator c; only_marked: BUS END sweep. */
-static void
-drop_creator(struct sync_table *t, uint32_t c, int only_marked,
+/*
+ * Delete imported states of creator c: all of them (CLR), or (sweep) those
+ * that no frame of c since the seq `before` mentioned. Returns how many.
+ */
+static size_t
+drop_creator(struct sync_table *t, uint32_t c, int sweep, uint32_t before,
     struct sync_outs *o)
 {
 	struct entry	*e;
 	uint32_t	 i;
+	size_t		 n = 0;
 
 	for (i = 0; i < t->hw; i++) {
 		e = ent(t, i);
 		if (!live(e) || (e->flags & F_LOCAL) || e->st.creatorid != c)
 			continue;
-		if (only_marked && !(e->flags & F_BUSMARK))
+		if (sweep && e->seen >= before)
 			continue;
-		if (only_marked)
-			t->stats.swept++;
 		out_push(t, o, SYNC_OUT_CT_DELETE, &e->st);
 		entry_forget(t, i);
+		n++;
 	}
+	return n;
 }
 
-/* BUS START marks the creator's states; what its bulk (or any INS, UPD or
- * UPD_C from it) does not mention before BUS END is deleted (1.8). */
-static void
-peer_bus(struct sync_table *t, const struct sync_bus *b, struct sync_outs *o)
+size_t
+sync_table_sweep(struct sync_table *t, uint32_t creatorid, uint32_t before,
+    struct sync_outs *o)
+{
+	size_t	n;
+
+	if (creatorid == t->conf.node_id)
+		return 0;
+	n = drop_creator(t, creatorid, 1, before, o);
+	t->stats.swept += n;
+	return n;
+}
+
+/* Its seqs start again: what we heard of it in the last epoch counts as
+ * not heard, so its next complete bulk sweeps what it no longer has. */
+void
+sync_table_peer_restarted(struct sync_table *t, uint32_t creatorid)
 {
 	struct entry	*e;
 	uint32_t	 i;
 
-	if (b->creatorid == t->conf.node_id) {
-		t->stats.loops++;
-		return;
-	}
-	if (b->status == SYNC_BUS_END) {
-		drop_creator(t, b->creatorid, 1, o);
-		return;
-	}
-	if (b->status != SYNC_BUS_START)
-		return;
 	for (i = 0; i < t->hw; i++) {
 		e = ent(t, i);
 		if (live(e) && !(e->flags & F_LOCAL) &&
-		    e->st.creatorid == b->creatorid)
-			e->flags |= F_BUSMARK;
+		    e->st.creatorid == creatorid)
+			e->seen = 0;
 	}
 }
 
@@ -1010,6 +1024,11 @@ peer_upd_req(struct sync_table *t, const struct sync_ref *r, uint64_t now,
 	uint32_t	 i;
 
 	if (r->id == 0 && r->creatorid == 0) {
+		/* A request during a bulk gets a bulk of its own afterwards:
+		 * its sender missed this one's BUS START (pfsync only notes
+		 * it, and the late node's bulk ends incomplete). */
+		if (t->bphase != BULK_IDLE)
+			t->bagain = 1;
 		sync_table_bulk_start(t, now);
 		out_push(t, o, SYNC_OUT_SEND_NOW, NULL);
 		return;
@@ -1028,7 +1047,7 @@ peer_upd_req(struct sync_table *t, const struct sync_ref *r, uint64_t now,
 }
 
 void
-sync_table_peer_msg(struct sync_table *t, uint32_t from,
+sync_table_peer_msg(struct sync_table *t, uint32_t from, uint32_t seq,
     const struct sync_msg *m, uint64_t now, struct sync_outs *o)
 {
 	if (from == t->conf.node_id) {
@@ -1038,10 +1057,11 @@ sync_table_peer_msg(struct sync_table *t, uint32_t from,
 	switch (m->action) {
 	case SYNC_A_INS:
 	case SYNC_A_UPD:
-		peer_state(t, &m->u.st, o);
+		peer_state(t, &m->u.st, m->u.st.creatorid == from ? seq : 0, o);
 		break;
 	case SYNC_A_UPD_C:
-		peer_upd_c(t, &m->u.upd_c, now, o);
+		peer_upd_c(t, &m->u.upd_c, m->u.upd_c.creatorid == from ? seq : 0,
+		    now, o);
 		break;
 	case SYNC_A_DEL_C:
 		peer_del_c(t, &m->u.ref, o);
@@ -1050,16 +1070,13 @@ sync_table_peer_msg(struct sync_table *t, uint32_t from,
 		if (m->u.clr.creatorid == t->conf.node_id)
 			t->stats.loops++;
 		else
-			drop_creator(t, m->u.clr.creatorid, 0, o);
+			drop_creator(t, m->u.clr.creatorid, 0, 0, o);
 		break;
 	case SYNC_A_UPD_REQ:
 		peer_upd_req(t, &m->u.ref, now, o);
 		break;
-	case SYNC_A_BUS:
-		peer_bus(t, &m->u.bus, o);
-		break;
 	default:
-		break;	/* INS_ACK (defer), NACK: the shell's */
+		break;	/* BUS (sync_peer.c), INS_ACK (defer), NACK: the shell's */
 	}
 }
 
@@ -1134,6 +1151,20 @@ refresh_step(struct sync_table *t, uint64_t now)
 /* ---- output ----------------------------------------------------------- */
 
 static void
+upd_c_of(const struct sync_state *st, struct sync_upd_c *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = st->id;
+	u->creatorid = st->creatorid;
+	u->status = st->status;
+	u->mark = st->mark;
+	u->timeout = st->timeout;
+	u->tcp_state = st->tcp_state;
+	u->state_flags = st->state_flags;
+	memcpy(u->tcp_flags, st->tcp_flags, sizeof(u->tcp_flags));
+}
+
+static void
 msg_of(const struct entry *e, struct sync_msg *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -1145,15 +1176,7 @@ msg_of(const struct entry *e, struct sync_msg *m)
 		break;
 	case Q_UPD_C:
 		m->action = SYNC_A_UPD_C;
-		m->u.upd_c.id = e->st.id;
-		m->u.upd_c.creatorid = e->st.creatorid;
-		m->u.upd_c.status = e->st.status;
-		m->u.upd_c.mark = e->st.mark;
-		m->u.upd_c.timeout = e->st.timeout;
-		m->u.upd_c.tcp_state = e->st.tcp_state;
-		m->u.upd_c.state_flags = e->st.state_flags;
-		memcpy(m->u.upd_c.tcp_flags, e->st.tcp_flags,
-		    sizeof(m->u.upd_c.tcp_flags));
+		upd_c_of(&e->st, &m->u.upd_c);
 		break;
 	default:
 		m->action = SYNC_A_DEL_C;
@@ -1315,5 +1338,43 @@ sync_table_bulk_next(struct sync_table *t, struct sync_fb *fb, uint64_t now)
 	if (bus_add(t, fb, SYNC_BUS_END, now) == -1)
 		return 1;
 	t->bphase = BULK_IDLE;
+	if (t->bagain) {
+		t->bagain = 0;
+		sync_table_bulk_start(t, now);
+		return 1;
+	}
+	return 0;
+}
+
+int
+sync_table_bulk_active(const struct sync_table *t)
+{
+	return t->bphase != BULK_IDLE;
+}
+
+/* ---- retransmission --------------------------------------------------- */
+
+int
+sync_table_current(const struct sync_table *t, struct sync_msg *m)
+{
+	const struct entry	*e;
+	uint32_t		 i;
+	uint64_t		 id;
+	uint32_t		 c;
+
+	if (m->action == SYNC_A_UPD_C) {
+		id = m->u.upd_c.id;
+		c = m->u.upd_c.creatorid;
+	} else {
+		id = m->u.st.id;
+		c = m->u.st.creatorid;
+	}
+	if ((i = sync_find(t, c, id)) == NIL || !live(e = ent(t, i)))
+		return -1;
+	if (m->action != SYNC_A_UPD_C) {
+		m->u.st = e->st;
+		return 0;
+	}
+	upd_c_of(&e->st, &m->u.upd_c);
 	return 0;
 }

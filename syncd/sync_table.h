@@ -84,18 +84,35 @@ void	sync_table_resync_end(struct sync_table *, uint64_t now,
 /* --- peer messages (after sync_frame_check + replay) --------------------- */
 
 /*
- * Apply one message from peer `from` (its node id): INS/UPD -> CT_CREATE or
- * CT_UPDATE; UPD_C of a known state -> CT_UPDATE, of an unknown one ->
- * queue UPD_REQ for it; DEL_C -> CT_DELETE; CLR -> CT_DELETE of all its
- * states; UPD_REQ(id) -> queue a full UPD of that local state;
- * UPD_REQ(0,0) -> start a bulk send (sync_table_bulk_next); BUS START/END
- * from a peer -> mark / sweep that creator's states (mark-and-sweep). A
- * message about one of our own states of this run (our creator id, an id
- * of the current epoch) is ignored (a loop); ours from an earlier run are
+ * Apply one message from peer `from` (its node id), in its frame `seq`:
+ * INS/UPD -> CT_CREATE or CT_UPDATE; UPD_C of a known state -> CT_UPDATE,
+ * of an unknown one -> queue UPD_REQ for it; DEL_C -> CT_DELETE; CLR ->
+ * CT_DELETE of all its states; UPD_REQ(id) -> queue a full UPD of that
+ * local state; UPD_REQ(0,0) -> start a bulk send (sync_table_bulk_next;
+ * one asked for during a bulk follows it). An imported state remembers
+ * the seq of the last frame its creator sent about it, for
+ * sync_table_sweep. BUS messages are the shell's (sync_peer.c). A message
+ * about one of our own states of this run (our creator id, an id of the
+ * current epoch) is ignored (a loop); ours from an earlier run are
  * imported, so a restarted node gets back the flows it created.
  */
-void	sync_table_peer_msg(struct sync_table *, uint32_t from,
+void	sync_table_peer_msg(struct sync_table *, uint32_t from, uint32_t seq,
 	    const struct sync_msg *, uint64_t now, struct sync_outs *);
+
+/*
+ * Mark-and-sweep (pfsync-conntrack.md 1.8) by sequence number: the
+ * creator's bulk from its BUS START (seq `before`) to its BUS END arrived
+ * complete, so its imported states that no frame of it mentioned since
+ * `before` are gone there: CT_DELETE them. Returns how many.
+ */
+size_t	sync_table_sweep(struct sync_table *, uint32_t creatorid,
+	    uint32_t before, struct sync_outs *);
+/* The creator restarted (a new epoch, seqs from 1 again). */
+void	sync_table_peer_restarted(struct sync_table *, uint32_t creatorid);
+
+/* Fill m (INS, UPD or UPD_C with its creator id and id) with that state's
+ * current content for a retransmission (sync_rtx.h); -1 if it is gone. */
+int	sync_table_current(const struct sync_table *, struct sync_msg *);
 
 /* --- output -------------------------------------------------------------- */
 
@@ -113,6 +130,7 @@ int	sync_table_pending(const struct sync_table *, uint64_t now);
  * part and returns 0 when the bulk is complete. */
 void	sync_table_bulk_start(struct sync_table *, uint64_t now);
 int	sync_table_bulk_next(struct sync_table *, struct sync_fb *, uint64_t now);
+int	sync_table_bulk_active(const struct sync_table *);
 
 /* Periodic refresh is driven by sync_table_drain via the deadline. */
 
@@ -127,7 +145,7 @@ struct sync_table_stats {
 	uint64_t	upd_req_drop;	/* ... not queued: request queue full */
 	uint64_t	upd_req_miss;	/* UPD_REQ for a state we do not own */
 	uint64_t	del_unknown;	/* DEL_C for a state we do not hold */
-	uint64_t	swept;		/* deleted by a peer's bulk (BUS END) */
+	uint64_t	swept;		/* deleted by a peer's complete bulk */
 	uint64_t	resync_swept;	/* gone from the kernel dump (resync) */
 	uint64_t	refreshed;	/* states queued by the periodic refresh */
 	uint64_t	bulks;		/* bulk sends started */

@@ -169,6 +169,7 @@ put_msg(struct buf_writer *w, const struct sync_msg *m)
 		put_state(w, &m->u.st);
 		break;
 	case SYNC_A_NACK:
+		bw_u32be(w, m->u.nack.node_id);
 		bw_u32be(w, m->u.nack.epoch);
 		bw_u32be(w, m->u.nack.from_seq);
 		bw_u32be(w, m->u.nack.to_seq);
@@ -260,6 +261,7 @@ get_msg(const uint8_t *p, unsigned action, struct sync_msg *m)
 		get_state(&r, &m->u.st);
 		break;
 	case SYNC_A_NACK:
+		m->u.nack.node_id = br_u32be(&r);
 		m->u.nack.epoch = br_u32be(&r);
 		m->u.nack.from_seq = br_u32be(&r);
 		m->u.nack.to_seq = br_u32be(&r);
@@ -296,6 +298,12 @@ msg_check(const struct sync_msg *m)
 	case SYNC_A_BUS:
 		if (m->u.bus.status != SYNC_BUS_START &&
 		    m->u.bus.status != SYNC_BUS_END)
+			return SYNC_DROP_BADVAL;
+		return SYNC_OK;
+	case SYNC_A_NACK:
+		if (m->u.nack.node_id == 0 || m->u.nack.to_seq == 0 ||
+		    m->u.nack.from_seq == 0 ||
+		    m->u.nack.from_seq > m->u.nack.to_seq)
 			return SYNC_DROP_BADVAL;
 		return SYNC_OK;
 	default:

@@ -132,14 +132,22 @@ struct sync_clr_wire {
 };
 _Static_assert(sizeof(struct sync_clr_wire) == 8, "clr");
 
+/* NACK: "I missed your frames from..to"; node_id names the sender asked
+ * (with several peers on one group every node sees every NACK). */
 struct sync_nack_wire {
+	uint8_t		node_id[4];
 	uint8_t		epoch[4];
 	uint8_t		from_seq[4];
 	uint8_t		to_seq[4];
 };
-_Static_assert(sizeof(struct sync_nack_wire) == 12, "nack");
+_Static_assert(sizeof(struct sync_nack_wire) == 16, "nack");
 
 #define SYNC_SF_ACK	0x01	/* INS: acknowledge with INS_ACK (defer) */
+/* Header flags (covered by the HMAC). */
+#define SYNC_HF_RETX	0x01	/* a retransmission: the seq of an earlier frame,
+				 * its states with their current content */
+#define SYNC_HF_LOST	0x02	/* with RETX: that frame's content is no longer
+				 * known to the sender; resynchronise */
 #define SYNC_BUS_START	1
 #define SYNC_BUS_END	2
 
@@ -192,6 +200,7 @@ struct sync_bus {
 };
 
 struct sync_nack {
+	uint32_t	node_id;
 	uint32_t	epoch;
 	uint32_t	from_seq;
 	uint32_t	to_seq;

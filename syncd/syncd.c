@@ -27,9 +27,6 @@
 #define EPOCH_DIR		"/var/lib/carpsync"
 #define CT_RCVBUF		(32 * 1024 * 1024)	/* pfsync-conntrack.md 5.5 */
 #define EVENTS_PER_TURN		512
-#define FRAMES_PER_TURN		64	/* bulk pacing: yield to the loop */
-#define GAP_RESYNC_US		(5ULL * 1000000)	/* at most one per 5 s */
-#define DROP_LOG_US		(60ULL * 1000000)	/* once per peer per minute */
 
 uint64_t
 syncd_now_us(void)
@@ -40,7 +37,6 @@ syncd_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void	send_bulk_request(struct syncd *);
 
 static void
 usage(void)
@@ -82,98 +78,10 @@ epoch_next(uint32_t node_id)
 }
 
 /* ------------------------------------------------------------------ */
-/* sending                                                             */
-
-static void
-send_frame(struct syncd *env, uint8_t *buf, struct sync_fb *fb)
-{
-	size_t len = sync_fb_finish(fb, env->conf->key);
-	static const uint8_t group[4] = { 224, 0, 0, 240 };
-	static const uint8_t any[4];
-
-	if (sync_net_send(env->net, buf, len) == 0) {
-		env->stats.opackets++;
-		env->stats.obytes += len;
-	} else {
-		env->stats.oerrors++;
-		log_debug("send: %s", strerror(errno));
-	}
-	sync_tap_copy(env->tap, any, group, buf, len);
-}
-
-static void
-fb_start(struct syncd *env, struct sync_fb *fb, uint8_t *buf, size_t cap)
-{
-	struct sync_hdr h;
-
-	memset(&h, 0, sizeof(h));
-	h.node_id = env->conf->node_id;
-	h.epoch = env->epoch;
-	h.seq = ++env->seq;
-	sync_fb_init(fb, buf, cap, &h);
-}
-
-static void
-arm_flush(struct syncd *env)
-{
-	uint64_t d = sync_table_next_deadline(env->table), now;
-	struct timeval tv;
-
-	if (env->bulk_sending)
-		d = 1;
-	if (d == 0) {
-		evtimer_del(env->flush_ev);
-		return;
-	}
-	now = syncd_now_us();
-	d = d > now ? d - now : 0;
-	tv.tv_sec = (time_t)(d / 1000000);
-	tv.tv_usec = (suseconds_t)(d % 1000000);
-	evtimer_add(env->flush_ev, &tv);
-}
-
-void
-syncd_flush(struct syncd *env)
-{
-	uint8_t buf[SYNC_MAX_FRAME];
-	/* one frame per packet on syncdev (IPv4 is sent with DF) */
-	size_t cap = sync_net_max_frame(env->net);
-	struct sync_fb fb;
-	uint64_t now = syncd_now_us();
-	int frames = 0;
-
-	if (cap > sizeof(buf))
-		cap = sizeof(buf);
-	while (sync_table_pending(env->table, now) && frames < FRAMES_PER_TURN) {
-		fb_start(env, &fb, buf, cap);
-		if (sync_table_drain(env->table, &fb, now) == 0)
-			break;
-		send_frame(env, buf, &fb);
-		frames++;
-	}
-	while (env->bulk_sending && frames < FRAMES_PER_TURN) {
-		fb_start(env, &fb, buf, cap);
-		env->bulk_sending = sync_table_bulk_next(env->table, &fb, now);
-		if (!sync_fb_empty(&fb))
-			send_frame(env, buf, &fb);
-		frames++;
-	}
-	arm_flush(env);
-}
-
-static void
-flush_cb(int fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	syncd_flush(arg);
-}
-
-/* ------------------------------------------------------------------ */
 /* the table's outputs: kernel writes, immediate sends                 */
 
-static void
-run_outs(struct syncd *env)
+void
+syncd_run_outs(struct syncd *env)
 {
 	size_t i;
 	int send_now = 0;
@@ -201,7 +109,7 @@ run_outs(struct syncd *env)
 	if (send_now)
 		syncd_flush(env);
 	else
-		arm_flush(env);
+		syncd_flush_arm(env);
 }
 
 /* ------------------------------------------------------------------ */
@@ -279,175 +187,7 @@ ct_cb(int fd, short what, void *arg)
 	n = ct_event_read(env->ct, EVENTS_PER_TURN, on_ct_event, env);
 	if (n == -1)
 		resync_kernel(env);
-	run_outs(env);
-}
-
-/* ------------------------------------------------------------------ */
-/* receiving                                                           */
-
-static struct sync_peer *
-peer_get(struct syncd *env, uint32_t node_id)
-{
-	int i;
-
-	for (i = 0; i < env->npeers; i++)
-		if (env->peers[i].node_id == node_id)
-			return &env->peers[i];
-	if (env->npeers == SYNCD_MAX_PEERS)
-		return NULL;
-	memset(&env->peers[env->npeers], 0, sizeof(env->peers[0]));
-	env->peers[env->npeers].node_id = node_id;
-	return &env->peers[env->npeers++];
-}
-
-static void
-count_drop(struct syncd *env, enum sync_drop why, const struct sync_rx *rx)
-{
-	char addr[INET6_ADDRSTRLEN] = "?";
-	uint64_t now = syncd_now_us();
-
-	env->stats.drops[why]++;
-	/* A flood must not flood the log: one line per reason a minute. */
-	if (env->drop_logged_us[why] != 0 &&
-	    now - env->drop_logged_us[why] < DROP_LOG_US)
-		return;
-	env->drop_logged_us[why] = now;
-	inet_ntop(rx->af, rx->src, addr, sizeof(addr));
-	log_warnx("dropped frame from %s: %s (%llu so far)", addr,
-	    sync_drop_names[why], (unsigned long long)env->stats.drops[why]);
-}
-
-struct walk_ctx {
-	struct syncd	*env;
-	uint32_t	 from;
-};
-
-static int
-on_msg(void *arg, const struct sync_msg *m)
-{
-	struct walk_ctx *w = arg;
-	struct syncd *env = w->env;
-	uint64_t now = syncd_now_us();
-
-	sync_table_peer_msg(env->table, w->from, m, now, &env->outs);
-	if (m->action == SYNC_A_UPD_REQ && m->u.ref.id == 0 &&
-	    m->u.ref.creatorid == 0 && !env->bulk_sending) {
-		log_info("bulk request from node %u", w->from);
-		sync_table_bulk_start(env->table, now);
-		env->bulk_sending = 1;
-	} else if (m->action == SYNC_A_BUS)
-		syncd_bulk_event(env, m->u.bus.status == SYNC_BUS_START ?
-		    SYNC_BULK_EV_BUS_START : SYNC_BULK_EV_BUS_END);
-	return 0;
-}
-
-/*
- * Ask a peer for its whole table: when it appears (first frame, or a new
- * epoch: it restarted) and when a gap says frames were lost without saying
- * which states (mark-and-sweep then repairs lost deletions too). At most
- * once per 5 s per peer.
- */
-static void
-request_table(struct syncd *env, struct sync_peer *p, const char *why)
-{
-	uint64_t now = syncd_now_us();
-
-	if (p->last_resync_us != 0 && now - p->last_resync_us < GAP_RESYNC_US)
-		return;
-	p->last_resync_us = now;
-	log_info("node %u: %s: requesting its table", p->node_id, why);
-	send_bulk_request(env);
-}
-
-static void
-on_gap(struct syncd *env, struct sync_peer *p, uint32_t from, uint32_t to)
-{
-	char why[64];
-
-	p->gaps++;
-	env->stats.gaps++;
-	snprintf(why, sizeof(why), "frames %u..%u lost", from, to);
-	request_table(env, p, why);
-}
-
-static void
-rx_frame(struct syncd *env, const struct sync_rx *rx)
-{
-	struct sync_hdr h;
-	struct sync_peer *p;
-	struct walk_ctx w = { env, 0 };
-	enum sync_drop why;
-	uint32_t gfrom = 0, gto = 0;
-	unsigned skipped = 0;
-
-	env->stats.ipackets++;
-	env->stats.ibytes += rx->len;
-	if ((why = sync_frame_check(rx->frame, rx->len, env->conf->key, &h))
-	    != SYNC_OK) {
-		count_drop(env, why, rx);
-		return;
-	}
-	if (h.node_id == env->conf->node_id) {
-		env->stats.loops++;
-		return;
-	}
-	if ((p = peer_get(env, h.node_id)) == NULL)
-		return;
-	switch (sync_replay_check(&p->replay, h.epoch, h.seq, &gfrom, &gto)) {
-	case SYNC_REPLAY_DUP:
-	case SYNC_REPLAY_OLD_EPOCH:
-		count_drop(env, SYNC_DROP_REPLAY, rx);
-		return;
-	case SYNC_REPLAY_GAP:
-		on_gap(env, p, gfrom, gto);
-		break;
-	case SYNC_REPLAY_EPOCH:
-		request_table(env, p, "restarted (new epoch)");
-		break;
-	default:
-		if (p->frames == 0)
-			request_table(env, p, "new peer");
-		break;
-	}
-	p->frames++;
-	w.from = h.node_id;
-	sync_frame_walk(rx->frame, rx->len, on_msg, &w, &skipped);
-	env->stats.skipped += skipped;
-	/* the tap shows IPv4 packets; an IPv6 peer's frame gets source 0 */
-	sync_tap_copy(env->tap, rx->af == AF_INET ? rx->src :
-	    (const uint8_t[4]){ 0, 0, 0, 0 }, (const uint8_t[4]){ 224, 0, 0, 240 },
-	    rx->frame, rx->len);
-	run_outs(env);
-}
-
-static void
-rx_cb(int fd, short what, void *arg)
-{
-	struct syncd *env = arg;
-	uint8_t buf[SYNC_MAX_FRAME + 128];
-	struct sync_rx rx;
-	int n;
-
-	(void)what;
-	for (n = 0; n < 64; n++) {
-		switch (sync_net_recv(env->net, fd, buf, sizeof(buf), &rx)) {
-		case SYNC_RX_OK:
-			rx_frame(env, &rx);
-			break;
-		case SYNC_RX_BADIF:
-			count_drop(env, SYNC_DROP_BADIF, &rx);
-			break;
-		case SYNC_RX_BADTTL:
-			count_drop(env, SYNC_DROP_BADTTL, &rx);
-			break;
-		case SYNC_RX_SHORT:
-			count_drop(env, SYNC_DROP_HDROPS, &rx);
-			break;
-		case SYNC_RX_NONE:
-		case SYNC_RX_ERROR:
-			return;
-		}
-	}
+	syncd_run_outs(env);
 }
 
 /* ------------------------------------------------------------------ */
@@ -469,18 +209,15 @@ arm_bulk(struct syncd *env)
 	evtimer_add(env->bulk_ev, &tv);
 }
 
+/* Our own request reaches every peer: none needs asking again soon. */
 static void
-send_bulk_request(struct syncd *env)
+bulk_request_sent(struct syncd *env)
 {
-	uint8_t buf[256];
-	struct sync_fb fb;
-	struct sync_msg m;
+	uint64_t now = syncd_now_us();
+	int i;
 
-	memset(&m, 0, sizeof(m));
-	m.action = SYNC_A_UPD_REQ;	/* id 0, creator 0: the whole table */
-	fb_start(env, &fb, buf, sizeof(buf));
-	if (sync_fb_add(&fb, &m) == 0)
-		send_frame(env, buf, &fb);
+	for (i = 0; i < env->npeers; i++)
+		sync_peer_table_sent(&env->peers[i], now);
 }
 
 void
@@ -493,7 +230,8 @@ syncd_bulk_event(struct syncd *env, enum sync_bulk_ev ev)
 	for (i = 0; i < acts.n; i++) {
 		switch (acts.a[i]) {
 		case SYNC_BULK_A_SEND_REQ:
-			send_bulk_request(env);
+			bulk_request_sent(env);
+			syncd_request_table(env, "starting");
 			break;
 		case SYNC_BULK_A_DEMOTE:
 			sync_carp_hold(env->carp, SYNC_BULK_DEMOTE,
@@ -504,7 +242,6 @@ syncd_bulk_event(struct syncd *env, enum sync_bulk_ev ev)
 			break;
 		case SYNC_BULK_A_PUSH:
 			sync_table_bulk_start(env->table, syncd_now_us());
-			env->bulk_sending = 1;
 			syncd_flush(env);
 			break;
 		case SYNC_BULK_A_LOG_GIVEUP:
@@ -584,9 +321,7 @@ setup(struct syncd *env)
 	if ((env->table = sync_table_new(&tc)) == NULL)
 		fatalx("out of memory");
 	env->ct_ev = watch(env, ct_event_fd(env->ct), ct_cb);
-	env->rx4_ev = watch(env, sync_net_fd4(env->net), rx_cb);
-	env->rx6_ev = watch(env, sync_net_fd6(env->net), rx_cb);
-	env->flush_ev = evtimer_new(env->base, flush_cb, env);
+	syncd_proto_open(env);
 	env->bulk_ev = evtimer_new(env->base, bulk_cb, env);
 	env->sig_term = evsignal_new(env->base, SIGTERM, sig_cb, env);
 	env->sig_int = evsignal_new(env->base, SIGINT, sig_cb, env);
@@ -608,7 +343,7 @@ start(struct syncd *env)
 	if (ct_dump(env->ct, on_dump, env) == -1)
 		log_warnx("initial conntrack dump failed");
 	sync_table_resync_end(env->table, syncd_now_us(), &env->outs);
-	run_outs(env);
+	syncd_run_outs(env);
 	/* With carpd, its first status answer starts the bulk (sync_carp.c);
 	 * without it, act as a standalone owner now. */
 	if (!sync_carp_connected(env->carp)) {
@@ -620,14 +355,14 @@ start(struct syncd *env)
 static void
 teardown(struct syncd *env)
 {
-	struct event *evs[] = { env->ct_ev, env->rx4_ev, env->rx6_ev,
-	    env->flush_ev, env->bulk_ev, env->sig_term, env->sig_int,
-	    env->sig_hup };
+	struct event *evs[] = { env->ct_ev, env->bulk_ev, env->sig_term,
+	    env->sig_int, env->sig_hup };
 	size_t i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	syncd_proto_close(env);
 	sync_ctl_close(env->ctl);
 	sync_carp_free(env->carp);
 	sync_table_free(env->table);

@@ -11,7 +11,8 @@
 #include "sync_bulk.h"
 #include "sync_conf.h"
 #include "sync_net.h"
-#include "sync_replay.h"
+#include "sync_peer.h"
+#include "sync_rtx.h"
 #include "sync_table.h"
 #include "sync_wire.h"
 
@@ -21,13 +22,14 @@ struct sync_carp;
 struct sync_ctl;
 
 #define SYNCD_MAX_PEERS		8
+#define SYNCD_DROP_LOG_SRCS	16	/* sources whose drops are logged */
 
-/* Per-sender receive state: replay window and loss bookkeeping. */
-struct sync_peer {
-	uint32_t		node_id;
-	struct sync_replay	replay;
-	uint64_t		frames, gaps;
-	uint64_t		last_resync_us;	/* rate limit for gap resyncs */
+/* When drops from one source were last logged, per reason. */
+struct syncd_drop_log {
+	int		af;
+	uint8_t		src[16];
+	uint64_t	at[SYNC_DROP__MAX];
+	uint64_t	used;		/* LRU */
 };
 
 struct syncd_stats {
@@ -38,6 +40,14 @@ struct syncd_stats {
 	uint64_t	overruns;	/* conntrack event overruns (resyncs) */
 	uint64_t	gaps;		/* sequence gaps seen */
 	uint64_t	filtered;	/* events not synced (filters, 112/240) */
+	uint64_t	toomany;	/* frames of a peer beyond SYNCD_MAX_PEERS */
+	uint64_t	nacks_out;	/* NACK ranges we sent */
+	uint64_t	nacks_in;	/* NACK ranges addressed to us */
+	uint64_t	retx_out;	/* frames sent again on a NACK */
+	uint64_t	retx_lost;	/* ... no longer known: sent as LOST */
+	uint64_t	retx_dup;	/* retransmissions we had already */
+	uint64_t	heartbeats;	/* empty frames sent when idle */
+	uint64_t	table_reqs;	/* UPD_REQ(0, 0) sent */
 };
 
 struct syncd {
@@ -55,24 +65,40 @@ struct syncd {
 	struct sync_table	*table;
 	struct sync_outs	 outs;
 	struct sync_bulk	 bulk;
+	struct sync_rtx		*rtx;		/* what recent frames carried */
 	struct event		*flush_ev;	/* send-delay / refresh deadline */
 	struct event		*bulk_ev;	/* bulk retry / timeout */
+	struct event		*peer_ev;	/* NACK retries, table requests */
+	struct event		*hb_ev;		/* heartbeat when idle */
 	struct sync_peer	 peers[SYNCD_MAX_PEERS];
 	int			 npeers;
 	struct sync_carp	*carp;		/* connection to carpd */
 	struct sync_ctl		*ctl;		/* our control socket */
 	int			 master;	/* a local vhid is MASTER; 1 without carpd */
-	int			 bulk_sending;	/* answering a bulk request */
+	int			 bulk_sending;	/* a bulk send is under way */
 	struct syncd_stats	 stats;
-	uint64_t		 drop_logged_us[SYNC_DROP__MAX];
+	struct syncd_drop_log	 drop_log[SYNCD_DROP_LOG_SRCS];
 	struct event		*sig_term, *sig_int, *sig_hup;
 };
 
 uint64_t syncd_now_us(void);
-/* Send what the table has queued (and the bulk in progress). */
-void	syncd_flush(struct syncd *);
+/* Carry out the table's outputs (kernel writes, sends). */
+void	syncd_run_outs(struct syncd *);
 /* Run the bulk FSM and carry out its actions. */
 void	syncd_bulk_event(struct syncd *, enum sync_bulk_ev);
+
+/* sync_proto.c: frames on the wire */
+void	syncd_proto_open(struct syncd *);
+void	syncd_proto_close(struct syncd *);
+/* Send what the table has queued (and the bulk in progress) now; or only
+ * arm the timer for its next deadline. */
+void	syncd_flush(struct syncd *);
+void	syncd_flush_arm(struct syncd *);
+/* Send UPD_REQ(0, 0): every peer answers with its whole table. */
+void	syncd_request_table(struct syncd *, const char *why);
+struct sync_rx;
+void	syncd_count_drop(struct syncd *, enum sync_drop,
+	    const struct sync_rx *);
 
 /* sync_carp.c: the carpd control-socket client */
 struct sync_carp *sync_carp_new(struct syncd *, const char *path);

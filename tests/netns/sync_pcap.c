@@ -73,7 +73,7 @@ static const struct sync_msg m_bus_start = { .action = SYNC_A_BUS,
 static const struct sync_msg m_bus_end = { .action = SYNC_A_BUS,
 	.u.bus = { NODE_ID, 42, SYNC_BUS_END } };
 static const struct sync_msg m_nack = { .action = SYNC_A_NACK,
-	.u.nack = { EPOCH, 90, 95 } };
+	.u.nack = { 0x0a0b0c0d, EPOCH, 90, 95 } };
 static const struct sync_msg m_updc = { .action = SYNC_A_UPD_C,
 	.u.upd_c = { .id = 0x0000000100000002ULL, .creatorid = NODE_ID,
 	    .status = 0x18e, .mark = 0x00c0ffee, .timeout = 3600,
@@ -193,6 +193,18 @@ raw_section(struct sync_fb *fb, const struct item *it)
 	fb->nmsgs += it->count;
 }
 
+/* Header flags: the UPD_C frame is a retransmission, the DEL_C one a
+ * retransmission of a frame the sender had forgotten. */
+static uint8_t
+sample_flags(size_t i)
+{
+	if (strcmp(samples[i].name, "upd_c") == 0)
+		return SYNC_HF_RETX;
+	if (strcmp(samples[i].name, "del_c") == 0)
+		return SYNC_HF_RETX | SYNC_HF_LOST;
+	return 0;
+}
+
 /* Frame i of the samples into buf; returns the datagram's length. */
 static size_t
 build(size_t i, uint8_t *buf, size_t cap)
@@ -200,7 +212,7 @@ build(size_t i, uint8_t *buf, size_t cap)
 	const struct sample	*s = &samples[i];
 	const struct item	*it;
 	struct sync_hdr		 h = { .node_id = NODE_ID, .epoch = EPOCH,
-	    .seq = FIRST_SEQ + (uint32_t)i };
+	    .seq = FIRST_SEQ + (uint32_t)i, .flags = sample_flags(i) };
 	struct sync_fb		 fb;
 	size_t			 n;
 
@@ -404,6 +416,7 @@ ex_msg(FILE *e, size_t fr, const struct sync_msg *m)
 		ex(e, fr, "clr.creatorid", "0x%08x", m->u.clr.creatorid);
 		break;
 	case SYNC_A_NACK:
+		ex(e, fr, "nack.node_id", "0x%08x", m->u.nack.node_id);
 		ex(e, fr, "nack.epoch", "%u", m->u.nack.epoch);
 		ex(e, fr, "nack.from_seq", "%u", m->u.nack.from_seq);
 		ex(e, fr, "nack.to_seq", "%u", m->u.nack.to_seq);
@@ -481,7 +494,9 @@ ex_frame(FILE *e, size_t fr, const uint8_t *f, size_t n)
 	uint8_t			 zero[64] = { 0 };
 
 	ex(e, fr, "version", "0x%02x", SYNC_VERSION);
-	ex(e, fr, "flags", "0x%02x", 0);
+	ex(e, fr, "flags", "0x%02x", sample_flags(fr));
+	ex(e, fr, "flags.retx", "%d", (sample_flags(fr) & SYNC_HF_RETX) != 0);
+	ex(e, fr, "flags.lost", "%d", (sample_flags(fr) & SYNC_HF_LOST) != 0);
 	ex(e, fr, "len", "%d", (int)flen + s->len_delta);
 	ex(e, fr, "node_id", "0x%08x", NODE_ID);
 	ex(e, fr, "epoch", "%u", EPOCH);

@@ -192,11 +192,21 @@ count_outs(const struct sync_outs *o, enum sync_out_type type)
 	return n;
 }
 
+/* Each message as if in a frame of its own, seqs counting up from 1. */
+static uint32_t peer_seq;
+
 static void
 peer(struct sync_table *t, uint32_t from, const struct sync_msg *m,
     uint64_t now, struct sync_outs *o)
 {
-	sync_table_peer_msg(t, from, m, now, o);
+	sync_table_peer_msg(t, from, ++peer_seq, m, now, o);
+}
+
+static void
+peer_at(struct sync_table *t, uint32_t from, uint32_t seq,
+    const struct sync_msg *m, struct sync_outs *o)
+{
+	sync_table_peer_msg(t, from, seq, m, MS, o);
 }
 
 static struct sync_msg
@@ -763,7 +773,8 @@ test_loops(void **state)
 		peer(t, NODE_B, &m[i], MS, &o);
 	peer(t, NODE_A, &m[0], MS, &o);		/* our own frame */
 	assert_int_equal(o.n, 0);
-	assert_int_equal(stats(t).loops, 6);
+	/* 4 loops and our frame; BUS is sync_peer's, not counted here */
+	assert_int_equal(stats(t).loops, 5);
 	assert_int_equal(sync_table_count(t, 1), 1);
 	assert_false(sync_table_pending(t, MS));
 	m[0] = msg_ref(SYNC_A_DEL_C, NODE_A, own.id);
@@ -929,6 +940,8 @@ test_index_growth(void **state)
 
 /* ---- mark-and-sweep, resync, bulk ---------------------------------------- */
 
+/* Mark-and-sweep by seq: B's bulk ran from its BUS START in frame 10;
+ * what no frame of B mentioned since is swept, nothing else. */
 static void
 test_mark_and_sweep(void **state)
 {
@@ -942,37 +955,46 @@ test_mark_and_sweep(void **state)
 	for (k = 0; k < 5; k++) {
 		s[k] = imported(k, k < 4 ? NODE_B : NODE_C, 100 + k);
 		m = msg_st(SYNC_A_INS, &s[k]);
-		peer(t, NODE_B, &m, 0, NULL);
+		peer_at(t, NODE_B, 1 + k, &m, NULL);
 	}
 	s[5] = mkst(5);
 	sync_table_local_new(t, &s[5], 0, NULL);
-	m = msg_bus(NODE_B, SYNC_BUS_START);
-	peer(t, NODE_B, &m, MS, &o);
+	m = msg_bus(NODE_B, SYNC_BUS_START);	/* the table's business no more */
+	peer_at(t, NODE_B, 10, &m, &o);
 	assert_int_equal(o.n, 0);
 	m = msg_st(SYNC_A_UPD, &s[0]);		/* in the bulk */
-	peer(t, NODE_B, &m, MS, &o);
+	peer_at(t, NODE_B, 12, &m, &o);
 	m = msg_upd_c(&s[1]);			/* alive: updated */
-	peer(t, NODE_B, &m, MS, &o);
+	peer_at(t, NODE_B, 11, &m, &o);		/* order does not matter */
 	s[2].id = 500;				/* re-keyed, in the bulk */
 	m = msg_st(SYNC_A_UPD, &s[2]);
-	peer(t, NODE_B, &m, MS, &o);
+	peer_at(t, NODE_B, 13, &m, &o);
 	s[4].orig.sport = 1;			/* new in the bulk */
 	s[4].creatorid = NODE_B;
 	m = msg_st(SYNC_A_UPD, &s[4]);
-	peer(t, NODE_B, &m, MS, &o);
+	peer_at(t, NODE_B, 10, &m, &o);		/* the BUS START frame counts */
 	o.n = 0;
-	m = msg_bus(NODE_B, SYNC_BUS_END);
-	peer(t, NODE_B, &m, 2 * MS, &o);
-	/* only s[3] was not mentioned: deleted; C's and ours untouched */
+	/* only s[3] (seen in frame 4) was not mentioned: deleted; C's and
+	 * ours untouched */
+	assert_int_equal(sync_table_sweep(t, NODE_B, 10, &o), 1);
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.v[0].type, SYNC_OUT_CT_DELETE);
 	assert_int_equal(st_index(&o.v[0].st), 3);
 	assert_int_equal(stats(t).swept, 1);
 	assert_int_equal(sync_table_count(t, 0), 6);	/* 7 - s[3] */
-	/* an END without a START sweeps nothing */
+	/* an older bulk, or one of our own, sweeps nothing */
 	o.n = 0;
-	peer(t, NODE_B, &m, 3 * MS, &o);
+	assert_int_equal(sync_table_sweep(t, NODE_B, 4, &o), 0);
+	assert_int_equal(sync_table_sweep(t, NODE_A, 100, &o), 0);
 	assert_int_equal(o.n, 0);
+	/* B restarted: nothing of it counts as seen until it speaks again */
+	sync_table_peer_restarted(t, NODE_B);
+	m = msg_upd_c(&s[1]);
+	peer_at(t, NODE_B, 2, &m, &o);		/* new epoch, frame 2 */
+	o.n = 0;
+	assert_int_equal(sync_table_sweep(t, NODE_B, 1, &o), 3);
+	assert_int_equal(o.n, 3);
+	assert_int_equal(sync_table_count(t, 0), 3);	/* s[1], C's, ours */
 	sync_outs_free(&o);
 	sync_table_free(t);
 }
@@ -1049,10 +1071,12 @@ bulk_table(void)
 	return t;
 }
 
-/* The bulk in 1500-byte frames 20 ms apart from `now`; at the 4th frame
- * the peer asks again (which restarts nothing). Returns the frames. */
+/* The bulk in 1500-byte frames 20 ms apart from `now`; with ask_again, at
+ * the 4th frame the peer asks again (which restarts nothing but gets a
+ * bulk of its own afterwards). Returns the frames. */
 static unsigned
-bulk_collect(struct sync_table *t, uint64_t now, struct coll *c)
+bulk_collect(struct sync_table *t, uint64_t now, int ask_again,
+    struct coll *c)
 {
 	struct sync_msg	req = msg_ref(SYNC_A_UPD_REQ, 0, 0);
 	uint8_t		buf[1500];
@@ -1064,7 +1088,7 @@ bulk_collect(struct sync_table *t, uint64_t now, struct coll *c)
 		fb_start(&fb, buf, sizeof(buf), NODE_A);
 		more = sync_table_bulk_next(t, &fb, now + frames * 20 * MS);
 		frame_out(&fb, c);
-		if (frames++ == 3) {
+		if (frames++ == 3 && ask_again) {
 			peer(t, NODE_B, &req, 0, NULL);
 			sync_table_bulk_start(t, 0);
 		}
@@ -1120,7 +1144,8 @@ test_destroy_not_master(void **state)
 
 /* A bulk: BUS START, every state as UPD (local ones, then the 5 imported
  * ones with their creator's id, as pfsync), BUS END, over frames; a
- * request during a bulk restarts nothing. */
+ * request during a bulk restarts nothing, and is answered by a second
+ * bulk right after (its sender missed the first one's BUS START). */
 static void
 test_bulk_send(void **state)
 {
@@ -1140,8 +1165,11 @@ test_bulk_send(void **state)
 	assert_int_equal(o.n, 1);
 	assert_int_equal(o.v[0].type, SYNC_OUT_SEND_NOW);
 	/* 11 UPD per 1500 bytes */
-	assert_int_equal(bulk_collect(t, 3 * SEC, &c), 105 / 11 + 1);
-	assert_int_equal(c.n, 107);
+	assert_int_equal(bulk_collect(t, 3 * SEC, 1, &c), 2 * (105 / 11 + 1));
+	assert_int_equal(c.n, 2 * 107);
+	assert_int_equal(c.v[107].action, SYNC_A_BUS);
+	assert_int_equal(c.v[107].u.bus.status, SYNC_BUS_START);
+	assert_int_equal(c.v[213].u.bus.status, SYNC_BUS_END);
 	assert_int_equal(c.v[0].action, SYNC_A_BUS);
 	assert_int_equal(c.v[0].u.bus.status, SYNC_BUS_START);
 	assert_int_equal(c.v[0].u.bus.creatorid, NODE_A);
@@ -1159,7 +1187,8 @@ test_bulk_send(void **state)
 	assert_int_equal(c.v[106].action, SYNC_A_BUS);
 	assert_int_equal(c.v[106].u.bus.status, SYNC_BUS_END);
 	assert_int_equal(c.v[106].u.bus.endtime, 3);	/* s since request */
-	assert_int_equal(stats(t).bulks, 1);
+	assert_int_equal(stats(t).bulks, 2);
+	assert_false(sync_table_bulk_active(t));
 	sync_outs_free(&o);
 	coll_free(&c);
 	sync_table_free(t);
@@ -1179,7 +1208,7 @@ test_bulk_then_destroy(void **state)
 	sync_table_local_new(t, &s, 2 * SEC, NULL);
 	sync_table_bulk_start(t, 2 * SEC);
 	c.n = 0;
-	bulk_collect(t, 2 * SEC, &c);
+	bulk_collect(t, 2 * SEC, 0, &c);
 	assert_int_equal(c.n, 108);
 	sync_table_local_destroy(t, &s, 1, 2 * SEC, NULL);
 	c.n = 0;
@@ -1357,6 +1386,7 @@ struct sim_rx {
 	struct sync_table	*to;
 	uint32_t		 from;
 	struct sync_outs	*o;
+	uint32_t		 seq;
 };
 
 static uint32_t
@@ -1371,7 +1401,7 @@ sim_rx_cb(void *arg, const struct sync_msg *m)
 {
 	struct sim_rx	*rx = arg;
 
-	sync_table_peer_msg(rx->to, rx->from, m, rx->s->now, rx->o);
+	sync_table_peer_msg(rx->to, rx->from, rx->seq, m, rx->s->now, rx->o);
 	return 0;
 }
 
@@ -1404,7 +1434,7 @@ static void
 sim_send(struct sim *s, struct sync_table *from, uint32_t from_id,
     struct sync_table *to, struct sync_outs *o, int bulk)
 {
-	struct sim_rx	rx = { s, to, from_id, o };
+	struct sim_rx	rx = { s, to, from_id, o, 0 };
 	uint8_t		buf[1500];
 	struct sync_fb	fb;
 	size_t		len;
@@ -1420,7 +1450,7 @@ sim_send(struct sim *s, struct sync_table *from, uint32_t from_id,
 		if (sync_fb_empty(&fb))
 			break;
 		len = sync_fb_finish(&fb, key);
-		s->frames++;
+		rx.seq = (uint32_t)++s->frames;
 		if (rnd(s) % 100 < s->loss) {
 			s->lost++;
 			continue;
@@ -1551,6 +1581,7 @@ test_property_converge(void **state)
 {
 	static struct sim	 s;
 	struct sync_msg		 req = msg_ref(SYNC_A_UPD_REQ, 0, 0);
+	uint32_t		 start;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -1577,9 +1608,11 @@ test_property_converge(void **state)
 	s.loss = 30;
 	sim_run(&s, 2000, 1);
 	s.loss = 0;
-	sync_table_peer_msg(s.a, NODE_B, &req, s.now, &s.oa);
+	sync_table_peer_msg(s.a, NODE_B, 1, &req, s.now, &s.oa);
+	start = (uint32_t)s.frames + 1;		/* its BUS START's frame */
 	sim_send(&s, s.a, NODE_A, s.b, &s.ob, 1);
 	sim_send(&s, s.a, NODE_A, s.b, &s.ob, 0);
+	sync_table_sweep(s.b, NODE_A, start, &s.ob);	/* it came complete */
 	sim_kernel_b(&s);
 	sim_check(&s, "after loss, bulk");
 	print_message("property: %lu frames, %lu lost, %llu swept, "
@@ -1653,14 +1686,14 @@ bench_import(size_t n, double *ns)
 	for (k = 0; k < n; k++) {
 		m.action = SYNC_A_INS;
 		m.u.st = imported(k, NODE_A, BASE_A + k);
-		sync_table_peer_msg(t, NODE_A, &m, 0, &o);
+		sync_table_peer_msg(t, NODE_A, 1, &m, 0, &o);
 		o.n = 0;
 	}
 	ns[0] = ns_per(c0, n);
 	c0 = clock();
 	for (k = 0; k < n; k++) {
 		m = msg_ref(SYNC_A_DEL_C, NODE_A, BASE_A + k);
-		sync_table_peer_msg(t, NODE_A, &m, 0, &o);
+		sync_table_peer_msg(t, NODE_A, 1, &m, 0, &o);
 		o.n = 0;
 	}
 	ns[1] = ns_per(c0, n);

@@ -201,8 +201,9 @@ static const struct golden goldens[] = {
 	    HDR("0040") "0a 03 0001 0a0b0c0d 0000012c 02 000000" },
 	{ "INS", { 0 }, HDR("00b0") "0d 1f 0001 " INS_V4 },
 	{ "UPD", { 0 }, HDR("00b0") "0e 1f 0001 " UPD_V6 },
-	{ "NACK", { .action = SYNC_A_NACK, .u.nack = { 3, 0x100, 0x104 } },
-	    HDR("0040") "10 03 0001 00000003 00000100 00000104" },
+	{ "NACK", { .action = SYNC_A_NACK,
+	    .u.nack = { 0x01020304, 3, 0x100, 0x104 } },
+	    HDR("0044") "10 04 0001 01020304 00000003 00000100 00000104" },
 };
 
 /* The three big records are declared once above; fill them in. */
@@ -541,9 +542,10 @@ rand_msg(uint32_t *s, struct sync_msg *m, enum sync_action prev)
 		m->u.clr.creatorid = lcg(s);
 		break;
 	case SYNC_A_NACK:
+		m->u.nack.node_id = lcg(s) | 1;
 		m->u.nack.epoch = lcg(s);
-		m->u.nack.from_seq = lcg(s);
-		m->u.nack.to_seq = lcg(s);
+		m->u.nack.from_seq = (lcg(s) >> 1) | 1;
+		m->u.nack.to_seq = m->u.nack.from_seq + (lcg(s) & 0xff);
 		break;
 	default:	/* INS_ACK, UPD_REQ, DEL_C */
 		m->u.ref.id = (uint64_t)lcg(s) << 32 | lcg(s);
@@ -827,6 +829,12 @@ static const struct rej rejs[] = {
 	{ "UPD_C creator 0", HDR("0000") "04 07 0001 0000000000000001 00000000"
 	    " 00000000 00000000 00000000 00000000", 1, NULL, 0, 0,
 	    SYNC_DROP_BADVAL },
+	{ "NACK node 0", HDR("0000") "10 04 0001 00000000 00000003 00000001"
+	    " 00000002", 1, NULL, 0, 0, SYNC_DROP_BADVAL },
+	{ "NACK from > to", HDR("0000") "10 04 0001 00000002 00000003"
+	    " 00000009 00000008", 1, NULL, 0, 0, SYNC_DROP_BADVAL },
+	{ "NACK from seq 0", HDR("0000") "10 04 0001 00000002 00000003"
+	    " 00000000 00000008", 1, NULL, 0, 0, SYNC_DROP_BADVAL },
 	{ "bad value in the 2nd message", HDR("0000") "07 03 0002"
 	    " 0000000000000001 0a0b0c0d 0000000000000002 00000000", 1, NULL,
 	    0, 0, SYNC_DROP_BADVAL },

@@ -1,0 +1,579 @@
+/*
+ * sync_proto.c: syncd's frames on the wire, the glue between the pure
+ * parts (sync_table, sync_peer, sync_rtx, sync_wire) and the transport
+ * (sync_net). Sending: the table's queue and bulk, paced per loop turn;
+ * every frame is remembered (sync_rtx) so a NACK can be answered under the
+ * lost frame's own seq; an empty frame goes out after a second of silence
+ * so a receiver notices a lost last frame. Receiving: check, replay
+ * window, apply, then what the peer's state says: NACK gaps, sweep after a
+ * complete bulk, ask for the table when loss could not be repaired.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "syncd.h"
+
+#define FRAMES_PER_TURN		64	/* bulk pacing: yield to the loop */
+#define RX_PER_TURN		64
+#define HEARTBEAT_US		1000000ULL
+#define RETX_PER_NACK		256	/* frames sent again per NACK message */
+#define DROP_LOG_US		(60ULL * 1000000)	/* per source per minute */
+
+static void
+tv_from_us(struct timeval *tv, uint64_t us)
+{
+	tv->tv_sec = (time_t)(us / 1000000);
+	tv->tv_usec = (suseconds_t)(us % 1000000);
+}
+
+/* Arm ev for the absolute time at (0: disarm). */
+static void
+arm_at(struct event *ev, uint64_t at)
+{
+	struct timeval	tv;
+	uint64_t	now;
+
+	if (at == 0) {
+		evtimer_del(ev);
+		return;
+	}
+	now = syncd_now_us();
+	tv_from_us(&tv, at > now ? at - now : 0);
+	evtimer_add(ev, &tv);
+}
+
+/* ------------------------------------------------------------------ */
+/* sending                                                             */
+
+/* A frame header: the next seq, taken when the frame is sent (an empty
+ * frame that is never sent must not leave a hole in the sequence). */
+static void
+fb_start(struct syncd *env, struct sync_fb *fb, uint8_t *buf, size_t cap,
+    uint32_t seq, uint8_t flags)
+{
+	struct sync_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.node_id = env->conf->node_id;
+	h.epoch = env->epoch;
+	h.seq = seq;
+	h.flags = flags;
+	sync_fb_init(fb, buf, cap, &h);
+}
+
+static void
+fb_next(struct syncd *env, struct sync_fb *fb, uint8_t *buf, size_t cap)
+{
+	fb_start(env, fb, buf, cap, env->seq + 1, 0);
+}
+
+static size_t
+frame_cap(const struct syncd *env)
+{
+	size_t	cap = sync_net_max_frame(env->net);
+
+	return cap > SYNC_MAX_FRAME ? SYNC_MAX_FRAME : cap;
+}
+
+static void
+wire_send(struct syncd *env, const uint8_t *buf, size_t len)
+{
+	static const uint8_t group[4] = { 224, 0, 0, 240 };
+	static const uint8_t any[4];
+
+	if (sync_net_send(env->net, buf, len) == 0) {
+		env->stats.opackets++;
+		env->stats.obytes += len;
+	} else {
+		env->stats.oerrors++;
+		log_debug("send: %s", strerror(errno));
+	}
+	sync_tap_copy(env->tap, any, group, buf, len);
+}
+
+/* A new frame (fb_next): it takes its seq now and is remembered. A send
+ * error still consumes the seq: the peer NACKs it and gets it again. */
+static void
+send_frame(struct syncd *env, uint8_t *buf, struct sync_fb *fb)
+{
+	size_t len = sync_fb_finish(fb, env->conf->key);
+
+	if (len == 0)
+		return;
+	env->seq++;
+	sync_rtx_record(env->rtx, env->seq, buf, len);
+	wire_send(env, buf, len);
+	arm_at(env->hb_ev, syncd_now_us() + HEARTBEAT_US);
+}
+
+void
+syncd_flush_arm(struct syncd *env)
+{
+	uint64_t d = sync_table_next_deadline(env->table);
+
+	env->bulk_sending = sync_table_bulk_active(env->table);
+	arm_at(env->flush_ev, env->bulk_sending ? 1 : d);
+}
+
+void
+syncd_flush(struct syncd *env)
+{
+	uint8_t buf[SYNC_MAX_FRAME];
+	/* one frame per packet on syncdev (IPv4 is sent with DF) */
+	size_t cap = frame_cap(env);
+	struct sync_fb fb;
+	uint64_t now = syncd_now_us();
+	int frames = 0;
+
+	while (sync_table_pending(env->table, now) && frames < FRAMES_PER_TURN) {
+		fb_next(env, &fb, buf, cap);
+		if (sync_table_drain(env->table, &fb, now) == 0)
+			break;
+		send_frame(env, buf, &fb);
+		frames++;
+	}
+	while (sync_table_bulk_active(env->table) && frames < FRAMES_PER_TURN) {
+		fb_next(env, &fb, buf, cap);
+		sync_table_bulk_next(env->table, &fb, now);
+		if (!sync_fb_empty(&fb))
+			send_frame(env, buf, &fb);
+		frames++;
+	}
+	syncd_flush_arm(env);
+}
+
+static void
+flush_cb(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	syncd_flush(arg);
+}
+
+/* Nothing sent for a second: an empty frame tells receivers our seq, so
+ * a lost last frame is noticed and NACKed (pfsync has no such thing; it
+ * waits for the next update). */
+static void
+heartbeat_cb(int fd, short what, void *arg)
+{
+	struct syncd *env = arg;
+	uint8_t buf[SYNC_HDR_LEN + SYNC_MAC_LEN];
+	struct sync_fb fb;
+
+	(void)fd;
+	(void)what;
+	fb_next(env, &fb, buf, sizeof(buf));
+	env->stats.heartbeats++;
+	send_frame(env, buf, &fb);
+}
+
+void
+syncd_request_table(struct syncd *env, const char *why)
+{
+	uint8_t buf[SYNC_HDR_LEN + SYNC_SUBHDR_LEN + 64 + SYNC_MAC_LEN];
+	struct sync_fb fb;
+	struct sync_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.action = SYNC_A_UPD_REQ;	/* id 0, creator 0: the whole table */
+	fb_next(env, &fb, buf, sizeof(buf));
+	if (sync_fb_add(&fb, &m) != 0)
+		return;
+	log_info("requesting the peers' tables: %s", why);
+	env->stats.table_reqs++;
+	send_frame(env, buf, &fb);
+}
+
+/* ------------------------------------------------------------------ */
+/* NACKs: asking, and answering                                        */
+
+static void
+send_nacks(struct syncd *env, const struct sync_peer *p,
+    const struct sync_peer_acts *a)
+{
+	uint8_t buf[SYNC_HDR_LEN + SYNC_MAC_LEN +
+	    SYNC_SUBHDR_LEN + SYNC_PEER_NACKS_MAX * 16];
+	struct sync_fb fb;
+	struct sync_msg m;
+	unsigned i;
+
+	if (a->nnacks == 0)
+		return;
+	fb_next(env, &fb, buf, sizeof(buf));
+	for (i = 0; i < a->nnacks; i++) {
+		memset(&m, 0, sizeof(m));
+		m.action = SYNC_A_NACK;
+		m.u.nack.node_id = p->node_id;
+		m.u.nack.epoch = p->replay.epoch;
+		m.u.nack.from_seq = a->nack[i].from;
+		m.u.nack.to_seq = a->nack[i].to;
+		if (sync_fb_add(&fb, &m) != 0)
+			break;
+		env->stats.nacks_out++;
+		log_debug("NACK node %u: %u..%u", p->node_id, m.u.nack.from_seq,
+		    m.u.nack.to_seq);
+	}
+	send_frame(env, buf, &fb);
+}
+
+static int
+current_cb(void *arg, struct sync_msg *m)
+{
+	return sync_table_current(arg, m);
+}
+
+/* Send frame seq again: its states as they are now, or, if we no longer
+ * know what it carried, empty and flagged LOST so the peer resyncs. */
+static void
+retransmit(struct syncd *env, uint32_t seq, uint64_t now)
+{
+	uint8_t buf[SYNC_MAX_FRAME];
+	size_t cap = frame_cap(env), len;
+	struct sync_fb fb;
+
+	fb_start(env, &fb, buf, cap, seq, SYNC_HF_RETX);
+	switch (sync_rtx_rebuild(env->rtx, seq, now, current_cb, env->table,
+	    &fb)) {
+	case SYNC_RTX_RECENT:
+		return;
+	case SYNC_RTX_GONE:
+		fb_start(env, &fb, buf, cap, seq, SYNC_HF_RETX | SYNC_HF_LOST);
+		env->stats.retx_lost++;
+		break;
+	case SYNC_RTX_OK:
+		break;
+	}
+	if ((len = sync_fb_finish(&fb, env->conf->key)) == 0)
+		return;
+	env->stats.retx_out++;
+	wire_send(env, buf, len);
+}
+
+/* A NACK for us: only seqs of this epoch that we did send. */
+static void
+on_nack(struct syncd *env, const struct sync_nack *n)
+{
+	uint64_t now = syncd_now_us();
+	uint32_t seq, to = n->to_seq, k = 0;
+
+	if (n->node_id != env->conf->node_id || n->epoch != env->epoch)
+		return;
+	env->stats.nacks_in++;
+	if (to > env->seq)
+		to = env->seq;
+	for (seq = n->from_seq; seq <= to && k < RETX_PER_NACK; seq++, k++) {
+		retransmit(env, seq, now);
+		if (seq == UINT32_MAX)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* receiving                                                           */
+
+static struct sync_peer *
+peer_get(struct syncd *env, uint32_t node_id)
+{
+	int i;
+
+	for (i = 0; i < env->npeers; i++)
+		if (env->peers[i].node_id == node_id)
+			return &env->peers[i];
+	if (env->npeers == SYNCD_MAX_PEERS)
+		return NULL;
+	sync_peer_init(&env->peers[env->npeers], node_id);
+	return &env->peers[env->npeers++];
+}
+
+/* The log slot of a source: its own, or the least recently used one. */
+static struct syncd_drop_log *
+drop_log_of(struct syncd *env, const struct sync_rx *rx)
+{
+	struct syncd_drop_log *l, *old = &env->drop_log[0];
+	size_t alen = rx->af == AF_INET ? 4 : 16;
+	int i;
+
+	for (i = 0; i < SYNCD_DROP_LOG_SRCS; i++) {
+		l = &env->drop_log[i];
+		if (l->used != 0 && l->af == rx->af &&
+		    memcmp(l->src, rx->src, alen) == 0)
+			return l;
+		if (l->used < old->used)
+			old = l;
+	}
+	memset(old, 0, sizeof(*old));
+	old->af = rx->af;
+	memcpy(old->src, rx->src, alen);
+	return old;
+}
+
+/* Count every drop; log it once per source and reason a minute, so a
+ * flood does not flood the log and one bad peer does not hide another. */
+void
+syncd_count_drop(struct syncd *env, enum sync_drop why,
+    const struct sync_rx *rx)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	uint64_t now = syncd_now_us();
+	struct syncd_drop_log *l;
+
+	env->stats.drops[why]++;
+	l = drop_log_of(env, rx);
+	l->used = now;
+	if (l->at[why] != 0 && now - l->at[why] < DROP_LOG_US)
+		return;
+	l->at[why] = now;
+	inet_ntop(rx->af, rx->src, addr, sizeof(addr));
+	log_warnx("dropped frame from %s: %s (%llu so far; logged once a "
+	    "minute)", addr, sync_drop_names[why],
+	    (unsigned long long)env->stats.drops[why]);
+}
+
+struct walk_ctx {
+	struct syncd		*env;
+	struct sync_peer	*peer;
+	uint32_t		 seq;
+	uint64_t		 now;
+};
+
+static int
+on_msg(void *arg, const struct sync_msg *m)
+{
+	struct walk_ctx *w = arg;
+	struct syncd *env = w->env;
+	uint32_t from = w->peer->node_id;
+
+	switch (m->action) {
+	case SYNC_A_NACK:
+		on_nack(env, &m->u.nack);
+		return 0;
+	case SYNC_A_BUS:
+		/* only the sender's own bulk drives mark-and-sweep */
+		if (m->u.bus.creatorid != from)
+			return 0;
+		sync_peer_bus(w->peer, w->seq, m->u.bus.status);
+		if (m->u.bus.status == SYNC_BUS_START)
+			syncd_bulk_event(env, SYNC_BULK_EV_BUS_START);
+		return 0;
+	case SYNC_A_UPD_REQ:
+		if (m->u.ref.id == 0 && m->u.ref.creatorid == 0)
+			log_info("bulk request from node %u%s", from,
+			    sync_table_bulk_active(env->table) ?
+			    " (after the bulk under way)" : "");
+		break;
+	default:
+		break;
+	}
+	sync_table_peer_msg(env->table, from, w->seq, m, w->now, &env->outs);
+	return 0;
+}
+
+static void arm_peers(struct syncd *);
+
+/* What the peer's state says to do now. */
+static void
+peer_run(struct syncd *env, struct sync_peer *p, uint64_t now)
+{
+	struct sync_peer_acts a;
+	size_t n;
+
+	sync_peer_run(p, now, &a);
+	send_nacks(env, p, &a);
+	if (a.sweep) {
+		n = sync_table_sweep(env->table, p->node_id, a.sweep_before,
+		    &env->outs);
+		log_info("node %u: bulk complete; %zu of its states swept",
+		    p->node_id, n);
+		syncd_bulk_event(env, SYNC_BULK_EV_BUS_END);
+	}
+	if (a.request_table) {
+		log_info("node %u: %s", p->node_id, a.why);
+		syncd_request_table(env, a.why);
+	}
+}
+
+/* A peer that appears while our own bulk request is under way has been
+ * asked already (the bulk FSM resends it): do not ask twice. */
+static void
+peer_appeared(struct syncd *env, struct sync_peer *p, uint64_t now)
+{
+	log_info("node %u: new peer", p->node_id);
+	if (env->bulk.state == SYNC_BULK_SENT ||
+	    env->bulk.state == SYNC_BULK_RECV)
+		sync_peer_table_sent(p, now);
+}
+
+static void
+rx_frame(struct syncd *env, const struct sync_rx *rx)
+{
+	struct sync_hdr h;
+	struct sync_peer *p;
+	struct walk_ctx w;
+	enum sync_drop why;
+	uint64_t now = syncd_now_us(), gaps;
+	unsigned skipped = 0;
+
+	env->stats.ipackets++;
+	env->stats.ibytes += rx->len;
+	if ((why = sync_frame_check(rx->frame, rx->len, env->conf->key, &h))
+	    != SYNC_OK) {
+		syncd_count_drop(env, why, rx);
+		return;
+	}
+	if (h.node_id == env->conf->node_id) {
+		env->stats.loops++;
+		return;
+	}
+	if ((p = peer_get(env, h.node_id)) == NULL) {
+		env->stats.toomany++;
+		return;
+	}
+	gaps = p->gaps;
+	switch (sync_peer_rx(p, &h, now)) {
+	case SYNC_PEER_REPLAY:
+		syncd_count_drop(env, SYNC_DROP_REPLAY, rx);
+		return;
+	case SYNC_PEER_DUP_RETX:
+		env->stats.retx_dup++;
+		return;
+	case SYNC_PEER_NEW:
+		peer_appeared(env, p, now);
+		break;
+	case SYNC_PEER_RESTARTED:
+		log_info("node %u: restarted (epoch %u)", p->node_id, h.epoch);
+		sync_table_peer_restarted(env->table, p->node_id);
+		break;
+	case SYNC_PEER_ACCEPT:
+		break;
+	}
+	env->stats.gaps += p->gaps - gaps;
+	w.env = env;
+	w.peer = p;
+	w.seq = h.seq;
+	w.now = now;
+	sync_frame_walk(rx->frame, rx->len, on_msg, &w, &skipped);
+	env->stats.skipped += skipped;
+	/* the tap shows IPv4 packets; an IPv6 peer's frame gets source 0 */
+	sync_tap_copy(env->tap, rx->af == AF_INET ? rx->src :
+	    (const uint8_t[4]){ 0, 0, 0, 0 }, (const uint8_t[4]){ 224, 0, 0, 240 },
+	    rx->frame, rx->len);
+	peer_run(env, p, now);
+	syncd_run_outs(env);
+	arm_peers(env);
+}
+
+static void
+rx_cb(int fd, short what, void *arg)
+{
+	struct syncd *env = arg;
+	uint8_t buf[SYNC_MAX_FRAME + 128];
+	struct sync_rx rx;
+	int n;
+
+	(void)what;
+	for (n = 0; n < RX_PER_TURN; n++) {
+		switch (sync_net_recv(env->net, fd, buf, sizeof(buf), &rx)) {
+		case SYNC_RX_OK:
+			rx_frame(env, &rx);
+			break;
+		case SYNC_RX_BADIF:
+			syncd_count_drop(env, SYNC_DROP_BADIF, &rx);
+			break;
+		case SYNC_RX_BADTTL:
+			syncd_count_drop(env, SYNC_DROP_BADTTL, &rx);
+			break;
+		case SYNC_RX_SHORT:
+			syncd_count_drop(env, SYNC_DROP_HDROPS, &rx);
+			break;
+		case SYNC_RX_NONE:
+		case SYNC_RX_ERROR:
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the peers' timer: NACK retries, deferred table requests             */
+
+static void
+arm_peers(struct syncd *env)
+{
+	uint64_t d = 0, pd;
+	int i;
+
+	for (i = 0; i < env->npeers; i++) {
+		pd = sync_peer_deadline(&env->peers[i]);
+		if (pd != 0 && (d == 0 || pd < d))
+			d = pd;
+	}
+	arm_at(env->peer_ev, d);
+}
+
+static void
+peers_cb(int fd, short what, void *arg)
+{
+	struct syncd *env = arg;
+	uint64_t now = syncd_now_us(), d;
+	int i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < env->npeers; i++) {
+		d = sync_peer_deadline(&env->peers[i]);
+		if (d != 0 && d <= now)
+			peer_run(env, &env->peers[i], now);
+	}
+	syncd_run_outs(env);
+	arm_peers(env);
+}
+
+/* ------------------------------------------------------------------ */
+
+static struct event *
+watch(struct syncd *env, int fd, event_callback_fn cb)
+{
+	struct event *ev;
+
+	if (fd == -1)
+		return NULL;
+	ev = event_new(env->base, fd, EV_READ | EV_PERSIST, cb, env);
+	event_add(ev, NULL);
+	return ev;
+}
+
+void
+syncd_proto_open(struct syncd *env)
+{
+	if ((env->rtx = sync_rtx_new(SYNC_RTX_FRAMES, SYNC_RTX_REFS)) == NULL)
+		fatalx("out of memory");
+	env->rx4_ev = watch(env, sync_net_fd4(env->net), rx_cb);
+	env->rx6_ev = watch(env, sync_net_fd6(env->net), rx_cb);
+	env->flush_ev = evtimer_new(env->base, flush_cb, env);
+	env->peer_ev = evtimer_new(env->base, peers_cb, env);
+	env->hb_ev = evtimer_new(env->base, heartbeat_cb, env);
+	if (env->flush_ev == NULL || env->peer_ev == NULL ||
+	    env->hb_ev == NULL)
+		fatalx("out of memory");
+	arm_at(env->hb_ev, syncd_now_us() + HEARTBEAT_US);
+}
+
+void
+syncd_proto_close(struct syncd *env)
+{
+	struct event *evs[] = { env->rx4_ev, env->rx6_ev, env->flush_ev,
+	    env->peer_ev, env->hb_ev };
+	size_t i;
+
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	sync_rtx_free(env->rtx);
+}
