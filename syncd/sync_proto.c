@@ -224,10 +224,17 @@ send_nacks(struct syncd *env, const struct sync_peer *p,
 	send_frame(env, buf, &fb);
 }
 
+struct current_ctx {
+	const struct sync_table	*t;
+	uint64_t		 now;
+};
+
 static int
 current_cb(void *arg, struct sync_msg *m)
 {
-	return sync_table_current(arg, m);
+	const struct current_ctx *c = arg;
+
+	return sync_table_current(c->t, m, c->now);
 }
 
 /* Send frame seq again: its states as they are now, or, if we no longer
@@ -238,10 +245,10 @@ retransmit(struct syncd *env, uint32_t seq, uint64_t now)
 	uint8_t buf[SYNC_MAX_FRAME];
 	size_t cap = frame_cap(env), len;
 	struct sync_fb fb;
+	struct current_ctx cur = { env->table, now };
 
 	fb_start(env, &fb, buf, cap, seq, SYNC_HF_RETX);
-	switch (sync_rtx_rebuild(env->rtx, seq, now, current_cb, env->table,
-	    &fb)) {
+	switch (sync_rtx_rebuild(env->rtx, seq, now, current_cb, &cur, &fb)) {
 	case SYNC_RTX_RECENT:
 		return;
 	case SYNC_RTX_GONE:

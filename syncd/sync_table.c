@@ -82,6 +82,7 @@
 #define REFRESH_FULL	8		/* every 8th pass sends full UPDs */
 #define REFRESH_MAX_US	(1ULL << 40)	/* ~12.7 days; keeps the math exact */
 #define WIRE_AF_INET	2
+#define TIMEOUT_SLACK_S	5		/* refresh period + this: see below */
 
 _Static_assert(sizeof(struct sync_tuple) == 36, "tuple compared by memcmp");
 
@@ -105,6 +106,7 @@ struct entry {
 	uint8_t		flags;
 	uint32_t	seen;		/* imported: seq of the creator's last
 					 * frame about it (mark-and-sweep) */
+	uint32_t	read_s;		/* when st.timeout was true (s) */
 };
 
 enum { IDX_KERN, IDX_SYNC };
@@ -573,7 +575,8 @@ q_urgent(struct sync_table *t, uint64_t now, struct sync_outs *o)
 
 /* A new live state (local: gets our creator id and the next id). */
 static uint32_t
-entry_add(struct sync_table *t, const struct sync_state *st, int local)
+entry_add(struct sync_table *t, const struct sync_state *st, int local,
+    uint64_t now)
 {
 	struct entry	*e;
 	uint32_t	 i;
@@ -590,6 +593,7 @@ entry_add(struct sync_table *t, const struct sync_state *st, int local)
 	}
 	e = ent(t, i);
 	e->st = *st;
+	e->read_s = (uint32_t)(now / 1000000);
 	if (local) {
 		e->st.creatorid = t->conf.node_id;
 		e->st.id = t->next_id++;
@@ -721,6 +725,7 @@ local_seen(struct sync_table *t, uint32_t i, const struct sync_state *st,
 	e->st = *st;
 	e->st.id = id;
 	e->st.creatorid = t->conf.node_id;
+	e->read_s = (uint32_t)(now / 1000000);
 	if (full && e->qact != Q_INS)
 		e->flags |= F_FULLCHG;
 	if (event || full || cheap)
@@ -732,7 +737,7 @@ local_add(struct sync_table *t, const struct sync_state *st, uint64_t now)
 {
 	uint32_t	i;
 
-	if ((i = entry_add(t, st, 1)) == NIL)
+	if ((i = entry_add(t, st, 1, now)) == NIL)
 		return;
 	q_append(t, i, Q_INS, now);
 	if (!t->ractive && t->conf.refresh_us != 0) {
@@ -833,7 +838,7 @@ sync_table_resync_end(struct sync_table *t, uint64_t now,
  * the entry created again. */
 static void
 import_apply(struct sync_table *t, uint32_t i, const struct sync_state *st,
-    uint32_t seen, struct sync_outs *o)
+    uint32_t seen, uint64_t now, struct sync_outs *o)
 {
 	struct entry		*e = ent(t, i);
 	enum sync_out_type	 type = SYNC_OUT_CT_UPDATE;
@@ -846,6 +851,7 @@ import_apply(struct sync_table *t, uint32_t i, const struct sync_state *st,
 		idx_insert(t, IDX_SYNC, i);
 	} else
 		e->st = *st;
+	e->read_s = (uint32_t)(now / 1000000);
 	if (seen > e->seen)	/* a late frame must not age it */
 		e->seen = seen;
 	out_push(t, o, type, &e->st);
@@ -867,7 +873,7 @@ own_current(const struct sync_table *t, uint32_t creatorid, uint64_t id)
  * seen: the frame's seq if it came from the state's creator, else 0. */
 static void
 peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
-    struct sync_outs *o)
+    uint64_t now, struct sync_outs *o)
 {
 	struct sync_state	 st;
 	struct entry		*e;
@@ -886,7 +892,7 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 		s = NIL;
 	}
 	if (k == NIL) {
-		if ((k = entry_add(t, &st, 0)) != NIL) {
+		if ((k = entry_add(t, &st, 0, now)) != NIL) {
 			ent(t, k)->seen = seen;
 			out_push(t, o, SYNC_OUT_CT_CREATE, &ent(t, k)->st);
 		}
@@ -898,7 +904,7 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 		t->stats.stale++;
 		return;
 	}
-	import_apply(t, k, &st, seen, o);
+	import_apply(t, k, &st, seen, now, o);
 }
 
 /* Our request for a state we do not hold (pfsync 1.7); leaves first. */
@@ -938,6 +944,7 @@ peer_upd_c(struct sync_table *t, const struct sync_upd_c *u, uint32_t seen,
 	e->st.status = u->status;
 	e->st.mark = u->mark;
 	e->st.timeout = u->timeout;
+	e->read_s = (uint32_t)(now / 1000000);
 	e->st.tcp_state = u->tcp_state;
 	e->st.state_flags = u->state_flags;
 	memcpy(e->st.tcp_flags, u->tcp_flags, sizeof(e->st.tcp_flags));
@@ -1057,7 +1064,8 @@ sync_table_peer_msg(struct sync_table *t, uint32_t from, uint32_t seq,
 	switch (m->action) {
 	case SYNC_A_INS:
 	case SYNC_A_UPD:
-		peer_state(t, &m->u.st, m->u.st.creatorid == from ? seq : 0, o);
+		peer_state(t, &m->u.st, m->u.st.creatorid == from ? seq : 0,
+		    now, o);
 		break;
 	case SYNC_A_UPD_C:
 		peer_upd_c(t, &m->u.upd_c, m->u.upd_c.creatorid == from ? seq : 0,
@@ -1150,6 +1158,34 @@ refresh_step(struct sync_table *t, uint64_t now)
 
 /* ---- output ----------------------------------------------------------- */
 
+/*
+ * The timeout as it stands now: what was read, less the time since. The
+ * kernel says nothing when traffic renews a timer (pfsync-conntrack.md
+ * 5.5), so a flow still in the table may well have more left than that:
+ * never send less than one refresh period + TIMEOUT_SLACK_S (or what was
+ * read, if less), so that the peer's copy of a live flow outlasts the
+ * next refresh, while an idle one still ages there as it does here.
+ */
+static uint32_t
+timeout_now(const struct sync_table *t, const struct entry *e, uint64_t now)
+{
+	uint32_t	el = (uint32_t)(now / 1000000) - e->read_s;
+	uint32_t	left = e->st.timeout > el ? e->st.timeout - el : 0;
+	uint64_t	floor = t->conf.refresh_us / 1000000 + TIMEOUT_SLACK_S;
+
+	if (floor > e->st.timeout)
+		floor = e->st.timeout;
+	return left > floor ? left : (uint32_t)floor;
+}
+
+static void
+state_of(const struct sync_table *t, const struct entry *e, uint64_t now,
+    struct sync_state *st)
+{
+	*st = e->st;
+	st->timeout = timeout_now(t, e, now);
+}
+
 static void
 upd_c_of(const struct sync_state *st, struct sync_upd_c *u)
 {
@@ -1165,18 +1201,22 @@ upd_c_of(const struct sync_state *st, struct sync_upd_c *u)
 }
 
 static void
-msg_of(const struct entry *e, struct sync_msg *m)
+msg_of(const struct sync_table *t, const struct entry *e, uint64_t now,
+    struct sync_msg *m)
 {
+	struct sync_state	st;
+
 	memset(m, 0, sizeof(*m));
 	switch (e->qact) {
 	case Q_INS:
 	case Q_UPD:
 		m->action = e->qact == Q_INS ? SYNC_A_INS : SYNC_A_UPD;
-		m->u.st = e->st;
+		state_of(t, e, now, &m->u.st);
 		break;
 	case Q_UPD_C:
 		m->action = SYNC_A_UPD_C;
-		upd_c_of(&e->st, &m->u.upd_c);
+		state_of(t, e, now, &st);
+		upd_c_of(&st, &m->u.upd_c);
 		break;
 	default:
 		m->action = SYNC_A_DEL_C;
@@ -1206,7 +1246,7 @@ drain_reqs(struct sync_table *t, struct sync_fb *fb)
 }
 
 static unsigned
-drain_queue(struct sync_table *t, struct sync_fb *fb)
+drain_queue(struct sync_table *t, struct sync_fb *fb, uint64_t now)
 {
 	struct sync_msg	 m;
 	struct entry	*e;
@@ -1215,7 +1255,7 @@ drain_queue(struct sync_table *t, struct sync_fb *fb)
 
 	while ((i = t->qhead) != NIL) {
 		e = ent(t, i);
-		msg_of(e, &m);
+		msg_of(t, e, now, &m);
 		if (sync_fb_add(fb, &m) == -1)
 			break;
 		q_unlink(t, i);
@@ -1235,7 +1275,7 @@ sync_table_drain(struct sync_table *t, struct sync_fb *fb, uint64_t now)
 	refresh_step(t, now);
 	n = drain_reqs(t, fb);
 	if (t->rq_n == 0)
-		n += drain_queue(t, fb);
+		n += drain_queue(t, fb, now);
 	if (t->rq_n == 0 && t->qhead == NIL)
 		t->urgent = 0;
 	return n;
@@ -1330,7 +1370,7 @@ sync_table_bulk_next(struct sync_table *t, struct sync_fb *fb, uint64_t now)
 			continue;
 		memset(&m, 0, sizeof(m));
 		m.action = SYNC_A_UPD;
-		m.u.st = e->st;
+		state_of(t, e, now, &m.u.st);
 		if (sync_fb_add(fb, &m) == -1)
 			return 1;
 		e->flags |= F_SENT;
@@ -1355,8 +1395,10 @@ sync_table_bulk_active(const struct sync_table *t)
 /* ---- retransmission --------------------------------------------------- */
 
 int
-sync_table_current(const struct sync_table *t, struct sync_msg *m)
+sync_table_current(const struct sync_table *t, struct sync_msg *m,
+    uint64_t now)
 {
+	struct sync_state	 st;
 	const struct entry	*e;
 	uint32_t		 i;
 	uint64_t		 id;
@@ -1371,10 +1413,10 @@ sync_table_current(const struct sync_table *t, struct sync_msg *m)
 	}
 	if ((i = sync_find(t, c, id)) == NIL || !live(e = ent(t, i)))
 		return -1;
-	if (m->action != SYNC_A_UPD_C) {
-		m->u.st = e->st;
-		return 0;
-	}
-	upd_c_of(&e->st, &m->u.upd_c);
+	state_of(t, e, now, &st);
+	if (m->action != SYNC_A_UPD_C)
+		m->u.st = st;
+	else
+		upd_c_of(&st, &m->u.upd_c);
 	return 0;
 }

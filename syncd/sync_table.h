@@ -112,7 +112,8 @@ void	sync_table_peer_restarted(struct sync_table *, uint32_t creatorid);
 
 /* Fill m (INS, UPD or UPD_C with its creator id and id) with that state's
  * current content for a retransmission (sync_rtx.h); -1 if it is gone. */
-int	sync_table_current(const struct sync_table *, struct sync_msg *);
+int	sync_table_current(const struct sync_table *, struct sync_msg *,
+	    uint64_t now);
 
 /* --- output -------------------------------------------------------------- */
 

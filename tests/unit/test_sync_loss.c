@@ -192,10 +192,17 @@ request_table(struct net *w, int self)
 	send_new(w, self, buf, &fb);
 }
 
+struct current_ctx {
+	const struct sync_table	*t;
+	uint64_t		 now;
+};
+
 static int
 current(void *arg, struct sync_msg *m)
 {
-	return sync_table_current(arg, m);
+	const struct current_ctx *c = arg;
+
+	return sync_table_current(c->t, m, c->now);
 }
 
 static void
@@ -204,9 +211,10 @@ retransmit(struct net *w, int self, uint32_t seq)
 	struct node	*n = &w->n[self];
 	uint8_t		 buf[MTU_FRAME];
 	struct sync_fb	 fb;
+	struct current_ctx cur = { n->t, w->now };
 
 	fb_new(n, &fb, buf, seq, SYNC_HF_RETX);
-	switch (sync_rtx_rebuild(n->rtx, seq, w->now, current, n->t, &fb)) {
+	switch (sync_rtx_rebuild(n->rtx, seq, w->now, current, &cur, &fb)) {
 	case SYNC_RTX_RECENT:
 		return;
 	case SYNC_RTX_GONE:

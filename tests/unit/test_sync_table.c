@@ -938,6 +938,58 @@ test_index_growth(void **state)
 	sync_table_free(t);
 }
 
+static unsigned	bulk_collect(struct sync_table *, uint64_t, int, struct coll *);
+
+/* What leaves carries the time left now, not what was read: less the
+ * time since, but never below a refresh period + 5 s (or what was read,
+ * if less), so a live flow's copy outlasts the next refresh. */
+static void
+test_timeout_sent_now(void **state)
+{
+	struct sync_table	*t = table(NODE_A, BASE_A, 4, 30 * SEC, 0);
+	struct sync_state	 a = mkst(1), b = mkst(2);
+	struct sync_msg		 m;
+	struct coll		 c = { 0 };
+	size_t			 k;
+
+	(void)state;
+	a.timeout = 300;
+	b.timeout = 20;				/* below the floor of 35 */
+	sync_table_local_new(t, &a, 0, NULL);
+	sync_table_local_new(t, &b, 0, NULL);
+	drain_all(t, 100 * SEC, &c);		/* the INS left late */
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.v[0].u.st.timeout, 200);
+	assert_int_equal(c.v[1].u.st.timeout, 20);
+	c.n = 0;
+	a.mark = 9;				/* an event: read again */
+	sync_table_local_update(t, &a, 250 * SEC, NULL);
+	drain_all(t, 260 * SEC, &c);
+	assert_true(c.n >= 1);			/* and refreshes */
+	for (k = 0; k < c.n && c.v[k].u.upd_c.mark != 9; k++)
+		;
+	assert_true(k < c.n);
+	assert_int_equal(c.v[k].action, SYNC_A_UPD_C);
+	assert_int_equal(c.v[k].u.upd_c.timeout, 290);
+	/* a bulk at 540 s: 300 - 290 s since = 10, floored at 35 */
+	sync_table_bulk_start(t, 540 * SEC);
+	c.n = 0;
+	bulk_collect(t, 540 * SEC, 0, &c);
+	assert_int_equal(c.v[1].u.st.timeout, 35);
+	/* a retransmission: the same rule */
+	memset(&m, 0, sizeof(m));
+	m.action = SYNC_A_UPD_C;
+	m.u.upd_c.creatorid = NODE_A;
+	m.u.upd_c.id = c.v[1].u.st.id;
+	assert_int_equal(sync_table_current(t, &m, 251 * SEC), 0);
+	assert_int_equal(m.u.upd_c.timeout, 299);
+	assert_int_equal(m.u.upd_c.mark, 9);
+	m.u.upd_c.id = 12345;
+	assert_int_equal(sync_table_current(t, &m, 251 * SEC), -1);
+	coll_free(&c);
+	sync_table_free(t);
+}
+
 /* ---- mark-and-sweep, resync, bulk ---------------------------------------- */
 
 /* Mark-and-sweep by seq: B's bulk ran from its BUS START in frame 10;
@@ -1759,6 +1811,7 @@ main(void)
 		cmocka_unit_test(test_conflicts_imported),
 		cmocka_unit_test(test_v4_normalised),
 		cmocka_unit_test(test_index_growth),
+		cmocka_unit_test(test_timeout_sent_now),
 		cmocka_unit_test(test_mark_and_sweep),
 		cmocka_unit_test(test_resync),
 		cmocka_unit_test(test_bulk_send),
