@@ -131,7 +131,9 @@ match() {
 # refresh (and a bulk) re-sends each state with the timeout stored at its
 # last event, not the time left now, so each refresh pushes fw2's copy
 # back by the age of that event (6.5 s after the creation, ~6 s more than
-# fw1's). The checks after the refresh fail until it is fixed.
+# fw1's). The checks after the refresh fail every time until it is fixed;
+# the earlier ones too when a refresh tick (refresh 5: one every ~80 ms)
+# already passed a state older than 2 s.
 timeouts_ok() { [ $((MATCH_RC & 2)) = 0 ]; }
 # poll_for on a cheap condition (the kernel's entry count), timed
 timed_wait() {	# timed_wait SECONDS WANT_FW2_COUNT WHAT
