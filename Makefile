@@ -152,8 +152,14 @@ $(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/s
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# re-sends a captured sync frame, altered or not (tests/netns/test_sync_badframes.sh)
+$(BUILD)/tests/sync_inject: $(call obj,tests/netns/sync_inject.c syncd/sync_wire.c common/buf.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/carp_inject \
-	       $(BUILD)/tests/sync_pcap $(BUILD)/tests/ct_driver $(BUILD)/tests/sync_net_driver
+	       $(BUILD)/tests/sync_pcap $(BUILD)/tests/ct_driver $(BUILD)/tests/sync_net_driver \
+	       $(BUILD)/tests/sync_inject
 
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)

@@ -34,7 +34,9 @@ int	ct_event_fd(const struct ct_kernel *);
  * Read up to max pending events without blocking; cb gets each one as a
  * sync_state (id and creatorid zero) and ours = 1 if our own request socket
  * caused it. Returns the number read, 0 if none, or -1 on an overrun
- * (ENOBUFS: events were lost; the caller must resync by ct_dump).
+ * (ENOBUFS: events were lost; the caller must resync by ct_dump). On an
+ * overrun the events still queued are discarded: they predate the loss,
+ * and read after the caller's dump they would undo it.
  */
 int	ct_event_read(struct ct_kernel *, int max,
 	    void (*cb)(void *arg, enum ct_event, const struct sync_state *,

@@ -25,6 +25,15 @@
 #include "sync_net.h"
 #include "sync_wire.h"
 
+/*
+ * The receive buffer of each raw socket. The default (rmem_default,
+ * ~208 KiB, some 90 full frames) overflows when a peer answers a bulk
+ * request or a burst of new connections: the kernel then drops frames
+ * silently (/proc/net/raw "drops"), the receiver sees a gap and asks for
+ * the whole table again. 8 MiB holds a few thousand frames.
+ */
+#define SYNC_NET_RCVBUF		(8 * 1024 * 1024)
+
 #ifndef IP_MULTICAST_ALL
 #define IP_MULTICAST_ALL	49
 #endif
@@ -68,6 +77,12 @@ raw_open(struct sync_net *n, int af)
 		close(fd);
 		return -1;
 	}
+	/* SO_RCVBUFFORCE (CAP_NET_ADMIN) goes past rmem_max; else what it
+	 * allows. A smaller buffer is no reason not to run. */
+	if (setopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, SYNC_NET_RCVBUF,
+	    "SO_RCVBUFFORCE") == -1)
+		setopt_int(fd, SOL_SOCKET, SO_RCVBUF, SYNC_NET_RCVBUF,
+		    "SO_RCVBUF");
 	return fd;
 }
 

@@ -293,3 +293,301 @@ capture_stop() {
 	eval "CAP_$1="
 	return 0
 }
+
+# --- syncd helpers (test_sync_failover, test_sync_mixed, test_sync_overrun,
+# test_sync_badframes, test_sync_valgrind, and the older syncd tests) -----
+
+SYNCD=${SYNCD:-$BUILD/syncd}
+# note MSG: log even from inside `check`, which silences what it runs
+# (fd 9 is the test's stdout).
+exec 9>&1
+note() { log "$@" >&9; }
+# A wrapper for syncd, as CARPD_WRAP for carpd (e.g. "valgrind ..."); a
+# wrapped syncd gets SYNCD_START_WAIT seconds (default 60 then, else 10)
+# to log "started".
+SYNCD_WRAP=${SYNCD_WRAP:-}
+
+# sync_link: a direct veth between fw1 and fw2, sync0 on both,
+# fw1 203.0.113.1/24, fw2 203.0.113.2/24.
+sync_link() {
+	ip link add "$T_ID-s1" type veth peer name "$T_ID-s2" || return 1
+	ip link set "$T_ID-s1" netns "$(ns fw1)" name sync0 &&
+	ip link set "$T_ID-s2" netns "$(ns fw2)" name sync0 &&
+	ip -n "$(ns fw1)" addr add 203.0.113.1/24 dev sync0 &&
+	ip -n "$(ns fw2)" addr add 203.0.113.2/24 dev sync0 &&
+	ip -n "$(ns fw1)" link set sync0 up &&
+	ip -n "$(ns fw2)" link set sync0 up
+}
+
+# sync_key: one random 256-bit key for the pair, $T_DIR/sync.key (mode 600).
+sync_key() {
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T_DIR/sync.key" &&
+	chmod 600 "$T_DIR/sync.key"
+}
+
+# write_syncd_conf NODE NODE_ID [extra lines]: $T_DIR/NODE/syncd.conf with
+# the pair's key, sync0, the carpd socket carpd's write_conf uses, and its
+# own control socket $T_DIR/NODE/syncd.sock.
+write_syncd_conf() {
+	local node=$1 id=$2 extra=${3:-}
+	[ -f "$T_DIR/sync.key" ] || sync_key || return 1
+	mkdir -p "$T_DIR/$node"
+	{
+		echo "syncdev sync0"
+		echo "keyfile \"$T_DIR/sync.key\""
+		echo "node-id $id"
+		echo "carpd-socket \"$T_DIR/$node/carpd.sock\""
+		echo "control-socket \"$T_DIR/$node/syncd.sock\""
+		echo "pfsync-if none"
+		echo "send-delay 10"
+		echo "log-level debug"
+		[ -z "$extra" ] || printf '%b\n' "$extra"
+	} > "$T_DIR/$node/syncd.conf"
+}
+
+# start_syncd NODE: syncd (under $SYNCD_WRAP) in the node's namespace with
+# $T_DIR/NODE/syncd.conf; its PID goes to SPID_NODE. Returns once this
+# instance has logged "started" (the log is appended to across restarts)
+# and its control socket exists.
+start_syncd() {
+	local node=$1 n0 wait
+	n0=$(grep -c "started" "$T_DIR/$node/syncd.log" 2>/dev/null)
+	wait=${SYNCD_START_WAIT:-$([ -n "$SYNCD_WRAP" ] && echo 60 || echo 10)}
+	# shellcheck disable=SC2086
+	ip netns exec "$(ns "$node")" $SYNCD_WRAP "$SYNCD" -d -f "$T_DIR/$node/syncd.conf" \
+		>>"$T_DIR/$node/syncd.log" 2>&1 &
+	eval "SPID_$node=$!"
+	T_PIDS="$T_PIDS $!"
+	poll_for "$wait" eval '[ "$(grep -c started "$T_DIR/$node/syncd.log")" -gt "${n0:-0}" ] &&
+		test -S "$T_DIR/$node/syncd.sock"'
+}
+
+spid_of() { eval "echo \${SPID_$1:-}"; }
+
+# stop_syncd NODE [SIGNAL]: signal (TERM by default), wait (bounded: 60 s
+# for a wrapped syncd, valgrind's leak check takes a while) for the exit;
+# the exit status goes to SRC_NODE.
+stop_syncd() {
+	local node=$1 sig=${2:-TERM} p n=100
+	p=$(spid_of "$node")
+	[ -n "$p" ] || return 1
+	[ -n "$SYNCD_WRAP" ] && n=1200
+	kill "-$sig" "$p" 2>/dev/null
+	for _ in $(seq 1 $n); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$p" 2>/dev/null || return 1
+	wait "$p" 2>/dev/null
+	eval "SRC_$node=$?"
+	eval "SPID_$node="
+	return 0
+}
+
+# sst NODE: `carpctl sync status` of NODE as JSON; sq NODE FILTER: jq -r on it.
+sst() { "$CARPCTL" -s "$T_DIR/$1/syncd.sock" -j sync status; }
+sq() { sst "$1" | jq -r "$2"; }
+
+# topo_fw_pair: client - LAN bridge - fw1/fw2 - WAN bridge - server, and the
+# direct sync link:
+#   client eth0 192.0.2.100        (br0)   fw1 eth0 192.0.2.1    fw2 eth0 192.0.2.2
+#   server eth0 198.51.100.100     (br1)   fw1 eth1 198.51.100.1 fw2 eth1 198.51.100.2
+#   fw1 sync0 203.0.113.1 <-> fw2 sync0 203.0.113.2
+# The client's default route is the LAN VIP 192.0.2.254; the server needs
+# none (the firewalls SNAT to the WAN VIP 198.51.100.254, on its link).
+topo_fw_pair() {
+	topo_lan && topo_wan || return 1
+	ns_add server || return 1
+	ip link add "$T_ID-v20" type veth peer name "$T_ID-p20" || return 1
+	ip link set "$T_ID-v20" netns "$(ns server)" name eth0 &&
+	ip link set "$T_ID-p20" netns "$(ns lan)" name q-server &&
+	ip -n "$(ns lan)" link set q-server master br1 up &&
+	ip -n "$(ns server)" link set eth0 up &&
+	ip -n "$(ns server)" addr add 198.51.100.100/24 dev eth0 &&
+	ip -n "$(ns client)" route add default via 192.0.2.254 &&
+	sync_link
+}
+
+# fw_strict NODE: the strict firewall of pfsync-conntrack.md 5.4: forwarding
+# on, nf_conntrack_tcp_loose=0 (a mid-stream segment without an entry is
+# invalid), forward policy drop, established/related accepted, invalid
+# dropped and counted, new connections only from the LAN to the WAN and
+# only with a SYN, SNAT of the LAN to the WAN VIP. Named counters
+# "invalid" and "established" (nft_count NODE NAME reads them). Addresses,
+# not interface names: on the MASTER the LAN traffic arrives on the
+# macvlan carpd puts the VIP on.
+fw_strict() {
+	nsx "$1" sysctl -qw net.ipv4.ip_forward=1 &&
+	nsx "$1" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0 &&
+	nsx "$1" nft -f - <<'NFT'
+table inet fw {
+	counter invalid { }
+	counter established { }
+	chain forward {
+		type filter hook forward priority 0; policy drop;
+		ct state established,related counter name "established" accept
+		ct state invalid counter name "invalid" drop
+		ip saddr 192.0.2.0/24 ip daddr 198.51.100.0/24 tcp flags & (syn | ack | fin | rst) == syn ct state new accept
+	}
+	chain postrouting {
+		type nat hook postrouting priority 100; policy accept;
+		ip saddr 192.0.2.0/24 ip daddr 198.51.100.0/24 snat ip to 198.51.100.254
+	}
+}
+NFT
+}
+nft_count() {	# nft_count NODE NAME: packets of a named counter of table inet fw
+	nsx "$1" nft -j list counter inet fw "$2" |
+		jq -r '.nftables[] | select(.counter) | .counter.packets'
+}
+
+# silence_all NODE: the node dies silently: everything in and out of every
+# veth it has (LAN, WAN, sync) is dropped in netdev ingress and egress
+# hooks, before anything else sees it; links stay up (pfsync-conntrack.md
+# 5.4: downing links under load gives false results). unsilence_all undoes it.
+silence_all() {
+	local d
+	{
+		echo "table netdev carpsync_dead {"
+		for d in $(ip -n "$(ns "$1")" -o link show type veth |
+			awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+			echo "chain in_$d { type filter hook ingress device \"$d\" priority -500; policy drop; }"
+			echo "chain out_$d { type filter hook egress device \"$d\" priority -500; policy drop; }"
+		done
+		echo "}"
+	} | nsx "$1" nft -f -
+}
+unsilence_all() { nsx "$1" nft delete table netdev carpsync_dead; }
+
+# echo_tools: $T_DIR/echo_server.py PORT (echoes every connection) and
+# $T_DIR/echo_client.py HOST PORT SECONDS LOG [INTERVAL]: a numbered line
+# every INTERVAL s (0.05 = 20 msg/s), each echo awaited; logs "PORT p",
+# "echo n t" and "END n maxgap"; exit 0 if echoes kept coming to the end,
+# 1 on a stall (an echo still missing at the end), 2 on a reset or EOF.
+echo_tools() {
+	cat >"$T_DIR/echo_server.py" <<'PY'
+import socket, sys, threading
+def serve(c):
+    with c:
+        while True:
+            try:
+                d = c.recv(4096)
+            except OSError:
+                return
+            if not d:
+                return
+            c.sendall(d)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+	cat >"$T_DIR/echo_client.py" <<'PY'
+import socket, sys, time
+host, port, dur, logf = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+gap = float(sys.argv[5]) if len(sys.argv) > 5 else 0.05
+log = open(logf, "w", buffering=1)
+s = socket.create_connection((host, port), timeout=5)
+log.write("PORT %d\n" % s.getsockname()[1])
+s.settimeout(0.1)
+end = time.time() + dur
+n, buf, last, maxgap, rc = 0, b"", time.time(), 0.0, 1
+while time.time() < end:
+    want = b"%08d\n" % n
+    try:
+        s.sendall(want)
+    except OSError as e:
+        log.write("ERR %s\n" % e)
+        sys.exit(2)
+    while want not in buf and time.time() < end:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            continue
+        except OSError as e:
+            log.write("ERR %s\n" % e)
+            sys.exit(2)
+        if not d:
+            log.write("ERR eof\n")
+            sys.exit(2)
+        buf += d
+    if want not in buf:
+        break
+    buf = buf[buf.index(want) + len(want):]
+    now = time.time()
+    maxgap, last = max(maxgap, now - last), now
+    log.write("echo %d %.3f\n" % (n, now))
+    n += 1
+    time.sleep(gap)
+else:
+    rc = 0
+log.write("END %d %.3f\n" % (n, maxgap))
+sys.exit(rc)
+PY
+}
+
+# ct_norm NODE: the node's conntrack table as the conntrack(8) CLI shows it,
+# IPv4 and IPv6, normalised to one line per entry, sorted:
+#   KEY<TAB>TIMEOUT
+# KEY is every field but the timeout and use= (protocol, TCP state,
+# both tuples, [UNREPLIED]/[ASSURED], mark, zone) plus "snat"/"dnat" when
+# conntrack -L --src-nat/--dst-nat lists the entry (the kernel's NAT
+# status: a reply tuple alone is no NAT binding, pfsync-conntrack.md 5.3).
+# Only TCP, UDP, ICMP and ICMPv6 entries that are not the hosts' own
+# multicast (IGMP, MLD, the sync frames: never synced) are kept.
+ct_norm() {
+	local d=$T_DIR/ctn.$1.$$ f
+	for f in ipv4 ipv6; do
+		timeout 30 ip netns exec "$(ns "$1")" conntrack -L -f $f 2>/dev/null
+	done > "$d.all"
+	for f in ipv4 ipv6; do
+		timeout 30 ip netns exec "$(ns "$1")" conntrack -L -f $f --src-nat 2>/dev/null
+	done > "$d.snat"
+	for f in ipv4 ipv6; do
+		timeout 30 ip netns exec "$(ns "$1")" conntrack -L -f $f --dst-nat 2>/dev/null
+	done > "$d.dnat"
+	awk -v OFS='\t' '
+	function key(   i, k, t) {
+		if ($1 != "tcp" && $1 != "udp" && $1 != "icmp" && $1 != "icmpv6")
+			return ""
+		k = $1
+		for (i = 4; i <= NF; i++) {
+			if ($i ~ /^use=/)
+				continue
+			if ($i ~ /^dst=(224\.|ff0)/)
+				return ""
+			k = k " " $i
+		}
+		return k
+	}
+	FILENAME ~ /\.snat$/ { k = key(); if (k != "") snat[k] = 1; next }
+	FILENAME ~ /\.dnat$/ { k = key(); if (k != "") dnat[k] = 1; next }
+	{
+		k = key()
+		if (k == "")
+			next
+		print k (k in snat ? " snat" : "") (k in dnat ? " dnat" : ""), $3
+	}' "$d.snat" "$d.dnat" "$d.all" | sort
+	rm -f "$d.all" "$d.snat" "$d.dnat"
+}
+
+# ct_cmp A B: two ct_norm outputs (files) hold the same entries, field by
+# field, and their timeouts are within +-2 s. Prints the differences (at
+# most 10 lines of each kind) and a summary line with the largest timeout
+# difference; status 0 when all match, else 1 if entries differ, plus 2 if
+# timeouts are off (3: both).
+ct_cmp() {
+	awk -F'\t' '
+	NR == FNR { a[$1] = $2; na++; next }
+	{ nb++
+	  if (!($1 in a)) { if (ob++ < 10) print "only in B: " $1; next }
+	  d = a[$1] - $2; if (d < 0) d = -d
+	  if (d > max) max = d
+	  if (d > 2 && bt++ < 10) print "timeout " a[$1] " vs " $2 ": " $1
+	  seen[$1] = 1 }
+	END {
+	  for (k in a) if (!(k in seen) && ba++ < 10) print "only in A: " k
+	  printf "compared %d vs %d entries: %d only in A, %d only in B, %d timeouts off by > 2 s (largest difference %d s)\n",
+	      na, nb, ba, ob, bt, max
+	  exit (ba + ob > 0 ? 1 : 0) + (bt > 0 ? 2 : 0) }' "$1" "$2"
+}

@@ -54,13 +54,7 @@ log-level debug
 CONF
 done
 
-start_syncd() {
-	ip netns exec "$(ns "$1")" "$SYNCD" -d -f "$T_DIR/$1/syncd.conf" \
-		>>"$T_DIR/$1/syncd.log" 2>&1 &
-	eval "SPID_$1=$!"
-	T_PIDS="$T_PIDS $!"
-	wait_for 5 grep -q "started" "$T_DIR/$1/syncd.log"
-}
+# start_syncd (lib.sh) runs it under $SYNCD_WRAP if set
 # TCP only: the hosts' own IGMP/MLD get conntrack entries too (not synced)
 count() { nsx "$1" conntrack -L -p tcp 2>/dev/null | wc -l; }
 check "syncd starts on fw1" start_syncd fw1

@@ -52,13 +52,7 @@ log-level debug
 CONF
 done
 
-start_syncd() {
-	ip netns exec "$(ns "$1")" "$SYNCD" -d -f "$T_DIR/$1/syncd.conf" \
-		>>"$T_DIR/$1/syncd.log" 2>&1 &
-	eval "SPID_$1=$!"
-	T_PIDS="$T_PIDS $!"
-	wait_for 5 grep -q "started" "$T_DIR/$1/syncd.log"
-}
+# start_syncd (lib.sh) runs it under $SYNCD_WRAP if set
 # sync status of NODE as JSON (the -s socket; -j before the verb)
 sst() { nsx "$1" "$CARPCTL" -s "$T_DIR/$1/syncd.sock" -j sync status; }
 sq() { sst "$1" | jq -r "$2"; }
