@@ -32,8 +32,8 @@ table inet fw {
 }
 NFT
 done
-# refresh 0: fw1 stays silent between the injections, so every datagram
-# fw2 counts is ours
+# refresh 0, and fw1's syncd frozen (SIGSTOP) while we inject: it stays
+# silent (no heartbeat either), so every datagram fw2 counts is ours
 write_syncd_conf fw1 1 "refresh 0" && write_syncd_conf fw2 2 "refresh 0" || fail "configs"
 check "syncd starts on fw1" start_syncd fw1
 check "syncd starts on fw2" start_syncd fw2
@@ -60,6 +60,7 @@ nsx fw1 conntrack -D $X >/dev/null 2>&1
 check "X's deletion reaches fw2" poll_for 5 eval '! has_x'
 BEFORE=$T_DIR/before
 ct_norm fw2 | cut -f1 > "$BEFORE"
+check "fw1's syncd frozen (no heartbeats while we inject)" kill -STOP "$(spid_of fw1)"
 
 # The frame: header 16 bytes (version @0, flags, len @2, node id @4,
 # epoch @8, seq @12), then the INS section: subheader @16 (action, words
@@ -138,4 +139,5 @@ check "node 7 is now a peer of fw2" eval '[ "$(sq fw2 "[.peers[] | select(.node_
 ct_norm fw2 | cut -f1 > "$BEFORE"
 bad "the accepted frame again, byte for byte" replay $FAKE -p 12:0000000a -k "$KEY"
 check "fw2's syncd still runs" kill -0 "$(spid_of fw2)"
+check "fw1's syncd thawed" kill -CONT "$(spid_of fw1)"
 finish

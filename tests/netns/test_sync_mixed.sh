@@ -127,13 +127,10 @@ match() {
 	fi
 	[ $((MATCH_RC & 1)) = 0 ]
 }
-# KNOWN BUG (syncd/sync_table.c, msg_of and the refresh): the periodic
-# refresh (and a bulk) re-sends each state with the timeout stored at its
-# last event, not the time left now, so each refresh pushes fw2's copy
-# back by the age of that event (6.5 s after the creation, ~6 s more than
-# fw1's). The checks after the refresh fail every time until it is fixed;
-# the earlier ones too when a refresh tick (refresh 5: one every ~80 ms)
-# already passed a state older than 2 s.
+# Timeouts: every frame carries the time left now (sync_table.c
+# timeout_now), so refreshes (refresh 5: one tick every ~80 ms) and bulks
+# keep fw2's copies within the +-2 s of fw1's for these 300-599 s entries
+# (the floor of a refresh period + 5 s is far below them).
 timeouts_ok() { [ $((MATCH_RC & 2)) = 0 ]; }
 # poll_for on a cheap condition (the kernel's entry count), timed
 timed_wait() {	# timed_wait SECONDS WANT_FW2_COUNT WHAT
