@@ -56,13 +56,14 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_fsm.c \
 	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c
-CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
-SYNCD_SRCS  := syncd/syncd.c syncd/sync_carp.c syncd/sync_net.c syncd/sync_tap.c \
+CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
+	       syncd/sync_pkt.c
+SYNCD_SRCS  := syncd/syncd.c syncd/sync_carp.c syncd/sync_net.c syncd/sync_link.c \
 	       syncd/ct_kernel.c syncd/sync_table.c syncd/sync_bulk.c \
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
-	       syncd/sync_ctl.c \
+	       syncd/sync_ctl.c syncd/sync_watch.c syncd/sync_pkt.c \
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
-	       common/notify.c
+	       common/notify.c common/pcap_out.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -78,17 +79,19 @@ $(BUILD)/carpd: $(call obj,$(CARPD_SHELL) $(CARP_CORE) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
+# libpcap (common/pcap_out.c only): its .pc drags in dbus flags; -lpcap is all
+PCAP_LIBS := -lpcap
 $(BUILD)/syncd: $(call obj,$(SYNCD_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS) $(PCAP_LIBS)
 
 $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c common/buf.c)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
 
 # --- unit tests: each binary links the module under test and its needs -----
 UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac \
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
-	      test_sync_bulk
+	      test_sync_bulk test_sync_pkt
 test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
@@ -103,6 +106,7 @@ test_sync_wire_SRCS	:= syncd/sync_wire.c common/buf.c
 test_sync_replay_SRCS	:= syncd/sync_replay.c
 test_sync_table_SRCS	:= syncd/sync_table.c syncd/sync_wire.c common/buf.c
 test_sync_bulk_SRCS	:= syncd/sync_bulk.c
+test_sync_pkt_SRCS	:= syncd/sync_pkt.c common/buf.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -134,7 +138,7 @@ $(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # sample state-sync frames for tests/netns/test_sync_dissector.sh (-r: fuzz seeds)
-$(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c common/buf.c)
+$(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c syncd/sync_pkt.c common/buf.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
@@ -144,7 +148,7 @@ $(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c c
 	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
 
 # the test driver for syncd's transport and watch tap (tests/netns/test_sync_net.sh)
-$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_tap.c syncd/sync_wire.c common/buf.c common/log.c)
+$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c syncd/sync_wire.c common/buf.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

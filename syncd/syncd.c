@@ -88,8 +88,6 @@ static void
 send_frame(struct syncd *env, uint8_t *buf, struct sync_fb *fb)
 {
 	size_t len = sync_fb_finish(fb, env->conf->key);
-	static const uint8_t group[4] = { 224, 0, 0, 240 };
-	static const uint8_t any[4];
 
 	if (sync_net_send(env->net, buf, len) == 0) {
 		env->stats.opackets++;
@@ -98,7 +96,7 @@ send_frame(struct syncd *env, uint8_t *buf, struct sync_fb *fb)
 		env->stats.oerrors++;
 		log_debug("send: %s", strerror(errno));
 	}
-	sync_tap_copy(env->tap, any, group, buf, len);
+	syncd_watch_frame(env, SYNC_WATCH_OUT, 0, NULL, buf, len);
 }
 
 static void
@@ -222,8 +220,9 @@ synced(const struct syncd *env, const struct sync_state *st)
 	default:
 		return 0;
 	}
-	return sync_conf_filter(env->conf, st->af == 2 ? AF_INET : AF_INET6,
-	    st->orig.src, st->orig.dst, st->proto);
+	return sync_conf_synced(env->conf, sync_link_local(env->link),
+	    st->af == 2 ? AF_INET : AF_INET6, st->orig.src, st->orig.dst,
+	    st->proto);
 }
 
 static void
@@ -413,10 +412,8 @@ rx_frame(struct syncd *env, const struct sync_rx *rx)
 	w.from = h.node_id;
 	sync_frame_walk(rx->frame, rx->len, on_msg, &w, &skipped);
 	env->stats.skipped += skipped;
-	/* the tap shows IPv4 packets; an IPv6 peer's frame gets source 0 */
-	sync_tap_copy(env->tap, rx->af == AF_INET ? rx->src :
-	    (const uint8_t[4]){ 0, 0, 0, 0 }, (const uint8_t[4]){ 224, 0, 0, 240 },
-	    rx->frame, rx->len);
+	syncd_watch_frame(env, SYNC_WATCH_IN, rx->af, rx->src, rx->frame,
+	    rx->len);
 	run_outs(env);
 }
 
@@ -597,6 +594,9 @@ setup(struct syncd *env)
 	signal(SIGPIPE, SIG_IGN);
 	env->carp = sync_carp_new(env, c->carpd_socket);
 	env->ctl = sync_ctl_open(env, c->control_socket);
+	env->watch = sync_watch_open(env);
+	env->link = sync_link_open(env->base, c->syncdev,
+	    syncd_syncdev_carrier, env);
 	sync_bulk_init(&env->bulk);
 }
 
@@ -628,6 +628,8 @@ teardown(struct syncd *env)
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	sync_link_close(env->link);
+	sync_watch_close(env->watch);
 	sync_ctl_close(env->ctl);
 	sync_carp_free(env->carp);
 	sync_table_free(env->table);
