@@ -13,6 +13,7 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
+DATADIR	?= $(PREFIX)/share/carpsync
 
 CC	?= cc
 BUILD	?= build
@@ -184,16 +185,24 @@ demo: $(BINS)
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]
 
+# the units name /usr/sbin: rewritten to SBINDIR; the Wireshark dissector
+# goes to DATADIR (tshark -X lua_script:$(DATADIR)/carpsync-sync.lua)
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d
-	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(DESTDIR)$(SBINDIR)/
-	install -m 0644 man/carpd.8 man/carpctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 man/carpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	sed 's|/usr/sbin/|$(SBINDIR)/|g' conf/carpd.service > $(DESTDIR)$(UNITDIR)/carpd.service
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d $(DESTDIR)$(DATADIR)
+	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(BUILD)/syncd $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/carpd.8 man/carpctl.8 man/syncd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/carpd.conf.5 man/syncd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/carpsync-sync.7 $(DESTDIR)$(MANDIR)/man7/
+	for u in carpd syncd; do \
+	  sed 's|/usr/sbin/|$(SBINDIR)/|g' conf/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; done
 	install -m 0644 conf/carpsync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carpsync.conf
-	install -m 0644 conf/carpd.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.conf.example
+	install -m 0644 conf/carpd.conf.example conf/syncd.conf.example \
+	  $(DESTDIR)$(SYSCONFDIR)/carpsync/
 	install -m 0644 conf/vhost1.conf.example conf/vhost2.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/
+	install -m 0644 scripts/carpsync-sync.lua $(DESTDIR)$(DATADIR)/
 
 clean:
 	rm -rf build
