@@ -619,7 +619,8 @@ cmd_sync_dump(struct ctl_session *s, int argc, char **argv)
 	/* the file may be standard output: the count goes to stderr then */
 	fprintf(strcmp(d.path, "-") == 0 ? stderr : stdout,
 	    "%" PRIu64 " frames written to %s, %" PRIu64 " missed\n",
-	    d.written, d.path, d.missed);
+	    d.written, strcmp(d.path, "-") == 0 ? "standard output" : d.path,
+	    d.missed);
 	return rc == 0 ? 0 : 1;
 }
 
