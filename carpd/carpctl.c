@@ -445,7 +445,7 @@ struct dump {
 	uint64_t	 count;		/* stop after this many; 0 no limit */
 	long		 seconds;	/* stop after this long; 0 no limit */
 	uint64_t	 written;
-	uint64_t	 missed;	/* dropped by syncd: we read too slowly */
+	uint64_t	 missed;	/* dropped by syncd: read too slowly */
 	uint16_t	 ip_id;
 };
 

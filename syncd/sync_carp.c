@@ -38,7 +38,7 @@ struct sync_carp {
 	struct bufferevent	*bev;
 	struct event		*retry_ev;
 	int			 connected;
-	int			 held[SYNC_HOLD__MAX];	/* by reason; sum held */
+	int			 held[SYNC_HOLD__MAX];	/* by reason */
 	uint32_t		 seq;
 	uint8_t			 masters[256];	/* vhid -> 1 if MASTER */
 };

@@ -33,7 +33,7 @@
 #define SYNC_CTL_MAX_OUTPUT	(64 * 1024)	/* a client that never reads */
 #define SYNC_CTL_WATCH_MAX	(256 * 1024)	/* ... a subscriber's frames */
 
-_Static_assert(SYNC_MAX_FRAME <= CTL_SYNC_FRAME_MAX, "frame events hold a frame");
+_Static_assert(SYNC_MAX_FRAME <= CTL_SYNC_FRAME_MAX, "frame events");
 _Static_assert((int)SYNC_HOLD__MAX <= (int)CTL_SYNC_HOLD__MAX &&
     (int)SYNC_HOLD_BULK == (int)CTL_SYNC_HOLD_BULK &&
     (int)SYNC_HOLD_LINK == (int)CTL_SYNC_HOLD_LINK, "hold reason values");
@@ -55,7 +55,7 @@ struct sync_ctl_conn {
 	struct sync_ctl_conn	*next;
 	int			 watching;	/* sent SYNC_WATCH */
 	uint32_t		 watch_seq;	/* its seq, echoed in events */
-	uint32_t		 missed;	/* frames dropped since the last sent */
+	uint32_t		 missed;	/* drops not yet told */
 };
 
 struct sync_ctl {
