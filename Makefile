@@ -13,6 +13,7 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
+DATADIR	?= $(PREFIX)/share/carpsync
 
 CC	?= cc
 BUILD	?= build
@@ -56,13 +57,15 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_fsm.c \
 	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c
-CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c
-SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c syncd/sync_carp.c syncd/sync_net.c syncd/sync_tap.c \
+CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
+	       syncd/sync_pkt.c
+SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
+	       syncd/sync_carp.c syncd/sync_net.c syncd/sync_link.c \
 	       syncd/ct_kernel.c syncd/sync_table.c syncd/sync_bulk.c \
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
-	       syncd/sync_ctl.c \
+	       syncd/sync_ctl.c syncd/sync_watch.c syncd/sync_pkt.c \
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
-	       common/notify.c
+	       common/notify.c common/pcap_out.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -78,17 +81,20 @@ $(BUILD)/carpd: $(call obj,$(CARPD_SHELL) $(CARP_CORE) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
+# libpcap (common/pcap_out.c only): its .pc drags in dbus flags; -lpcap is all
+PCAP_LIBS := -lpcap
 $(BUILD)/syncd: $(call obj,$(SYNCD_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS) $(PCAP_LIBS)
 
 $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c common/buf.c)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
 
 # --- unit tests: each binary links the module under test and its needs -----
 UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac \
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
-	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss
+	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
+	      test_sync_pkt
 test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
@@ -107,6 +113,7 @@ test_sync_peer_SRCS	:= syncd/sync_peer.c syncd/sync_replay.c
 test_sync_rtx_SRCS	:= syncd/sync_rtx.c syncd/sync_wire.c common/buf.c
 test_sync_loss_SRCS	:= syncd/sync_table.c syncd/sync_peer.c syncd/sync_replay.c \
 			   syncd/sync_rtx.c syncd/sync_wire.c common/buf.c
+test_sync_pkt_SRCS	:= syncd/sync_pkt.c common/buf.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -138,7 +145,7 @@ $(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 # sample state-sync frames for tests/netns/test_sync_dissector.sh (-r: fuzz seeds)
-$(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c common/buf.c)
+$(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c syncd/sync_pkt.c common/buf.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
@@ -148,7 +155,7 @@ $(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c c
 	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
 
 # the test driver for syncd's transport and watch tap (tests/netns/test_sync_net.sh)
-$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_tap.c syncd/sync_wire.c common/buf.c common/log.c)
+$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c syncd/sync_wire.c common/buf.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -190,16 +197,24 @@ demo: $(BINS)
 lint-man:
 	mandoc -Tlint -W warning man/*.[0-9]
 
+# the units name /usr/sbin: rewritten to SBINDIR; the Wireshark dissector
+# goes to DATADIR (tshark -X lua_script:$(DATADIR)/carpsync-sync.lua)
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d
-	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(DESTDIR)$(SBINDIR)/
-	install -m 0644 man/carpd.8 man/carpctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 man/carpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	sed 's|/usr/sbin/|$(SBINDIR)/|g' conf/carpd.service > $(DESTDIR)$(UNITDIR)/carpd.service
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d $(DESTDIR)$(DATADIR)
+	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(BUILD)/syncd $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/carpd.8 man/carpctl.8 man/syncd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/carpd.conf.5 man/syncd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/carpsync-sync.7 $(DESTDIR)$(MANDIR)/man7/
+	for u in carpd syncd; do \
+	  sed 's|/usr/sbin/|$(SBINDIR)/|g' conf/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; done
 	install -m 0644 conf/carpsync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carpsync.conf
-	install -m 0644 conf/carpd.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.conf.example
+	install -m 0644 conf/carpd.conf.example conf/syncd.conf.example \
+	  $(DESTDIR)$(SYSCONFDIR)/carpsync/
 	install -m 0644 conf/vhost1.conf.example conf/vhost2.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/
+	install -m 0644 scripts/carpsync-sync.lua $(DESTDIR)$(DATADIR)/
 
 clean:
 	rm -rf build

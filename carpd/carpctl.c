@@ -6,20 +6,29 @@
  *   carpctl [-s SOCKET] demote GROUP [-]N
  *   carpctl [-s SOCKET] state VHID master|backup
  *   carpctl [-s SOCKET] [-j] sync status	(syncd's socket by default)
+ *   carpctl [-s SOCKET] sync dump FILE [-c COUNT] [-t SECONDS]
  *
  * Options come before the verb, so "-N" after the verb is an argument.
  */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_client.h"
 #include "ctl_msg.h"
 #include "ctl_proto.h"
+#include "pcap_out.h"
+#include "sync_pkt.h"
 
 #define DEFAULT_SOCKET	"/run/carpsync/carpd.sock"
 #define SYNC_SOCKET	"/run/carpsync/syncd.sock"	/* issue 3 item 7 */
@@ -41,7 +50,9 @@ usage(void)
 	    "usage: carpctl [-s SOCKET] [-j] status\n"
 	    "       carpctl [-s SOCKET] demote GROUP [-]N\n"
 	    "       carpctl [-s SOCKET] state VHID master|backup\n"
-	    "       carpctl [-s SOCKET] [-j] sync status\n");
+	    "       carpctl [-s SOCKET] [-j] sync status\n"
+	    "       carpctl [-s SOCKET] sync dump FILE [-c COUNT] "
+	    "[-t SECONDS]\n");
 	exit(1);
 }
 
@@ -264,6 +275,51 @@ cmd_state(struct ctl_session *s, const char *vhid, const char *state)
 /* --- syncd: `sync status` ------------------------------------------------ */
 
 static const char *const sync_drop_names[] = CTL_SYNC_DROP_NAMES;
+static const char *const sync_hold_names[] = CTL_SYNC_HOLD_NAMES;
+static const char *const carrier_json[] = { "false", "true", "null" };
+static const char *const carrier_text[] = { "no", "yes", "unknown" };
+
+/* "held":{...},"syncdev":{...},"watch":{...},"pcap_file":{...} */
+static void
+json_sync_more(const struct ctl_sync_info *i)
+{
+	int r;
+
+	printf(",\"held\":{");
+	for (r = 0; r < CTL_SYNC_HOLD__MAX; r++)
+		printf("%s\"%s\":%u", r ? "," : "", sync_hold_names[r],
+		    i->held[r]);
+	printf("},\"syncdev\":{\"carrier\":%s,\"local_prefixes\":%u}",
+	    carrier_json[i->carrier < 2 ? i->carrier : 2], i->local_prefixes);
+	printf(",\"watch\":{\"subscribers\":%u,\"frames\":%" PRIu64
+	    ",\"drops\":%" PRIu64 "}", i->watchers, i->watch_frames,
+	    i->watch_drops);
+	printf(",\"pcap_file\":{\"open\":%s,\"frames\":%" PRIu64
+	    ",\"errors\":%" PRIu64 "}", i->pcap_file ? "true" : "false",
+	    i->pcap_frames, i->pcap_errors);
+}
+
+static void
+text_sync_more(const struct ctl_sync_info *i)
+{
+	const char *sep = "";
+	int r;
+
+	printf("demotion held on carpd: %u", i->held_demote);
+	for (r = 0; r < CTL_SYNC_HOLD__MAX; r++)
+		if (i->held[r] > 0) {
+			printf("%s%s %u", *sep ? sep : " (", sync_hold_names[r],
+			    i->held[r]);
+			sep = ", ";
+		}
+	printf("%s\nsyncdev: carrier %s, %u prefixes not synced\n",
+	    *sep ? ")" : "", carrier_text[i->carrier < 2 ? i->carrier : 2],
+	    i->local_prefixes);
+	printf("watch: subscribers %u frames %" PRIu64 " drops %" PRIu64
+	    "; pcap-file %s frames %" PRIu64 " errors %" PRIu64 "\n",
+	    i->watchers, i->watch_frames, i->watch_drops,
+	    i->pcap_file ? "open" : "none", i->pcap_frames, i->pcap_errors);
+}
 
 static void
 json_sync_table(const struct ctl_sync_table *t)
@@ -305,6 +361,7 @@ json_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
 	    ",\"filtered\":%" PRIu64 ",\"table\":", i->loops, i->skipped,
 	    i->overruns, i->gaps, i->filtered);
 	json_sync_table(&i->table);
+	json_sync_more(i);
 	printf(",\"peers\":[");
 	for (d = 0; d < np; d++)
 		printf("%s{\"node_id\":%u,\"epoch\":%u,\"seq\":%u,"
@@ -348,6 +405,7 @@ text_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
 	    "\n", t->stale, t->loops, t->refused, t->nomem, t->upd_req_out,
 	    t->upd_req_drop, t->upd_req_miss, t->del_unknown, t->swept,
 	    t->resync_swept, t->refreshed, t->bulks);
+	text_sync_more(i);
 }
 
 static int
@@ -377,6 +435,193 @@ cmd_sync_status(struct ctl_session *s)
 	else
 		text_sync(&info, peers, np);
 	return 0;
+}
+
+/* --- syncd: `sync dump` -------------------------------------------------- */
+
+struct dump {
+	struct pcap_out	*out;
+	const char	*path;
+	uint64_t	 count;		/* stop after this many; 0 no limit */
+	long		 seconds;	/* stop after this long; 0 no limit */
+	uint64_t	 written;
+	uint64_t	 missed;	/* dropped by syncd: read too slowly */
+	uint16_t	 ip_id;
+};
+
+static void
+dump_args(struct dump *d, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			d->count = (uint64_t)parse_long(argv[++i], 1, LONG_MAX,
+			    "count");
+		else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+			d->seconds = parse_long(argv[++i], 1, 86400 * 365,
+			    "seconds");
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			usage();
+		else if (d->path == NULL)
+			d->path = argv[i];
+		else
+			usage();
+	}
+	if (d->path == NULL)
+		usage();
+}
+
+/* One frame event as an IP packet (sync_pkt.c), as syncd's pcap-file. */
+static int
+dump_frame(struct dump *d, const uint8_t *p)
+{
+	uint8_t pkt[SYNC_PKT_IP6_LEN + CTL_SYNC_FRAME_MAX];
+	struct ctl_sync_frame f;
+	struct sync_pkt_addr a;
+	size_t hlen;
+
+	memcpy(&f, p, sizeof(f));	/* ctl_msg_check: caplen bytes follow */
+	memset(&a, 0, sizeof(a));
+	a.af = f.ipver == 6 ? AF_INET6 : AF_INET;
+	memcpy(a.src, f.src, sizeof(a.src));
+	memcpy(a.dst, f.dst, sizeof(a.dst));
+	d->missed += f.dropped;
+	if (f.caplen > f.len ||
+	    (hlen = sync_pkt_ip(pkt, sizeof(pkt), &a, d->ip_id++, f.len)) == 0)
+		return 0;		/* not a frame we can show: skip it */
+	memcpy(pkt + hlen, p + sizeof(f), f.caplen);
+	if (pcap_out_write(d->out, f.time_us, pkt, hlen + f.caplen,
+	    hlen + f.len) == -1)
+		return -1;
+	d->written++;
+	return 0;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SIGINT and SIGTERM end the dump through a signalfd, polled with the
+ * socket: no handler, no global flag, and the file is closed properly.
+ */
+static int
+dump_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
+		fprintf(stderr, "carpctl: signalfd: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/*
+ * Wait for the next event: 1 a message, 0 stop (signal, deadline), -1 the
+ * file could not be written. What is written is flushed before waiting,
+ * so a reader of the file sees each frame as soon as no other is queued.
+ */
+static int
+dump_wait(struct ctl_session *s, struct dump *d, int sigfd, int64_t end)
+{
+	struct pollfd pfd[2] = { { s->fd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+	int64_t left;
+	int rv, flushed = 0;
+
+	for (;;) {
+		left = end == 0 ? -1 : end - mono_ms();
+		if (end != 0 && left <= 0)
+			return 0;
+		if (!flushed)
+			left = 0;	/* first a look without waiting */
+		rv = poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left);
+		if (rv == -1 && errno != EINTR) {
+			fprintf(stderr, "carpctl: poll: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (rv > 0)
+			return (pfd[1].revents & POLLIN) ? 0 : 1;
+		if (!flushed && pcap_out_flush(d->out) == -1)
+			return -1;
+		flushed = 1;
+	}
+}
+
+/* Frames until COUNT, SECONDS, a signal or syncd's end; -1 on an error. */
+static int
+dump_loop(struct ctl_session *s, struct dump *d, int sigfd)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	int64_t end = d->seconds > 0 ? mono_ms() + d->seconds * 1000 : 0;
+	struct ctl_hdr h;
+	const char *why = "?";
+	int rc;
+
+	while (d->count == 0 || d->written < d->count) {
+		if ((rc = dump_wait(s, d, sigfd, end)) == -1) {
+			fprintf(stderr, "carpctl: %s: write failed\n",
+			    d->path);
+			return -1;
+		}
+		if (rc == 0)
+			break;
+		if ((rc = ctl_client_recv(s->fd, &h, p, TIMEOUT_MS, &why)) == 0)
+			break;		/* syncd went away: keep what we have */
+		if (rc == -1) {
+			fprintf(stderr, "carpctl: %s\n", why);
+			return -1;
+		}
+		if (h.type == CTL_SYNC_FRAME && dump_frame(d, p) == -1) {
+			fprintf(stderr, "carpctl: %s: write failed\n",
+			    d->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_sync_dump(struct ctl_session *s, int argc, char **argv)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	struct dump d;
+	struct ctl_hdr h;
+	const char *why = "?";
+	int sigfd, rc;
+
+	memset(&d, 0, sizeof(d));
+	dump_args(&d, argc, argv);
+	sigfd = dump_signals();
+	request(s, CTL_SYNC_WATCH, NULL, 0);
+	while (reply(s, &h, p))
+		;			/* up to its END: subscribed */
+	if ((d.out = pcap_out_open(d.path, &why)) == NULL) {
+		fprintf(stderr, "carpctl: %s: %s\n", d.path, why);
+		return 1;
+	}
+	rc = dump_loop(s, &d, sigfd);
+	if (pcap_out_close(d.out) == -1 && rc == 0) {
+		fprintf(stderr, "carpctl: %s: write failed\n", d.path);
+		rc = -1;
+	}
+	/* the file may be standard output: the count goes to stderr then */
+	fprintf(strcmp(d.path, "-") == 0 ? stderr : stdout,
+	    "%" PRIu64 " frames written to %s, %" PRIu64 " missed\n",
+	    d.written, strcmp(d.path, "-") == 0 ? "standard output" : d.path,
+	    d.missed);
+	return rc == 0 ? 0 : 1;
 }
 
 int
@@ -419,6 +664,9 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "sync") == 0 && argc == 2 &&
 	    strcmp(argv[1], "status") == 0)
 		return cmd_sync_status(&s);
+	if (strcmp(argv[0], "sync") == 0 && argc >= 3 &&
+	    strcmp(argv[1], "dump") == 0)
+		return cmd_sync_dump(&s, argc - 2, argv + 2);
 	usage();
 	return 1;
 }

@@ -6,6 +6,7 @@
  * with memcpy, never accessed through a cast pointer.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ctl_msg.h"
@@ -22,7 +23,9 @@ struct ctl_strfield {
 /*
  * What each message type must carry. Payload sizes are exact, as with
  * OpenBSD imsg_get_data(): a peer built from another ctl_proto.h is
- * refused rather than half-read (house style R11).
+ * refused rather than half-read (house style R11). A type with varmax > 0
+ * is its fixed part (size) plus as many bytes as the uint32 at varoff of
+ * that part says, at most varmax: exact too, once that count is read.
  */
 struct ctl_typeinfo {
 	const char		*name;
@@ -30,17 +33,23 @@ struct ctl_typeinfo {
 	size_t			 size;
 	size_t			 nstr;
 	struct ctl_strfield	 str[CTL_MAXSTR];
+	size_t			 varoff;
+	size_t			 varmax;
 };
 
 #define STR(st, m)	{ offsetof(struct st, m), sizeof(((struct st *)0)->m) }
 #define TYPE0(t, sz)							\
-	[CTL_##t] = { #t, "bad payload size for " #t, (sz), 0, { { 0, 0 } } }
+	[CTL_##t] = { #t, "bad payload size for " #t, (sz), 0, { { 0, 0 } }, \
+	    0, 0 }
 #define TYPE1(t, st, a)							\
 	[CTL_##t] = { #t, "bad payload size for " #t, sizeof(struct st), 1, \
-	    { STR(st, a) } }
+	    { STR(st, a) }, 0, 0 }
 #define TYPE2(t, st, a, b)						\
 	[CTL_##t] = { #t, "bad payload size for " #t, sizeof(struct st), 2, \
-	    { STR(st, a), STR(st, b) } }
+	    { STR(st, a), STR(st, b) }, 0, 0 }
+#define TYPEV(t, st, n, max)						\
+	[CTL_##t] = { #t, "bad payload size for " #t, sizeof(struct st), 0, \
+	    { { 0, 0 } }, offsetof(struct st, n), (max) }
 
 static const struct ctl_typeinfo ctl_types[CTL_TYPE__MAX] = {
 	TYPE1(HELLO, ctl_hello, name),
@@ -59,8 +68,11 @@ static const struct ctl_typeinfo ctl_types[CTL_TYPE__MAX] = {
 	TYPE0(SYNC_STATUS, 0),
 	TYPE1(SYNC_INFO, ctl_sync_info, bulk),
 	TYPE0(SYNC_PEER, sizeof(struct ctl_sync_peer)),
+	TYPE0(SYNC_WATCH, 0),
+	TYPEV(SYNC_FRAME, ctl_sync_frame, caplen, CTL_SYNC_FRAME_MAX),
 };
 
+#undef TYPEV
 #undef TYPE2
 #undef TYPE1
 #undef TYPE0
@@ -91,6 +103,21 @@ ctl_typeinfo(uint32_t type)
 	if (type >= CTL_TYPE__MAX || ctl_types[type].name == NULL)
 		return (NULL);
 	return (&ctl_types[type]);
+}
+
+/*
+ * The variable part a payload of plen bytes announces (0 for fixed
+ * types); more than varmax announces a size that never matches.
+ */
+static size_t
+ctl_varlen(const struct ctl_typeinfo *ti, size_t plen, const uint8_t *p)
+{
+	uint32_t	n;
+
+	if (ti->varmax == 0 || plen < ti->size)
+		return (0);
+	memcpy(&n, p + ti->varoff, sizeof(n));
+	return (n > ti->varmax ? SIZE_MAX - ti->size : n);
 }
 
 size_t
@@ -140,7 +167,8 @@ ctl_msg_check(const struct ctl_hdr *hdr, const void *payload,
 
 	if ((ti = ctl_typeinfo(hdr->type)) == NULL)
 		return (ctl_fail(why, "unknown message type"));
-	if (hdr->len < CTL_HDRLEN || hdr->len - CTL_HDRLEN != ti->size)
+	if (hdr->len < CTL_HDRLEN || hdr->len - CTL_HDRLEN != ti->size +
+	    ctl_varlen(ti, hdr->len - CTL_HDRLEN, p))
 		return (ctl_fail(why, ti->badsize));
 	for (i = 0; i < ti->nstr; i++) {
 		if (memchr(p + ti->str[i].off, '\0', ti->str[i].len) == NULL)

@@ -3,8 +3,10 @@
  * an AF_UNIX stream socket. Local only, so fields are in host byte order.
  *
  * Every message is a 16-byte header followed by a payload whose size is fixed
- * per type (checked by ctl_msg_check() before use). A request is answered by
- * zero or more typed replies ending in CTL_END, or by one CTL_ERROR.
+ * per type (checked by ctl_msg_check() before use); the one exception,
+ * CTL_SYNC_FRAME, is a fixed part followed by as many bytes as its caplen
+ * field says, checked the same way. A request is answered by zero or more
+ * typed replies ending in CTL_END, or by one CTL_ERROR.
  * Enum values are numbered explicitly and only ever appended.
  */
 #ifndef CARPSYNC_CTL_PROTO_H
@@ -14,7 +16,7 @@
 #include <stdint.h>
 
 #define CTL_VERSION		1
-#define CTL_MAX_MSG		4096	/* header + payload */
+#define CTL_MAX_MSG		16384	/* header + payload (a SYNC_FRAME fits) */
 #define CTL_NAMELEN		32	/* NUL-terminated names (groups, interfaces) */
 #define CTL_TEXTLEN		128
 
@@ -37,6 +39,10 @@ enum ctl_type {
 					 * -> SYNC_INFO, SYNC_PEER*, END */
 	CTL_SYNC_INFO		= 15,	/* reply: struct ctl_sync_info */
 	CTL_SYNC_PEER		= 16,	/* reply: struct ctl_sync_peer */
+	CTL_SYNC_WATCH		= 17,	/* request to syncd, no payload -> END,
+					 * then SYNC_FRAME as frames pass */
+	CTL_SYNC_FRAME		= 18,	/* event: struct ctl_sync_frame, then
+					 * caplen bytes of the frame */
 	CTL_TYPE__MAX
 };
 
@@ -166,6 +172,20 @@ enum ctl_sync_drop {
 #define CTL_SYNC_MAX_DROPS	16	/* room to append reasons */
 _Static_assert(CTL_SYNC_DROP__MAX <= CTL_SYNC_MAX_DROPS, "ctl_sync_drop");
 
+/*
+ * The reasons of the demotion syncd holds on carpd's group carp, indexing
+ * ctl_sync_info.held[]; the values are syncd's enum sync_hold (syncd.h),
+ * static-asserted in syncd/sync_ctl.c. Append only.
+ */
+enum ctl_sync_hold {
+	CTL_SYNC_HOLD_BULK	= 0,	/* 32 while the bulk is under way */
+	CTL_SYNC_HOLD_LINK	= 1,	/* 1 while syncdev has no carrier */
+	CTL_SYNC_HOLD__MAX
+};
+#define CTL_SYNC_HOLD_NAMES	{ "bulk", "link" }
+#define CTL_SYNC_MAX_HOLDS	4	/* room to append reasons */
+_Static_assert(CTL_SYNC_HOLD__MAX <= CTL_SYNC_MAX_HOLDS, "ctl_sync_hold");
+
 /* syncd's state-table counters (syncd/sync_table.h struct sync_table_stats). */
 struct ctl_sync_table {
 	uint64_t	stale;		/* peer INS/UPD for a tuple held under another owner */
@@ -203,11 +223,21 @@ struct ctl_sync_info {
 	uint64_t	skipped;	/* unknown sections skipped */
 	uint64_t	overruns;	/* conntrack event overruns (resyncs) */
 	uint64_t	gaps;		/* sequence gaps seen */
-	uint64_t	filtered;	/* events not synced (filters, 112/240) */
+	uint64_t	filtered;	/* events not synced (filters, 112/240, syncdev) */
 	struct ctl_sync_table table;
+	uint32_t	held[CTL_SYNC_MAX_HOLDS];	/* held_demote by reason */
+	uint64_t	watch_frames;	/* SYNC_FRAME events queued to subscribers */
+	uint64_t	watch_drops;	/* ... not queued: subscriber too slow */
+	uint64_t	pcap_frames;	/* frames written to pcap-file */
+	uint64_t	pcap_errors;	/* ... not written */
+	uint32_t	watchers;	/* subscribed control connections */
+	uint8_t		carrier;	/* syncdev: 1 carrier, 0 none, 2 unknown */
+	uint8_t		pcap_file;	/* pcap-file open */
+	uint16_t	local_prefixes;	/* syncdev prefixes never synced */
 };
 _Static_assert(sizeof(struct ctl_sync_info) == 16 + CTL_NAMELEN +
-    (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8, "ctl_sync_info size");
+    (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8 + CTL_SYNC_MAX_HOLDS * 4 + 4 * 8 + 8,
+    "ctl_sync_info size");
 
 /* One sender heard by syncd. */
 struct ctl_sync_peer {
@@ -219,5 +249,35 @@ struct ctl_sync_peer {
 	uint64_t	gaps;		/* sequence gaps seen */
 };
 _Static_assert(sizeof(struct ctl_sync_peer) == 32, "ctl_sync_peer size");
+
+/*
+ * One frame syncd sent or accepted (CTL_SYNC_FRAME, after CTL_SYNC_WATCH),
+ * with what a capture needs to put an IP header in front of it: the two
+ * addresses and the IP version. The frame's bytes follow the fixed part;
+ * payload = sizeof(struct ctl_sync_frame) + caplen exactly.
+ */
+#define CTL_SYNC_FRAME_MAX	9216	/* >= syncd's SYNC_MAX_FRAME */
+
+enum ctl_sync_dir {
+	CTL_SYNC_DIR_IN		= 1,	/* accepted from a peer */
+	CTL_SYNC_DIR_OUT	= 2,	/* sent */
+};
+
+struct ctl_sync_frame {
+	uint8_t		dir;		/* enum ctl_sync_dir */
+	uint8_t		ipver;		/* 4 or 6 */
+	uint16_t	pad;
+	uint32_t	len;		/* the frame's length */
+	uint32_t	caplen;		/* bytes that follow, <= len and FRAME_MAX */
+	uint32_t	dropped;	/* events this subscriber missed just before */
+	uint64_t	time_us;	/* CLOCK_REALTIME, microseconds */
+	uint8_t		src[16];	/* sender; IPv4 in the first 4 bytes */
+	uint8_t		dst[16];	/* 224.0.0.240 or the unicast receiver */
+};
+_Static_assert(sizeof(struct ctl_sync_frame) == 56, "ctl_sync_frame size");
+_Static_assert(offsetof(struct ctl_sync_frame, caplen) == 8,
+    "ctl_sync_frame caplen");
+_Static_assert(sizeof(struct ctl_hdr) + sizeof(struct ctl_sync_frame) +
+    CTL_SYNC_FRAME_MAX <= CTL_MAX_MSG, "a SYNC_FRAME fits in a message");
 
 #endif

@@ -4,6 +4,9 @@
  * state transitions, learns whether a local vhid is MASTER, and holds its
  * demotion as a connection-held one (CTL_DEMOTE_HOLD), so a dead syncd
  * never leaves carpd demoted; after a reconnect the hold is sent again.
+ * The connection holds one value, so the held demotion is the sum of its
+ * named reasons: pfsync's 32 while the bulk is under way and 1 while
+ * syncdev has no carrier (pfsync-conntrack.md 1.8), each set on its own.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,6 +16,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,14 +27,18 @@
 
 #define RECONNECT_SEC	1
 
+const char *const sync_hold_names[SYNC_HOLD__MAX] = {
+	[SYNC_HOLD_BULK] = "bulk",
+	[SYNC_HOLD_LINK] = "link",
+};
+
 struct sync_carp {
 	struct syncd		*env;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct bufferevent	*bev;
 	struct event		*retry_ev;
 	int			 connected;
-	int			 hold;		/* demotion we want held */
-	char			 hold_reason[CTL_NAMELEN];
+	int			 held[SYNC_HOLD__MAX];	/* by reason */
 	uint32_t		 seq;
 	uint8_t			 masters[256];	/* vhid -> 1 if MASTER */
 };
@@ -49,6 +57,23 @@ carp_send(struct sync_carp *c, uint32_t type, const void *p, size_t len)
 		bufferevent_write(c->bev, buf, n);
 }
 
+/* "syncd bulk+link": the reasons that hold a part, for carpd's log. */
+static void
+hold_reason(const struct sync_carp *c, char *out, size_t len)
+{
+	const char	*sep = " ";
+	size_t		 n;
+	int		 r;
+
+	snprintf(out, len, "syncd");
+	for (r = 0; r < SYNC_HOLD__MAX; r++) {
+		if (c->held[r] <= 0 || (n = strlen(out)) >= len)
+			continue;
+		snprintf(out + n, len - n, "%s%s", sep, sync_hold_names[r]);
+		sep = "+";
+	}
+}
+
 static void
 carp_send_hold(struct sync_carp *c)
 {
@@ -56,20 +81,73 @@ carp_send_hold(struct sync_carp *c)
 
 	memset(&d, 0, sizeof(d));
 	ctl_strlcpy(d.group, "carp", sizeof(d.group));
-	d.value = c->hold;
-	ctl_strlcpy(d.reason, c->hold_reason, sizeof(d.reason));
+	d.value = sync_carp_held(c, NULL);
+	hold_reason(c, d.reason, sizeof(d.reason));
 	carp_send(c, CTL_DEMOTE_HOLD, &d, sizeof(d));
 }
 
+int
+sync_carp_held(const struct sync_carp *c, int by_reason[SYNC_HOLD__MAX])
+{
+	int r, sum = 0;
+
+	for (r = 0; r < SYNC_HOLD__MAX; r++) {
+		if (by_reason != NULL)
+			by_reason[r] = c != NULL ? c->held[r] : 0;
+		sum += c != NULL ? c->held[r] : 0;
+	}
+	return sum;
+}
+
+/* Set one reason's part and send the new sum; why is for the log. */
+static void
+hold_update(struct sync_carp *c, enum sync_hold reason, int value,
+    const char *why)
+{
+	char held[CTL_NAMELEN];
+
+	if (c == NULL || (unsigned)reason >= SYNC_HOLD__MAX || value < 0 ||
+	    c->held[reason] == value)
+		return;
+	c->held[reason] = value;
+	hold_reason(c, held, sizeof(held));
+	log_notice("carpd demotion held by syncd: %d (%s; %s %d: %s)",
+	    sync_carp_held(c, NULL), held, sync_hold_names[reason], value, why);
+	/* one absolute value per connection: carpd replaces what it held */
+	carp_send_hold(c);
+}
+
+void
+sync_carp_hold_set(struct sync_carp *c, enum sync_hold reason, int value)
+{
+	hold_update(c, reason, value, value > 0 ? "held" : "released");
+}
+
+/* The bulk FSM's share (syncd.c's bulk glue). */
 void
 sync_carp_hold(struct sync_carp *c, int value, const char *reason)
 {
-	if (c == NULL || c->hold == value)
-		return;
-	c->hold = value;
-	ctl_strlcpy(c->hold_reason, reason, sizeof(c->hold_reason));
-	log_notice("carpd demotion held by syncd: %d (%s)", value, reason);
-	carp_send_hold(c);
+	hold_update(c, SYNC_HOLD_BULK, value, reason);
+}
+
+/*
+ * syncdev's carrier (sync_link.c reports changes). While it is gone the
+ * peer cannot hear us nor we it: pfsync's "pfsync link" demotion of 1.
+ * When it returns after a loss the peer's changes of the meantime are
+ * missing, and pfsync asks for a bulk on link up: EV_START restarts the
+ * request only from DONE (sync_bulk.c); in NONE carpd's first status
+ * answer has yet to say whether a vhid is MASTER (carp_msg starts it
+ * then), and in SENT or RECV a request is already under way.
+ */
+void
+syncd_syncdev_carrier(struct syncd *env, int up)
+{
+	hold_update(env->carp, SYNC_HOLD_LINK, up ? 0 : SYNC_LINK_DEMOTE,
+	    up ? "syncdev carrier back" : "syncdev has no carrier");
+	if (up && env->bulk.state == SYNC_BULK_DONE) {
+		log_info("syncdev carrier back: requesting the peer's table");
+		syncd_bulk_event(env, SYNC_BULK_EV_START);
+	}
 }
 
 static void
@@ -183,7 +261,7 @@ carp_greet(struct sync_carp *c)
 	carp_send(c, CTL_HELLO, &hello, sizeof(hello));
 	carp_send(c, CTL_SUBSCRIBE, NULL, 0);
 	carp_send(c, CTL_STATUS, NULL, 0);
-	if (c->hold > 0)
+	if (sync_carp_held(c, NULL) > 0)
 		carp_send_hold(c);
 }
 

@@ -842,3 +842,73 @@ sync_conf_filter(const struct syncd_conf *c, int af, const uint8_t *src,
 			return 0;
 	return 1;
 }
+
+/* ---- syncdev's own prefixes --------------------------------------- */
+
+void
+sync_local_clear(struct sync_local *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+/* 169.254.0.0/16 and fe80::/10 exist on every link (RFC 3927, 4291). */
+static int
+addr_is_link_local(int af, const uint8_t *a)
+{
+	if (af == AF_INET)
+		return a[0] == 169 && a[1] == 254;
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+int
+sync_local_add(struct sync_local *l, int af, const uint8_t *addr, int plen)
+{
+	struct sync_prefix	 p;
+	int			 alen = af == AF_INET ? 4 : 16, i;
+
+	if ((af != AF_INET && af != AF_INET6) || addr == NULL || plen < 0 ||
+	    plen > alen * 8)
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.af = af;
+	memcpy(p.addr, addr, (size_t)alen);
+	p.plen = (uint8_t)(addr_is_link_local(af, addr) ? alen * 8 : plen);
+	(void)prefix_mask(p.addr, alen, p.plen);
+	for (i = 0; i < l->n; i++)
+		if (l->p[i].af == af && l->p[i].plen == p.plen &&
+		    memcmp(l->p[i].addr, p.addr, sizeof(p.addr)) == 0)
+			return 0;
+	if (l->n == SYNC_MAX_LOCAL) {
+		l->full = 1;
+		return -1;
+	}
+	l->p[l->n++] = p;
+	return 0;
+}
+
+int
+sync_local_match(const struct sync_local *l, int af, const uint8_t *src,
+    const uint8_t *dst)
+{
+	int	 i;
+
+	if (l == NULL)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		if (l->p[i].af != af)
+			continue;
+		if (prefix_match(l->p[i].addr, l->p[i].plen, src) ||
+		    prefix_match(l->p[i].addr, l->p[i].plen, dst))
+			return 1;
+	}
+	return 0;
+}
+
+int
+sync_conf_synced(const struct syncd_conf *c, const struct sync_local *l,
+    int af, const uint8_t *src, const uint8_t *dst, uint8_t proto)
+{
+	if (sync_local_match(l, af, src, dst))
+		return 0;
+	return sync_conf_filter(c, af, src, dst, proto);
+}

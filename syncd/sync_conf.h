@@ -75,4 +75,44 @@ void	sync_conf_print(FILE *, const struct syncd_conf *);
 int	sync_conf_filter(const struct syncd_conf *, int af, const uint8_t *src,
 	    const uint8_t *dst, uint8_t proto);
 
+/*
+ * syncdev's own addresses and connected prefixes, as the shell learns
+ * them from netlink (sync_link.c): the states of connections to or from
+ * them (an ssh between the two firewalls over the sync link) belong to
+ * one node and are never synced (issue 3 item 3). Pure.
+ */
+#define SYNC_MAX_LOCAL		64
+
+struct sync_prefix {
+	int		af;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* masked to plen */
+	uint8_t		plen;
+};
+
+struct sync_local {
+	int			n;
+	int			full;		/* an add did not fit */
+	struct sync_prefix	p[SYNC_MAX_LOCAL];
+};
+
+void	sync_local_clear(struct sync_local *);
+/*
+ * Add addr/plen (an address of syncdev and its prefix length). A
+ * link-local address (169.254/16, fe80::/10) is added as a host route
+ * only: every interface has that prefix, and the connections of another
+ * link must stay synced. Duplicates are added once. 0, or -1 if the list
+ * is full (full set) or the arguments are not an address.
+ */
+int	sync_local_add(struct sync_local *, int af, const uint8_t *addr,
+	    int plen);
+/* 1 if src or dst is in one of the prefixes. A NULL list matches nothing. */
+int	sync_local_match(const struct sync_local *, int af, const uint8_t *src,
+	    const uint8_t *dst);
+/*
+ * The whole decision for a state's original tuple: not local (above), not
+ * excluded by the filters (sync_conf_filter). 1 if synced.
+ */
+int	sync_conf_synced(const struct syncd_conf *, const struct sync_local *,
+	    int af, const uint8_t *src, const uint8_t *dst, uint8_t proto);
+
 #endif

@@ -1,8 +1,15 @@
 /*
  * sync_ctl.c: syncd's control socket (common/ctl_proto.h), what `carpctl
  * sync ...` talks to. AF_UNIX stream, one bufferevent per connection;
- * read-only requests: HELLO and SYNC_STATUS (-> SYNC_INFO, one SYNC_PEER
- * per sender heard, END). Anything else gets CTL_ERROR UNSUPPORTED.
+ * read-only requests: HELLO, SYNC_STATUS (-> SYNC_INFO, one SYNC_PEER
+ * per sender heard, END) and SYNC_WATCH (-> END, then one SYNC_FRAME per
+ * frame sent or accepted, for `carpctl sync dump`). Anything else gets
+ * CTL_ERROR UNSUPPORTED.
+ *
+ * A subscriber that reads slower than frames pass must never hold syncd
+ * up: its frames are dropped while its output is over SYNC_CTL_WATCH_MAX,
+ * counted (watch_drops), and the next frame it gets says how many it
+ * missed.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +31,14 @@
 #include "syncd.h"
 
 #define SYNC_CTL_MAX_OUTPUT	(64 * 1024)	/* a client that never reads */
+#define SYNC_CTL_WATCH_MAX	(256 * 1024)	/* ... a subscriber's frames */
+
+_Static_assert(SYNC_MAX_FRAME <= CTL_SYNC_FRAME_MAX, "frame events");
+_Static_assert((int)SYNC_HOLD__MAX <= (int)CTL_SYNC_HOLD__MAX &&
+    (int)SYNC_HOLD_BULK == (int)CTL_SYNC_HOLD_BULK &&
+    (int)SYNC_HOLD_LINK == (int)CTL_SYNC_HOLD_LINK, "hold reason values");
+_Static_assert((int)SYNC_WATCH_IN == (int)CTL_SYNC_DIR_IN &&
+    (int)SYNC_WATCH_OUT == (int)CTL_SYNC_DIR_OUT, "frame directions");
 
 /* ctl_sync_info.drops[] is indexed by syncd's own enum. */
 #define SAME_DROP(x)	((int)SYNC_DROP_##x == (int)CTL_SYNC_DROP_##x)
@@ -38,6 +53,9 @@ struct sync_ctl_conn {
 	struct sync_ctl		*ctl;
 	struct bufferevent	*bev;
 	struct sync_ctl_conn	*next;
+	int			 watching;	/* sent SYNC_WATCH */
+	uint32_t		 watch_seq;	/* its seq, echoed in events */
+	uint32_t		 missed;	/* drops not yet told */
 };
 
 struct sync_ctl {
@@ -45,6 +63,8 @@ struct sync_ctl {
 	struct evconnlistener	*listener;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct sync_ctl_conn	*conns;
+	uint32_t		 watchers;
+	uint64_t		 watch_frames, watch_drops;
 };
 
 static void
@@ -93,9 +113,30 @@ table_to_ctl(const struct sync_table *t, struct ctl_sync_table *c)
 	c->bulks = s.bulks;
 }
 
+/* What is held on carpd, by reason (sync_carp.c), and syncdev's view. */
 static void
-info_fill(const struct syncd *env, struct ctl_sync_info *i)
+info_fill_link(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 {
+	const struct syncd *env = ctl->env;
+	const struct sync_local *l = sync_link_local(env->link);
+	int by[SYNC_HOLD__MAX], r, carrier = sync_link_carrier(env->link);
+
+	i->held_demote = (uint32_t)sync_carp_held(env->carp, by);
+	for (r = 0; r < SYNC_HOLD__MAX; r++)
+		i->held[r] = (uint32_t)by[r];
+	i->carrier = carrier == -1 ? 2 : (uint8_t)carrier;
+	i->local_prefixes = l != NULL ? (uint16_t)l->n : 0;
+	i->watchers = ctl->watchers;
+	i->watch_frames = ctl->watch_frames;
+	i->watch_drops = ctl->watch_drops;
+	i->pcap_file = sync_watch_pcap(env->watch, &i->pcap_frames,
+	    &i->pcap_errors) != 0;
+}
+
+static void
+info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
+{
+	const struct syncd *env = ctl->env;
 	const struct syncd_stats *st = &env->stats;
 	size_t all = sync_table_count(env->table, 0);
 	int d;
@@ -103,8 +144,7 @@ info_fill(const struct syncd *env, struct ctl_sync_info *i)
 	memset(i, 0, sizeof(*i));
 	i->node_id = env->conf->node_id;
 	i->epoch = env->epoch;
-	/* sync_bulk.h: the bulk FSM holds exactly SYNC_BULK_DEMOTE or 0 */
-	i->held_demote = env->bulk.demoted ? SYNC_BULK_DEMOTE : 0;
+	info_fill_link(ctl, i);
 	i->master = env->master != 0;
 	i->carpd = sync_carp_connected(env->carp) != 0;
 	i->bulk_sending = env->bulk_sending != 0;
@@ -135,7 +175,7 @@ do_sync_status(struct sync_ctl_conn *cc, uint32_t seq)
 	struct ctl_sync_peer p;
 	int i;
 
-	info_fill(env, &info);
+	info_fill(cc->ctl, &info);
 	conn_send(cc, CTL_SYNC_INFO, seq, &info, sizeof(info));
 	for (i = 0; i < env->npeers; i++) {
 		memset(&p, 0, sizeof(p));
@@ -165,6 +205,13 @@ dispatch(struct sync_ctl_conn *cc, const struct ctl_hdr *h)
 	case CTL_SYNC_STATUS:
 		do_sync_status(cc, h->seq);
 		break;
+	case CTL_SYNC_WATCH:
+		conn_send(cc, CTL_END, h->seq, NULL, 0);
+		if (!cc->watching)
+			cc->ctl->watchers++;
+		cc->watching = 1;
+		cc->watch_seq = h->seq;
+		break;
 	default:
 		conn_error(cc, h->seq, CTL_E_UNSUPPORTED,
 		    "request not supported by syncd");
@@ -182,6 +229,8 @@ conn_free(struct sync_ctl_conn *cc)
 			*pp = cc->next;
 			break;
 		}
+	if (cc->watching)
+		cc->ctl->watchers--;
 	bufferevent_free(cc->bev);
 	free(cc);
 }
@@ -244,6 +293,49 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(cc->bev, EV_READ);
 	cc->next = ctl->conns;
 	ctl->conns = cc;
+}
+
+/* One subscriber's copy of a frame, or a count of it as missed. */
+static void
+watch_send(struct sync_ctl_conn *cc, const struct ctl_sync_frame *f,
+    const uint8_t *frame)
+{
+	uint8_t buf[CTL_MAX_MSG], pl[CTL_MAX_MSG];
+	struct ctl_sync_frame ev = *f;
+	size_t plen = sizeof(ev) + f->caplen, n;
+	struct evbuffer *out = bufferevent_get_output(cc->bev);
+
+	if (evbuffer_get_length(out) + sizeof(struct ctl_hdr) + plen >
+	    SYNC_CTL_WATCH_MAX) {
+		if (cc->missed < UINT32_MAX)
+			cc->missed++;
+		cc->ctl->watch_drops++;
+		return;
+	}
+	ev.dropped = cc->missed;
+	memcpy(pl, &ev, sizeof(ev));
+	memcpy(pl + sizeof(ev), frame, f->caplen);
+	n = ctl_msg_build(buf, sizeof(buf), CTL_SYNC_FRAME, cc->watch_seq, pl,
+	    plen);
+	if (n == 0 || bufferevent_write(cc->bev, buf, n) == -1) {
+		cc->ctl->watch_drops++;
+		return;
+	}
+	cc->missed = 0;
+	cc->ctl->watch_frames++;
+}
+
+void
+sync_ctl_frame(struct sync_ctl *ctl, const struct ctl_sync_frame *f,
+    const uint8_t *frame)
+{
+	struct sync_ctl_conn *cc;
+
+	if (ctl == NULL || ctl->watchers == 0 || f->caplen > CTL_SYNC_FRAME_MAX)
+		return;
+	for (cc = ctl->conns; cc != NULL; cc = cc->next)
+		if (cc->watching)
+			watch_send(cc, f, frame);
 }
 
 /* Refuse to take over the socket of a live syncd. */

@@ -5,11 +5,8 @@
  * IP_MULTICAST_ALL off and loop off, or unicast to `syncpeer` (IPv4 or
  * IPv6; IPv6 hop limit 255, multicast not used for IPv6); frames that
  * arrive on another interface or with another TTL are reported so the
- * caller counts them (badif, badttl). Also the watch tap: a `dummy` link
- * (an `ifb` where the kernel has no dummy driver)
- * (pfsync0 by default) on which a copy of every frame sent and accepted is
- * transmitted with a packet socket, so tcpdump -i pfsync0 shows the state
- * changes live while the dummy discards them and the stack never sees them.
+ * caller counts them (badif, badttl). The watch tap and syncdev's carrier
+ * and addresses are sync_link.h's.
  */
 #ifndef SYNCD_SYNC_NET_H
 #define SYNCD_SYNC_NET_H
@@ -18,7 +15,6 @@
 #include <stdint.h>
 
 struct sync_net;
-struct sync_tap;
 
 /*
  * Open on syncdev; peer_af 0 = multicast 224.0.0.240, else unicast to peer
@@ -58,16 +54,5 @@ enum sync_rx_verdict sync_net_recv(struct sync_net *, int fd, uint8_t *buf,
 	    size_t cap, struct sync_rx *);
 /* Send one frame to the peer or the group. 0 or -1 (errno set). */
 int	sync_net_send(struct sync_net *, const uint8_t *frame, size_t len);
-
-/*
- * (sync_tap.c, the only syncd file using libnl) The watch tap: create (or reuse) a dummy link `name`, bring it up, and
- * open a packet socket on it. tap_copy sends frame as an IPv4 packet
- * (proto 240, src/dst as given, TTL 255) inside an Ethernet frame on it.
- * A NULL tap (pfsync-if none, or creation failed) makes tap_copy a no-op.
- */
-struct sync_tap *sync_tap_open(const char *name);
-void	sync_tap_close(struct sync_tap *, int delete_link);
-void	sync_tap_copy(struct sync_tap *, const uint8_t src4[4],
-	    const uint8_t dst4[4], const uint8_t *frame, size_t len);
 
 #endif

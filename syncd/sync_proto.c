@@ -86,9 +86,6 @@ frame_cap(const struct syncd *env)
 static void
 wire_send(struct syncd *env, const uint8_t *buf, size_t len)
 {
-	static const uint8_t group[4] = { 224, 0, 0, 240 };
-	static const uint8_t any[4];
-
 	if (sync_net_send(env->net, buf, len) == 0) {
 		env->stats.opackets++;
 		env->stats.obytes += len;
@@ -96,7 +93,7 @@ wire_send(struct syncd *env, const uint8_t *buf, size_t len)
 		env->stats.oerrors++;
 		log_debug("send: %s", strerror(errno));
 	}
-	sync_tap_copy(env->tap, any, group, buf, len);
+	syncd_watch_frame(env, SYNC_WATCH_OUT, 0, NULL, buf, len);
 }
 
 /* A new frame (fb_next): it takes its seq now and is remembered. A send
@@ -468,10 +465,8 @@ rx_frame(struct syncd *env, const struct sync_rx *rx)
 	w.now = now;
 	sync_frame_walk(rx->frame, rx->len, on_msg, &w, &skipped);
 	env->stats.skipped += skipped;
-	/* the tap shows IPv4 packets; an IPv6 peer's frame gets source 0 */
-	sync_tap_copy(env->tap, rx->af == AF_INET ? rx->src :
-	    (const uint8_t[4]){ 0, 0, 0, 0 }, (const uint8_t[4]){ 224, 0, 0, 240 },
-	    rx->frame, rx->len);
+	syncd_watch_frame(env, SYNC_WATCH_IN, rx->af, rx->src, rx->frame,
+	    rx->len);
 	peer_run(env, p, now);
 	syncd_run_outs(env);
 	arm_peers(env);

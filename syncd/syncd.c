@@ -130,8 +130,9 @@ synced(const struct syncd *env, const struct sync_state *st)
 	default:
 		return 0;
 	}
-	return sync_conf_filter(env->conf, st->af == 2 ? AF_INET : AF_INET6,
-	    st->orig.src, st->orig.dst, st->proto);
+	return sync_conf_synced(env->conf, sync_link_local(env->link),
+	    st->af == 2 ? AF_INET : AF_INET6, st->orig.src, st->orig.dst,
+	    st->proto);
 }
 
 static void
@@ -332,6 +333,9 @@ setup(struct syncd *env)
 	signal(SIGPIPE, SIG_IGN);
 	env->carp = sync_carp_new(env, c->carpd_socket);
 	env->ctl = sync_ctl_open(env, c->control_socket);
+	env->watch = sync_watch_open(env);
+	env->link = sync_link_open(env->base, c->syncdev,
+	    syncd_syncdev_carrier, env);
 	sync_bulk_init(&env->bulk);
 }
 
@@ -363,6 +367,8 @@ teardown(struct syncd *env)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
 	syncd_proto_close(env);
+	sync_link_close(env->link);
+	sync_watch_close(env->watch);
 	sync_ctl_close(env->ctl);
 	sync_carp_free(env->carp);
 	sync_table_free(env->table);

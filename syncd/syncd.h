@@ -10,6 +10,7 @@
 #include "ct_kernel.h"
 #include "sync_bulk.h"
 #include "sync_conf.h"
+#include "sync_link.h"
 #include "sync_net.h"
 #include "sync_peer.h"
 #include "sync_rtx.h"
@@ -18,8 +19,10 @@
 
 struct event;
 struct event_base;
+struct ctl_sync_frame;
 struct sync_carp;
 struct sync_ctl;
+struct sync_watch;
 
 #define SYNCD_MAX_PEERS		8
 #define SYNCD_DROP_LOG_SRCS	16	/* sources whose drops are logged */
@@ -74,6 +77,8 @@ struct syncd {
 	int			 npeers;
 	struct sync_carp	*carp;		/* connection to carpd */
 	struct sync_ctl		*ctl;		/* our control socket */
+	struct sync_link	*link;		/* syncdev carrier, addresses */
+	struct sync_watch	*watch;		/* pcap-file */
 	int			 master;	/* a local vhid is MASTER; 1 without carpd */
 	int			 bulk_sending;	/* a bulk send is under way */
 	struct syncd_stats	 stats;
@@ -104,11 +109,51 @@ void	syncd_count_drop(struct syncd *, enum sync_drop,
 struct sync_carp *sync_carp_new(struct syncd *, const char *path);
 void	sync_carp_free(struct sync_carp *);
 int	sync_carp_connected(const struct sync_carp *);
-/* Set the connection-held demotion of group carp (re-sent on reconnect). */
+/*
+ * The connection-held demotion of group carp (re-sent on reconnect) is the
+ * sum of these reasons' values, each set on its own.
+ */
+enum sync_hold {
+	SYNC_HOLD_BULK,		/* SYNC_BULK_DEMOTE while the bulk is under way */
+	SYNC_HOLD_LINK,		/* SYNC_LINK_DEMOTE while syncdev has no carrier */
+	SYNC_HOLD__MAX
+};
+#define SYNC_LINK_DEMOTE	1	/* pfsync's "pfsync link" (1.8) */
+extern const char *const sync_hold_names[SYNC_HOLD__MAX];
+void	sync_carp_hold_set(struct sync_carp *, enum sync_hold, int value);
+/* The bulk's share (SYNC_HOLD_BULK); reason goes to the log. */
 void	sync_carp_hold(struct sync_carp *, int value, const char *reason);
+/* The total held; by_reason (may be NULL) gets each reason's value. */
+int	sync_carp_held(const struct sync_carp *, int by_reason[SYNC_HOLD__MAX]);
+/*
+ * syncdev's carrier changed (sync_link.c): hold or release the link
+ * demotion; when it came back, ask the peer for its table again.
+ */
+void	syncd_syncdev_carrier(struct syncd *, int up);
 
 /* sync_ctl.c: syncd's control socket (`carpctl sync ...`); NULL on failure */
 struct sync_ctl *sync_ctl_open(struct syncd *, const char *path);
 void	sync_ctl_close(struct sync_ctl *);
+/* A frame event to every SYNC_WATCH subscriber (never blocks: drops). */
+void	sync_ctl_frame(struct sync_ctl *, const struct ctl_sync_frame *,
+	    const uint8_t *frame);
+
+/* sync_watch.c: copies of every frame to the tap, pcap-file, subscribers */
+enum sync_watch_dir {
+	SYNC_WATCH_IN = 1,	/* accepted from a peer */
+	SYNC_WATCH_OUT = 2,	/* sent */
+};
+/*
+ * One frame sent (af and src unused: ours, to the group or syncpeer) or
+ * accepted (af and src: the sender's, as received).
+ */
+void	syncd_watch_frame(struct syncd *, enum sync_watch_dir, int af,
+	    const uint8_t *src, const uint8_t *frame, size_t len);
+/* Opens pcap-file if set; NULL only when out of memory (logged). */
+struct sync_watch *sync_watch_open(struct syncd *);
+void	sync_watch_close(struct sync_watch *);
+/* 1 if pcap-file is open; frames written and not written. */
+int	sync_watch_pcap(const struct sync_watch *, uint64_t *frames,
+	    uint64_t *errors);
 
 #endif

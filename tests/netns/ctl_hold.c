@@ -16,6 +16,11 @@
  *   ctl_hold -n SOCKET COUNT
  *	Send COUNT STATUS requests and never read a reply; prints "sent
  *	COUNT" and then stays connected until killed.
+ *   ctl_hold -w SOCKET
+ *	Subscribe to syncd's frame stream (SYNC_WATCH) with the smallest
+ *	receive buffer, read up to its END, print "watching", then never
+ *	read again: the subscriber that cannot keep up. Stays connected
+ *	until killed.
  *   ctl_hold -t SOCKET STOPFILE
  *	Until STOPFILE exists: connect, STATUS, read up to END, close; then
  *	print "N queries, max US us" (the slowest round trip, connect
@@ -48,6 +53,7 @@ usage(void)
 	    "usage: ctl_hold SOCKET GROUP VALUE\n"
 	    "       ctl_hold -x SOCKET HEX...\n"
 	    "       ctl_hold -n SOCKET COUNT\n"
+	    "       ctl_hold -w SOCKET\n"
 	    "       ctl_hold -t SOCKET STOPFILE\n");
 	exit(2);
 }
@@ -230,6 +236,34 @@ cmd_noread(const char *path, const char *count)
 		pause();
 }
 
+static int
+cmd_watch_noread(const char *path)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	struct ctl_hdr h;
+	const char *why = "connection closed";
+	int fd, size = 1;
+
+	fd = connect_or_die(path);
+	/* the kernel rounds it up to its minimum: frames pile up in syncd */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (ctl_client_send(fd, CTL_SYNC_WATCH, 1, NULL, 0) == -1) {
+		fprintf(stderr, "ctl_hold: send: %s\n", strerror(errno));
+		return 1;
+	}
+	do {
+		if (ctl_client_recv(fd, &h, p, REPLY_TIMEOUT_MS, &why) != 1 ||
+		    h.type == CTL_ERROR) {
+			fprintf(stderr, "ctl_hold: watch refused: %s\n", why);
+			return 1;
+		}
+	} while (h.type != CTL_END);
+	printf("watching\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 static long
 now_us(void)
 {
@@ -290,6 +324,8 @@ main(int argc, char *argv[])
 		return cmd_raw(argv[2], argc - 3, argv + 3);
 	if (argc == 4 && strcmp(argv[1], "-n") == 0)
 		return cmd_noread(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "-w") == 0)
+		return cmd_watch_noread(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "-t") == 0)
 		return cmd_latency(argv[2], argv[3]);
 	if (argc == 4 && argv[1][0] != '-')

@@ -1,6 +1,6 @@
 /*
- * sync_net_driver.c: a command-line front to syncd/sync_net.c and
- * syncd/sync_tap.c for tests/netns/test_sync_net.sh. Results on stdout
+ * sync_net_driver.c: a command-line front to syncd/sync_net.c and the
+ * watch tap of syncd/sync_link.c for tests/netns/test_sync_net.sh. Results on stdout
  * (line-buffered), the modules' log lines and "ready" notes on stderr.
  * Exit 0 on success, 1 when the module failed, 2 on a usage error.
  *
@@ -36,7 +36,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sync_link.h"
 #include "sync_net.h"
+#include "sync_pkt.h"
 #include "sync_wire.h"
 
 #define TEST_NODE	0x5ca1ab1eu
@@ -336,8 +338,8 @@ cmd_maxframe(int argc, char **argv)
 static int
 cmd_tap(int argc, char **argv)
 {
-	static const uint8_t	 src[4] = { 192, 0, 2, 1 };
-	static const uint8_t	 dst[4] = { 224, 0, 0, 240 };
+	static const struct sync_pkt_addr a = { AF_INET, { 192, 0, 2, 1 },
+	    { 224, 0, 0, 240 } };
 	struct timespec		 tick = { 0, 100 * 1000 * 1000 };
 	struct sync_tap		*t;
 	uint8_t			 buf[256];
@@ -359,7 +361,7 @@ cmd_tap(int argc, char **argv)
 	fprintf(stderr, "sync_net_driver: tap %s open\n", argv[optind]);
 	while (now_ms() < end) {
 		len = test_frame(buf, sizeof(buf), ++copies);
-		sync_tap_copy(t, src, dst, buf, len);
+		sync_tap_copy(t, &a, buf, len);
 		nanosleep(&tick, NULL);
 	}
 	sync_tap_close(t, del);

@@ -16,6 +16,7 @@
  *              the fuzz seeds (tests/fuzz/corpus/fuzz_sync)
  * Frames are signed with the key 00 01 02 .. 1f (as fuzz_sync.c).
  */
+#include <sys/socket.h>
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,13 +27,14 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sync_pkt.h"
 #include "sync_wire.h"
 
 #define NODE_ID		0x0a0b0c0du
 #define EPOCH		7u
 #define FIRST_SEQ	100u
 #define TS_BASE		1700000000u	/* fixed: the file is reproducible */
-#define ETH_IP_LEN	(14 + 20)
+#define ETH_IP_LEN	(SYNC_PKT_ETH_LEN + SYNC_PKT_IP4_LEN)
 
 enum item_kind { IT_END = 0, IT_MSG, IT_UNKNOWN, IT_LONGER };
 
@@ -258,28 +260,13 @@ pcap_header(FILE *f)
 static void
 eth_ip(uint8_t *b, size_t framelen, uint16_t ipid)
 {
-	static const uint8_t	 dst[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xf0 };
-	static const uint8_t	 src[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-	static const uint8_t	 ipsrc[4] = { 192, 0, 2, 1 };
-	static const uint8_t	 ipdst[4] = { 224, 0, 0, 240 };
-	struct buf_writer	 w;
+	static const uint8_t		 src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const struct sync_pkt_addr a = { AF_INET, { 192, 0, 2, 1 },
+	    { 224, 0, 0, 240 } };
 
-	bw_init(&w, b, ETH_IP_LEN);
-	bw_bytes(&w, dst, 6);
-	bw_bytes(&w, src, 6);
-	bw_u16be(&w, 0x0800);
-	bw_u8(&w, 0x45);
-	bw_u8(&w, 0x10);		/* IPTOS_LOWDELAY */
-	bw_u16be(&w, (uint16_t)(20 + framelen));
-	bw_u16be(&w, ipid);
-	bw_u16be(&w, 0x4000);		/* DF */
-	bw_u8(&w, SYNC_TTL);
-	bw_u8(&w, SYNC_PROTO);
-	bw_u16be(&w, 0);
-	bw_bytes(&w, ipsrc, 4);
-	bw_bytes(&w, ipdst, 4);
-	w.off = 14 + 10;
-	bw_u16be(&w, in_cksum(b + 14, 20));
+	if (sync_pkt_header(b, ETH_IP_LEN, &a, src, NULL, ipid,
+	    framelen) != ETH_IP_LEN)
+		die("sync_pkt_header");
 }
 
 static void

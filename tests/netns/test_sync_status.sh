@@ -73,7 +73,9 @@ check "fw2 reports $N imported states within 2 s" \
 check "fw1 reports $N local states" eval '[ "$(sq fw1 .states.local)" = '$N' ]'
 sst fw2 >"$out" 2>/dev/null
 check "valid JSON, one object" jq -e 'type == "object"' "$out"
-check "top-level keys" jq -e 'keys == ["bulk","bulk_sending","bytes_in","bytes_out","carpd","drops","epoch","filtered","frames_in","frames_out","gaps","held_demote","loops","master","node_id","oerrors","overruns","peers","skipped","states","table","version"] and .version == 1' "$out"
+check "top-level keys" jq -e 'keys == ["bulk","bulk_sending","bytes_in","bytes_out","carpd","drops","epoch","filtered","frames_in","frames_out","gaps","held","held_demote","loops","master","node_id","oerrors","overruns","pcap_file","peers","skipped","states","syncdev","table","version","watch"] and .version == 1' "$out"
+check "held demotion by reason, syncdev, watch and pcap-file keys" jq -e '(.held | keys == ["bulk","link"]) and (.syncdev | keys == ["carrier","local_prefixes"]) and (.watch | keys == ["drops","frames","subscribers"]) and (.pcap_file | keys == ["errors","frames","open"])' "$out"
+check "syncdev has carrier, its prefix known, no pcap-file, no subscriber" jq -e '.syncdev.carrier == true and .syncdev.local_prefixes >= 1 and .pcap_file.open == false and .watch.subscribers == 0' "$out"
 check "every drop reason by name" jq -e '.drops | keys == (["badact","badauth","badif","badlen","badttl","badval","badver","hdrops","replay"] | sort)' "$out"
 check "table counter keys" jq -e '.table | keys == (["stale","loops","refused","nomem","upd_req_out","upd_req_drop","upd_req_miss","del_unknown","swept","resync_swept","refreshed","bulks"] | sort)' "$out"
 check "counters are unsigned integers" jq -e '[.frames_in, .bytes_in, .frames_out, .bytes_out, .oerrors, (.drops[]), (.table[]), .states.local, .states.imported] | all(type == "number" and . >= 0 and . == floor)' "$out"
@@ -82,7 +84,7 @@ check "frames in > 0 and bytes in > frames in" jq -e '.frames_in > 0 and .bytes_
 check "frames out > 0 (its bulk request)" jq -e '.frames_out > 0 and .bytes_out > 0' "$out"
 check "no local states on fw2" jq -e '.states.local == 0' "$out"
 check "no carpd: standalone master, bulk finished, nothing held" \
-	jq -e '.carpd == false and .master == true and .held_demote == 0 and .bulk == "DONE"' "$out"
+	jq -e '.carpd == false and .master == true and .held_demote == 0 and .held.bulk == 0 and .held.link == 0 and .bulk == "DONE"' "$out"
 check "peer node 1 listed with frames" jq -e '[.peers[] | select(.node_id == 1 and .frames > 0 and .epoch > 0 and .seq > 0)] | length == 1' "$out"
 check "peer keys" jq -e '[.peers[] | keys == ["epoch","frames","gaps","node_id","seq"]] | all' "$out"
 check "no badauth yet" jq -e '.drops.badauth == 0' "$out"
@@ -96,11 +98,14 @@ check "text has the peer header and node 1" eval 'grep -q "^PEER .*FRAMES .*GAPS
 check "text has frames and every drop reason" eval 'grep -q "^frames: in [1-9]" "$out" &&
 	grep -q "^dropped: badif 0 badttl 0 hdrops 0 badver 0 badlen 0 badauth 0 replay [0-9]* badact 0 badval 0$" "$out"'
 check "text counts $N imported" grep -Eq "^2 .* 0 +$N\$" "$out"
+check "text: demotion held, syncdev, watch lines" eval 'grep -q "^demotion held on carpd: 0\$" "$out" &&
+	grep -q "^syncdev: carrier yes, [1-9][0-9]* prefixes not synced\$" "$out" &&
+	grep -q "^watch: subscribers 0 frames 0 drops 0; pcap-file none frames 0 errors 0\$" "$out"'
 
 log "usage and errors"
 nsx fw2 "$CARPCTL" -s "$T_DIR/fw2/syncd.sock" sync >"$out" 2>&1; rc=$?
-check "carpctl sync with no sub-verb: usage naming sync status, exit 1" \
-	eval '[ "$rc" = 1 ] && grep -q "usage:" "$out" && grep -q "sync status" "$out"'
+check "carpctl sync with no sub-verb: usage naming sync status and dump, exit 1" \
+	eval '[ "$rc" = 1 ] && grep -q "usage:" "$out" && grep -q "sync status" "$out" && grep -q "sync dump FILE" "$out"'
 nsx fw2 "$CARPCTL" -s "$T_DIR/none.sock" sync status >"$out" 2>&1; rc=$?
 check "no socket: exit 1, names the path" eval '[ "$rc" = 1 ] && grep -q none.sock "$out"'
 check "carpd request to syncd: refused" eval '! nsx fw2 "$CARPCTL" -s "$T_DIR/fw2/syncd.sock" status >/dev/null 2>&1'

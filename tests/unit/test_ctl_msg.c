@@ -61,6 +61,10 @@ static const struct type_case types[] = {
 	    { F(ctl_sync_info, bulk) } },
 	{ CTL_SYNC_PEER, "SYNC_PEER", sizeof(struct ctl_sync_peer), 0,
 	    { { 0, 0 } } },
+	{ CTL_SYNC_WATCH, "SYNC_WATCH", 0, 0, { { 0, 0 } } },
+	/* the fixed part; fill_payload makes caplen 0 (test_sync_frame) */
+	{ CTL_SYNC_FRAME, "SYNC_FRAME", sizeof(struct ctl_sync_frame), 0,
+	    { { 0, 0 } } },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 
@@ -75,6 +79,8 @@ fill_payload(const struct type_case *tc, uint8_t *p)
 	for (i = 0; i < tc->nstr; i++)
 		assert_int_equal(ctl_strlcpy((char *)p + tc->str[i].off,
 		    "em0", tc->str[i].len), 0);
+	if (tc->type == CTL_SYNC_FRAME)
+		memset(p + offsetof(struct ctl_sync_frame, caplen), 0, 4);
 }
 
 /* Build a header as raw bytes the way a peer would (host order). */
@@ -345,6 +351,78 @@ test_sync_drop_names(void **state)
 	assert_true(HDRLEN + sizeof(struct ctl_sync_info) <= CTL_MAX_MSG);
 }
 
+/* SYNC_FRAME with caplen bytes of frame: payload = fixed part + caplen. */
+static int
+frame_check(uint32_t caplen, size_t extra, int delta, const char **why)
+{
+	static uint8_t		 pl[CTL_MAX_MSG];
+	struct ctl_sync_frame	 f;
+	struct ctl_hdr		 h;
+
+	memset(&f, 0, sizeof(f));
+	f.caplen = caplen;
+	f.len = caplen;
+	memcpy(pl, &f, sizeof(f));
+	memset(pl + sizeof(f), 0xab, sizeof(pl) - sizeof(f));
+	h = (struct ctl_hdr){ .type = CTL_SYNC_FRAME,
+	    .len = (uint32_t)(HDRLEN + sizeof(f) + extra + (size_t)delta) };
+	*why = NULL;
+	return ctl_msg_check(&h, pl, why);
+}
+
+static void
+test_sync_frame(void **state)
+{
+	uint8_t			 buf[CTL_MAX_MSG], pl[CTL_MAX_MSG];
+	struct ctl_sync_frame	 f;
+	struct ctl_hdr		 h;
+	const char		*why;
+	size_t			 n;
+
+	(void)state;
+	assert_int_equal(frame_check(0, 0, 0, &why), 0);
+	assert_int_equal(frame_check(1480, 1480, 0, &why), 0);
+	assert_int_equal(frame_check(CTL_SYNC_FRAME_MAX, CTL_SYNC_FRAME_MAX,
+	    0, &why), 0);
+	/* one byte more or less than caplen says */
+	assert_int_equal(frame_check(1480, 1480, 1, &why), -1);
+	assert_string_equal(why, "bad payload size for SYNC_FRAME");
+	assert_int_equal(frame_check(1480, 1480, -1, &why), -1);
+	assert_string_equal(why, "bad payload size for SYNC_FRAME");
+	/* beyond the bound, even when the bytes are there */
+	assert_int_equal(frame_check(CTL_SYNC_FRAME_MAX + 1,
+	    CTL_SYNC_FRAME_MAX + 1, 0, &why), -1);
+	assert_string_equal(why, "bad payload size for SYNC_FRAME");
+	/* a count that would wrap a size_t sum is just wrong */
+	assert_int_equal(frame_check(UINT32_MAX, 100, 0, &why), -1);
+	/* shorter than the fixed part: caplen is not even read */
+	assert_int_equal(frame_check(0, 0, -1, &why), -1);
+	/* built and checked as carpctl and syncd do */
+	memset(&f, 0, sizeof(f));
+	f.dir = CTL_SYNC_DIR_OUT;
+	f.ipver = 4;
+	f.len = f.caplen = 300;
+	memcpy(pl, &f, sizeof(f));
+	memset(pl + sizeof(f), 0x5a, 300);
+	n = ctl_msg_build(buf, sizeof(buf), CTL_SYNC_FRAME, 9, pl,
+	    sizeof(f) + 300);
+	assert_int_equal(n, HDRLEN + sizeof(f) + 300);
+	assert_int_equal(ctl_hdr_decode(buf, &h, &why), 0);
+	assert_int_equal(ctl_msg_check(&h, buf + HDRLEN, &why), 0);
+	assert_true(HDRLEN + sizeof(f) + CTL_SYNC_FRAME_MAX <= CTL_MAX_MSG);
+}
+
+static void
+test_hold_names(void **state)
+{
+	static const char *const names[] = CTL_SYNC_HOLD_NAMES;
+
+	(void)state;
+	assert_int_equal(sizeof(names) / sizeof(names[0]), CTL_SYNC_HOLD__MAX);
+	assert_string_equal(names[CTL_SYNC_HOLD_BULK], "bulk");
+	assert_string_equal(names[CTL_SYNC_HOLD_LINK], "link");
+}
+
 static void
 test_err_names(void **state)
 {
@@ -491,6 +569,8 @@ main(void)
 		cmocka_unit_test(test_check_short_len),
 		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_sync_drop_names),
+		cmocka_unit_test(test_sync_frame),
+		cmocka_unit_test(test_hold_names),
 		cmocka_unit_test(test_err_names),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_stream_split),

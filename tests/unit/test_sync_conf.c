@@ -1324,6 +1324,132 @@ test_filter(void **state)
 	rm_tree(dir);
 }
 
+/* ---- syncdev's own prefixes (sync_local_*, sync_conf_synced) -------- */
+
+static void
+local_add(struct sync_local *l, const char *s, int plen, int want)
+{
+	uint8_t	*a;
+	int	 af;
+
+	a = probe_addr(s, &af);
+	if (sync_local_add(l, af, a, plen) != want)
+		fail_msg("add %s/%d: want %d", s, plen, want);
+	free(a);
+}
+
+static int
+local_match(const struct sync_local *l, const char *s, const char *d)
+{
+	uint8_t	*src, *dst;
+	int	 af, af2, m;
+
+	src = probe_addr(s, &af);
+	dst = probe_addr(d, &af2);
+	assert_int_equal(af, af2);
+	m = sync_local_match(l, af, src, dst);
+	free(src);
+	free(dst);
+	return m;
+}
+
+static void
+test_local(void **state)
+{
+	struct sync_local	 l;
+	(void)state;
+
+	sync_local_clear(&l);
+	assert_int_equal(local_match(&l, "203.0.113.1", "203.0.113.2"), 0);
+	local_add(&l, "203.0.113.1", 24, 0);
+	local_add(&l, "2001:db8:5::1", 64, 0);
+	local_add(&l, "fe80::1:2", 64, 0);
+	local_add(&l, "169.254.7.7", 16, 0);
+	local_add(&l, "203.0.113.9", 24, 0);	/* the same prefix: once */
+	assert_int_equal(l.n, 4);
+	/* an ssh between the firewalls, and any host on the sync link */
+	assert_int_equal(local_match(&l, "203.0.113.1", "203.0.113.2"), 1);
+	assert_int_equal(local_match(&l, "198.51.100.7", "203.0.113.200"), 1);
+	assert_int_equal(local_match(&l, "203.0.113.77", "192.0.2.1"), 1);
+	assert_int_equal(local_match(&l, "2001:db8:5::99", "2001:db8:9::1"), 1);
+	/* through the firewall: synced */
+	assert_int_equal(local_match(&l, "192.0.2.10", "198.51.100.10"), 0);
+	assert_int_equal(local_match(&l, "203.0.112.255", "203.0.114.0"), 0);
+	assert_int_equal(local_match(&l, "2001:db8:6::1", "2001:db8:9::1"), 0);
+	/* link-local: our own address only, not every link's prefix */
+	assert_int_equal(local_match(&l, "fe80::1:2", "fe80::9"), 1);
+	assert_int_equal(local_match(&l, "fe80::5", "fe80::9"), 0);
+	assert_int_equal(local_match(&l, "169.254.7.7", "192.0.2.1"), 1);
+	assert_int_equal(local_match(&l, "169.254.7.8", "192.0.2.1"), 0);
+	/* an IPv4 prefix never matches an IPv6 state, nor the reverse */
+	assert_int_equal(local_match(&l, "::ffff:203.0.113.1", "::1"), 0);
+	assert_int_equal(sync_local_match(NULL, AF_INET,
+	    (const uint8_t[4]){ 203, 0, 113, 1 },
+	    (const uint8_t[4]){ 203, 0, 113, 2 }), 0);
+	sync_local_clear(&l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(local_match(&l, "203.0.113.1", "203.0.113.2"), 0);
+}
+
+static void
+test_local_limits(void **state)
+{
+	struct sync_local	 l;
+	char			 a[32];
+	int			 i;
+	(void)state;
+
+	sync_local_clear(&l);
+	for (i = 0; i < SYNC_MAX_LOCAL; i++) {
+		snprintf(a, sizeof(a), "198.51.100.%d", i);
+		local_add(&l, a, 32, 0);
+	}
+	assert_int_equal(l.full, 0);
+	local_add(&l, "198.51.100.200", 32, -1);
+	assert_int_equal(l.full, 1);
+	assert_int_equal(l.n, SYNC_MAX_LOCAL);
+	local_add(&l, "198.51.100.3", 32, 0);	/* a duplicate still fits */
+	sync_local_clear(&l);
+	local_add(&l, "203.0.113.1", 33, -1);
+	local_add(&l, "2001:db8::1", 129, -1);
+	local_add(&l, "203.0.113.1", -1, -1);
+	assert_int_equal(sync_local_add(&l, AF_UNIX,
+	    (const uint8_t[4]){ 1, 2, 3, 4 }, 8), -1);
+	assert_int_equal(sync_local_add(&l, AF_INET, NULL, 8), -1);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(l.full, 0);
+}
+
+/* The local prefixes first, then the filters. */
+static void
+test_synced(void **state)
+{
+	struct conf_diag	 d;
+	struct syncd_conf	*c;
+	struct sync_local	 l;
+	char			*dir = make_tmpdir(), *path;
+	static const uint8_t	 fw1[4] = { 203, 0, 113, 1 },
+				 fw2[4] = { 203, 0, 113, 2 },
+				 cl[4] = { 192, 0, 2, 10 },
+				 srv[4] = { 198, 51, 100, 10 };
+	(void)state;
+
+	path = write_conf(dir, BASE "ignore protocol udp\n");
+	conf_diag_init(&d);
+	assert_non_null(c = parse_as_me(path, &d));
+	sync_local_clear(&l);
+	local_add(&l, "203.0.113.1", 24, 0);
+	assert_int_equal(sync_conf_synced(c, &l, AF_INET, fw1, fw2, 6), 0);
+	assert_int_equal(sync_conf_synced(c, &l, AF_INET, cl, srv, 6), 1);
+	assert_int_equal(sync_conf_synced(c, &l, AF_INET, cl, srv, 17), 0);
+	/* without a list (netlink unusable) only the filters decide */
+	assert_int_equal(sync_conf_synced(c, NULL, AF_INET, fw1, fw2, 6), 1);
+	sync_conf_free(c);
+	conf_diag_free(&d);
+	free(path);
+	rm_tree(dir);
+}
+
 /* ---- conf/syncd.conf.example ---------------------------------------- */
 
 /* The example, as shipped and with every commented keyword line enabled. */
@@ -1384,6 +1510,9 @@ main(void)
 		cmocka_unit_test(test_keyfile_kinds),
 		cmocka_unit_test(test_keyfile_owner),
 		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_local),
+		cmocka_unit_test(test_local_limits),
+		cmocka_unit_test(test_synced),
 		cmocka_unit_test(test_example),
 	};
 	struct CMUnitTest	 tests[NITEMS(fixtures) * 2 + NITEMS(fixed)];
