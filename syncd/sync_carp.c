@@ -40,6 +40,7 @@ struct sync_carp {
 	int			 connected;
 	int			 held[SYNC_HOLD__MAX];	/* by reason */
 	uint32_t		 seq;
+	uint32_t		 status_seq;	/* our STATUS request's seq */
 	uint8_t			 masters[256];	/* vhid -> 1 if MASTER */
 };
 
@@ -180,6 +181,10 @@ carp_msg(struct sync_carp *c, const struct ctl_hdr *h, const uint8_t *p)
 		carp_update_master(c);
 		break;
 	case CTL_END:
+		/* carpd ends every answer with END, SUBSCRIBE's too: only the
+		 * STATUS answer's END says all vhosts have been listed */
+		if (h->seq != c->status_seq)
+			break;
 		carp_update_master(c);
 		/* The first status answer tells whether a vhid is MASTER:
 		 * only now can the bulk decide whether to demote. */
@@ -260,7 +265,10 @@ carp_greet(struct sync_carp *c)
 	ctl_strlcpy(hello.name, "syncd", sizeof(hello.name));
 	carp_send(c, CTL_HELLO, &hello, sizeof(hello));
 	carp_send(c, CTL_SUBSCRIBE, NULL, 0);
+	/* a restarted carpd's vhosts start again: forget what we knew */
+	memset(c->masters, 0, sizeof(c->masters));
 	carp_send(c, CTL_STATUS, NULL, 0);
+	c->status_seq = c->seq;
 	if (sync_carp_held(c, NULL) > 0)
 		carp_send_hold(c);
 }

@@ -80,11 +80,9 @@ check "syncd starts on fw2" start_syncd fw2
 check "both syncd talk to carpd" eval '[ "$(sq fw1 .carpd)" = true ] && [ "$(sq fw2 .carpd)" = true ]'
 check "fw2's bulk done, nothing held" poll_for 10 eval \
 	'[ "$(sq fw2 .bulk)" = DONE ] && [ "$(sq fw2 .held_demote)" = 0 ]'
-# KNOWN BUG (syncd/sync_carp.c carp_msg): syncd takes the CTL_END that
-# carpd sends for its SUBSCRIBE for the end of its STATUS answer, starts
-# the bulk before it has seen any vhid MASTER, and so a MASTER's syncd
-# holds a demotion of 32 for a moment at every connect (issue 3 item 6:
-# "if a local vhid is MASTER it does not demote"). Fails until fixed.
+# Issue 3 item 6: "if a local vhid is MASTER it does not demote". (syncd
+# once took the END carpd sends for its SUBSCRIBE for the end of its
+# STATUS answer, and demoted a MASTER for a moment at every connect.)
 check "fw1's syncd (fw1 MASTER) held no demotion when it connected" eval \
 	'! grep -q "connection-held demotion 0 -> 32" "$T_DIR/fw1/carpd.log"'
 check "fw2's syncd (fw2 BACKUP) held 32 until its bulk ended" poll_for 5 eval \
