@@ -297,6 +297,13 @@ json_sync_more(const struct ctl_sync_info *i)
 	printf(",\"pcap_file\":{\"open\":%s,\"frames\":%" PRIu64
 	    ",\"errors\":%" PRIu64 "}", i->pcap_file ? "true" : "false",
 	    i->pcap_frames, i->pcap_errors);
+	printf(",\"loss\":{\"nacks_out\":%" PRIu64 ",\"nacks_in\":%" PRIu64
+	    ",\"retx_out\":%" PRIu64 ",\"retx_lost\":%" PRIu64
+	    ",\"retx_dup\":%" PRIu64 ",\"heartbeats\":%" PRIu64
+	    ",\"table_reqs\":%" PRIu64 ",\"toomany\":%" PRIu64 "}",
+	    i->loss.nacks_out, i->loss.nacks_in, i->loss.retx_out,
+	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
+	    i->loss.table_reqs, i->loss.toomany);
 }
 
 static void
@@ -319,6 +326,12 @@ text_sync_more(const struct ctl_sync_info *i)
 	    "; pcap-file %s frames %" PRIu64 " errors %" PRIu64 "\n",
 	    i->watchers, i->watch_frames, i->watch_drops,
 	    i->pcap_file ? "open" : "none", i->pcap_frames, i->pcap_errors);
+	printf("loss: nacks_out %" PRIu64 " nacks_in %" PRIu64 " retx_out %"
+	    PRIu64 " retx_lost %" PRIu64 " retx_dup %" PRIu64 " heartbeats %"
+	    PRIu64 " table_reqs %" PRIu64 " toomany %" PRIu64 "\n",
+	    i->loss.nacks_out, i->loss.nacks_in, i->loss.retx_out,
+	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
+	    i->loss.table_reqs, i->loss.toomany);
 }
 
 static void
@@ -365,9 +378,14 @@ json_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
 	printf(",\"peers\":[");
 	for (d = 0; d < np; d++)
 		printf("%s{\"node_id\":%u,\"epoch\":%u,\"seq\":%u,"
-		    "\"frames\":%" PRIu64 ",\"gaps\":%" PRIu64 "}",
+		    "\"frames\":%" PRIu64 ",\"gaps\":%" PRIu64
+		    ",\"missing\":%" PRIu64 ",\"lost\":%" PRIu64
+		    ",\"late\":%" PRIu64 ",\"nacks\":%" PRIu64
+		    ",\"table_reqs\":%" PRIu64 ",\"bulks\":%" PRIu64
+		    ",\"heard_ms\":%" PRIu64 "}",
 		    d ? "," : "", p[d].node_id, p[d].epoch, p[d].seq,
-		    p[d].frames, p[d].gaps);
+		    p[d].frames, p[d].gaps, p[d].missing, p[d].lost, p[d].late,
+		    p[d].nacks, p[d].table_reqs, p[d].bulks, p[d].heard_ms);
 	printf("]}\n");
 }
 
@@ -384,11 +402,13 @@ text_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
 	    "\n", i->node_id, i->epoch, i->master ? "master" : "backup",
 	    i->bulk, i->held_demote, i->carpd ? "yes" : "no",
 	    i->local_states, i->imported_states);
-	printf("\nPEER       EPOCH      SEQ        FRAMES     GAPS\n");
+	printf("\nPEER       EPOCH      SEQ        FRAMES     GAPS   MISSING "
+	    "LOST   HEARD\n");
 	for (d = 0; d < np; d++)
-		printf("%-10u %-10u %-10u %-10" PRIu64 " %" PRIu64 "\n",
+		printf("%-10u %-10u %-10u %-10" PRIu64 " %-6" PRIu64 " %-7"
+		    PRIu64 " %-6" PRIu64 " %" PRIu64 " ms ago\n",
 		    p[d].node_id, p[d].epoch, p[d].seq, p[d].frames,
-		    p[d].gaps);
+		    p[d].gaps, p[d].missing, p[d].lost, p[d].heard_ms);
 	printf("\nframes: in %" PRIu64 " (%" PRIu64 " bytes) out %" PRIu64
 	    " (%" PRIu64 " bytes) oerrors %" PRIu64 "\n", i->ipackets,
 	    i->ibytes, i->opackets, i->obytes, i->oerrors);

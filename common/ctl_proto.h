@@ -204,6 +204,19 @@ struct ctl_sync_table {
 _Static_assert(sizeof(struct ctl_sync_table) == 12 * 8, "ctl_sync_table size");
 
 /* syncd as a whole (`carpctl sync status`). */
+/* Loss and its repair (carpsync-sync(7) "Replay protection and loss"). */
+struct ctl_sync_loss {
+	uint64_t	nacks_out;	/* ranges we asked peers for again */
+	uint64_t	nacks_in;	/* ranges peers asked us for */
+	uint64_t	retx_out;	/* frames sent again */
+	uint64_t	retx_lost;	/* ... no longer known: sent as LOST */
+	uint64_t	retx_dup;	/* retransmissions we had already */
+	uint64_t	heartbeats;	/* empty frames sent after 1 s of silence */
+	uint64_t	table_reqs;	/* UPD_REQ(0, 0) sent */
+	uint64_t	toomany;	/* frames of peers beyond the 8 we keep */
+};
+_Static_assert(sizeof(struct ctl_sync_loss) == 64, "ctl_sync_loss size");
+
 struct ctl_sync_info {
 	uint32_t	node_id;
 	uint32_t	epoch;		/* this run's epoch */
@@ -234,10 +247,11 @@ struct ctl_sync_info {
 	uint8_t		carrier;	/* syncdev: 1 carrier, 0 none, 2 unknown */
 	uint8_t		pcap_file;	/* pcap-file open */
 	uint16_t	local_prefixes;	/* syncdev prefixes never synced */
+	struct ctl_sync_loss loss;
 };
 _Static_assert(sizeof(struct ctl_sync_info) == 16 + CTL_NAMELEN +
-    (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8 + CTL_SYNC_MAX_HOLDS * 4 + 4 * 8 + 8,
-    "ctl_sync_info size");
+    (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8 + CTL_SYNC_MAX_HOLDS * 4 + 4 * 8 + 8 +
+    sizeof(struct ctl_sync_loss), "ctl_sync_info size");
 
 /* One sender heard by syncd. */
 struct ctl_sync_peer {
@@ -247,8 +261,15 @@ struct ctl_sync_peer {
 	uint32_t	pad;
 	uint64_t	frames;		/* frames accepted */
 	uint64_t	gaps;		/* sequence gaps seen */
+	uint64_t	missing;	/* its seqs missing now */
+	uint64_t	lost;		/* its seqs given up, and LOST answers */
+	uint64_t	late;		/* missing ones that came (retransmitted) */
+	uint64_t	nacks;		/* ranges we NACKed */
+	uint64_t	table_reqs;	/* its table asked for */
+	uint64_t	bulks;		/* its complete bulks (swept) */
+	uint64_t	heard_ms;	/* ms since its last frame */
 };
-_Static_assert(sizeof(struct ctl_sync_peer) == 32, "ctl_sync_peer size");
+_Static_assert(sizeof(struct ctl_sync_peer) == 32 + 7 * 8, "ctl_sync_peer size");
 
 /*
  * One frame syncd sent or accepted (CTL_SYNC_FRAME, after CTL_SYNC_WATCH),

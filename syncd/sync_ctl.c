@@ -134,6 +134,42 @@ info_fill_link(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 }
 
 static void
+loss_fill(const struct syncd_stats *st, struct ctl_sync_loss *l)
+{
+	l->nacks_out = st->nacks_out;
+	l->nacks_in = st->nacks_in;
+	l->retx_out = st->retx_out;
+	l->retx_lost = st->retx_lost;
+	l->retx_dup = st->retx_dup;
+	l->heartbeats = st->heartbeats;
+	l->table_reqs = st->table_reqs;
+	l->toomany = st->toomany;
+}
+
+static void
+peer_fill(const struct sync_peer *sp, struct ctl_sync_peer *p)
+{
+	const struct sync_replay *r = &sp->replay;
+	uint64_t now = syncd_now_us();
+	unsigned g;
+
+	memset(p, 0, sizeof(*p));
+	p->node_id = sp->node_id;
+	p->epoch = r->epoch;
+	p->seq = r->top;
+	p->frames = sp->frames;
+	p->gaps = sp->gaps;
+	for (g = 0; g < r->ngaps; g++)
+		p->missing += (uint64_t)r->gap[g].to - r->gap[g].from + 1;
+	p->lost = r->lost + sp->lost_frames;
+	p->late = sp->late;
+	p->nacks = sp->nacks;
+	p->table_reqs = sp->table_reqs;
+	p->bulks = sp->bulks;
+	p->heard_ms = now > sp->last_heard ? (now - sp->last_heard) / 1000 : 0;
+}
+
+static void
 info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 {
 	const struct syncd *env = ctl->env;
@@ -145,6 +181,7 @@ info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 	i->node_id = env->conf->node_id;
 	i->epoch = env->epoch;
 	info_fill_link(ctl, i);
+	loss_fill(st, &i->loss);
 	i->master = env->master != 0;
 	i->carpd = sync_carp_connected(env->carp) != 0;
 	i->bulk_sending = env->bulk_sending != 0;
@@ -178,12 +215,7 @@ do_sync_status(struct sync_ctl_conn *cc, uint32_t seq)
 	info_fill(cc->ctl, &info);
 	conn_send(cc, CTL_SYNC_INFO, seq, &info, sizeof(info));
 	for (i = 0; i < env->npeers; i++) {
-		memset(&p, 0, sizeof(p));
-		p.node_id = env->peers[i].node_id;
-		p.epoch = env->peers[i].replay.epoch;
-		p.seq = env->peers[i].replay.top;
-		p.frames = env->peers[i].frames;
-		p.gaps = env->peers[i].gaps;
+		peer_fill(&env->peers[i], &p);
 		conn_send(cc, CTL_SYNC_PEER, seq, &p, sizeof(p));
 	}
 	conn_send(cc, CTL_END, seq, NULL, 0);
