@@ -777,10 +777,11 @@ sync_table_local_update(struct sync_table *t, const struct sync_state *in,
 
 void
 sync_table_local_destroy(struct sync_table *t, const struct sync_state *in,
-    int master, uint64_t now, struct sync_outs *o)
+    int ends, uint64_t now, struct sync_outs *o)
 {
 	struct sync_state	st;
 	uint32_t		i;
+	int			local;
 
 	(void)o;
 	st_norm(&st, in);
@@ -789,11 +790,14 @@ sync_table_local_destroy(struct sync_table *t, const struct sync_state *in,
 	/*
 	 * Only the node carrying the traffic announces an end. A former
 	 * master's own states time out on it after a failover while the new
-	 * master still carries those flows: a DEL_C would kill them there.
+	 * master still carries those flows: a DEL_C would kill them there;
+	 * and a copy that timed out where no traffic passed says nothing of
+	 * the flow on its creator.
 	 */
-	if (!master)
+	local = (ent(t, i)->flags & F_LOCAL) != 0;
+	if (!(ends & (local ? SYNC_END_LOCAL : SYNC_END_IMPORTED)))
 		entry_forget(t, i);
-	else if (ent(t, i)->flags & F_LOCAL)
+	else if (local)
 		local_gone(t, i, now);
 	else
 		entry_kill(t, i, now);	/* DEL_C with the creator's id */

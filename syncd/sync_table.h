@@ -65,12 +65,20 @@ void	sync_table_local_new(struct sync_table *, const struct sync_state *,
  * for an unknown entry is treated as NEW (events can be lost). */
 void	sync_table_local_update(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
-/* DESTROY: announced with DEL_C (with its creator's id) only when `master`
- * (we carry the traffic); otherwise forgotten silently, local or imported:
- * its timer ran out here but the peer may still use it. A state inserted
- * and deleted before any send is dropped from the queue. */
+/*
+ * DESTROY: announced with DEL_C (with its creator's id) only if `ends`
+ * says so for its kind, local or imported; otherwise forgotten silently:
+ * its timer ran out here, but the peer may still use it. The shell passes
+ * SYNC_END_ALL on a MASTER (it carries the traffic: what ends here ended),
+ * 0 on a BACKUP, and SYNC_END_LOCAL without carpd (nothing says who
+ * carries the peer's flows). A state inserted and deleted before any send
+ * is dropped from the queue.
+ */
+#define SYNC_END_LOCAL		0x1
+#define SYNC_END_IMPORTED	0x2
+#define SYNC_END_ALL		(SYNC_END_LOCAL | SYNC_END_IMPORTED)
 void	sync_table_local_destroy(struct sync_table *, const struct sync_state *,
-	    int master, uint64_t now, struct sync_outs *);
+	    int ends, uint64_t now, struct sync_outs *);
 
 /*
  * Resync after an event overrun: mark everything, feed the whole dump

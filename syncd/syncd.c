@@ -135,6 +135,16 @@ synced(const struct syncd *env, const struct sync_state *st)
 	    st->proto);
 }
 
+/* Whose ends a DESTROY announces (sync_table.h): carpd says whether we
+ * carry the traffic; without carpd, only our own states'. */
+static int
+destroy_ends(const struct syncd *env)
+{
+	if (!sync_carp_connected(env->carp))
+		return SYNC_END_LOCAL;
+	return env->master ? SYNC_END_ALL : 0;
+}
+
 static void
 on_ct_event(void *arg, enum ct_event type, const struct sync_state *st,
     int ours)
@@ -154,7 +164,7 @@ on_ct_event(void *arg, enum ct_event type, const struct sync_state *st,
 	else if (type == CT_EV_UPDATE)
 		sync_table_local_update(env->table, st, now, &env->outs);
 	else
-		sync_table_local_destroy(env->table, st, env->master, now,
+		sync_table_local_destroy(env->table, st, destroy_ends(env), now,
 		    &env->outs);
 }
 

@@ -730,9 +730,14 @@ test_imported_local_events(void **state)
 	sync_table_local_destroy(t, &ev, 0, 2 * MS, &o);
 	assert_int_equal(sync_table_count(t, 0), 0);
 	assert_false(sync_table_pending(t, 2 * MS));
+	/* without carpd (only our own ends): forgotten too */
+	peer(t, NODE_B, &m, 3 * MS, NULL);
+	sync_table_local_destroy(t, &ev, SYNC_END_LOCAL, 3 * MS, &o);
+	assert_int_equal(sync_table_count(t, 0), 0);
+	assert_false(sync_table_pending(t, 3 * MS));
 	/* while MASTER: DEL_C under the creator's id */
 	peer(t, NODE_B, &m, 3 * MS, NULL);
-	sync_table_local_destroy(t, &ev, 1, 4 * MS, &o);
+	sync_table_local_destroy(t, &ev, SYNC_END_ALL, 4 * MS, &o);
 	assert_int_equal(sync_table_count(t, 0), 0);
 	drain_all(t, 4 * MS + DELAY, &c);
 	assert_int_equal(c.n, 1);
@@ -741,7 +746,7 @@ test_imported_local_events(void **state)
 	assert_int_equal(c.v[0].u.ref.id, BASE_B + 5);
 	assert_int_equal(o.n, 0);
 	/* an unknown destroy is nothing */
-	sync_table_local_destroy(t, &ev, 1, 5 * MS, &o);
+	sync_table_local_destroy(t, &ev, SYNC_END_ALL, 5 * MS, &o);
 	assert_false(sync_table_pending(t, 5 * MS));
 	coll_free(&c);
 	sync_table_free(t);
