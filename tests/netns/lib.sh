@@ -308,13 +308,15 @@ note() { log "$@" >&9; }
 SYNCD_WRAP=${SYNCD_WRAP:-}
 
 # sync_link: a direct veth between fw1 and fw2, sync0 on both,
-# fw1 203.0.113.1/24, fw2 203.0.113.2/24.
+# fw1 203.0.113.1/30, fw2 203.0.113.2/30 (a sync cable's prefix: syncd
+# never syncs connections to or from it, so the rest of 203.0.113.0/24
+# is free for the tests' NAT addresses).
 sync_link() {
 	ip link add "$T_ID-s1" type veth peer name "$T_ID-s2" || return 1
 	ip link set "$T_ID-s1" netns "$(ns fw1)" name sync0 &&
 	ip link set "$T_ID-s2" netns "$(ns fw2)" name sync0 &&
-	ip -n "$(ns fw1)" addr add 203.0.113.1/24 dev sync0 &&
-	ip -n "$(ns fw2)" addr add 203.0.113.2/24 dev sync0 &&
+	ip -n "$(ns fw1)" addr add 203.0.113.1/30 dev sync0 &&
+	ip -n "$(ns fw2)" addr add 203.0.113.2/30 dev sync0 &&
 	ip -n "$(ns fw1)" link set sync0 up &&
 	ip -n "$(ns fw2)" link set sync0 up
 }

@@ -77,7 +77,7 @@ check "the captured frame is one INS (len $LEN = 16 + 4 + 124 + 32)" \
 	eval '[ "$LEN" = 176 ] && [ "$SIZE" = 176 ]'
 # everything fw2 counted for the datagrams it received
 seen() { sq fw2 '.frames_in + ([.drops[]] | add)'; }
-peers() { sst fw2 | jq -c '.peers | sort_by(.node_id)'; }
+peers() { sst fw2 | jq -c '.peers | map(del(.heard_ms)) | sort_by(.node_id)'; }
 # bad NAME REASON INJECT-ARGS...: one datagram from fw1's namespace; fw2
 # counts it under drops.REASON by exactly 1, as one datagram received
 # (frames_in +1; +0 for badttl, dropped before), no other drop counter
