@@ -539,25 +539,13 @@ peers_cb(int fd, short what, void *arg)
 
 /* ------------------------------------------------------------------ */
 
-static struct event *
-watch(struct syncd *env, int fd, event_callback_fn cb)
-{
-	struct event *ev;
-
-	if (fd == -1)
-		return NULL;
-	ev = event_new(env->base, fd, EV_READ | EV_PERSIST, cb, env);
-	event_add(ev, NULL);
-	return ev;
-}
-
 void
 syncd_proto_open(struct syncd *env)
 {
 	if ((env->rtx = sync_rtx_new(SYNC_RTX_FRAMES, SYNC_RTX_REFS)) == NULL)
 		fatalx("out of memory");
-	env->rx4_ev = watch(env, sync_net_fd4(env->net), rx_cb);
-	env->rx6_ev = watch(env, sync_net_fd6(env->net), rx_cb);
+	env->rx4_ev = syncd_watch_fd(env, sync_net_fd4(env->net), rx_cb);
+	env->rx6_ev = syncd_watch_fd(env, sync_net_fd6(env->net), rx_cb);
 	env->flush_ev = evtimer_new(env->base, flush_cb, env);
 	env->peer_ev = evtimer_new(env->base, peers_cb, env);
 	env->hb_ev = evtimer_new(env->base, heartbeat_cb, env);

@@ -294,8 +294,8 @@ sig_cb(int sig, short what, void *arg)
 	event_base_loopbreak(env->base);
 }
 
-static struct event *
-watch(struct syncd *env, int fd, event_callback_fn cb)
+struct event *
+syncd_watch_fd(struct syncd *env, int fd, event_callback_fn cb)
 {
 	struct event *ev;
 
@@ -331,7 +331,7 @@ setup(struct syncd *env)
 	tc.max_states = 4 * 1024 * 1024;
 	if ((env->table = sync_table_new(&tc)) == NULL)
 		fatalx("out of memory");
-	env->ct_ev = watch(env, ct_event_fd(env->ct), ct_cb);
+	env->ct_ev = syncd_watch_fd(env, ct_event_fd(env->ct), ct_cb);
 	syncd_proto_open(env);
 	env->bulk_ev = evtimer_new(env->base, bulk_cb, env);
 	env->sig_term = evsignal_new(env->base, SIGTERM, sig_cb, env);

@@ -87,6 +87,9 @@ struct syncd {
 };
 
 uint64_t syncd_now_us(void);
+/* A persistent read event for fd on the loop; NULL if fd is -1. */
+struct event *syncd_watch_fd(struct syncd *, int fd,
+	    void (*cb)(int, short, void *));
 /* Carry out the table's outputs (kernel writes, sends). */
 void	syncd_run_outs(struct syncd *);
 /* Run the bulk FSM and carry out its actions. */

@@ -321,6 +321,33 @@ sync_link() {
 	ip -n "$(ns fw2)" link set sync0 up
 }
 
+# ct_hooks NODE...: conntrack and NAT in use, as on a real firewall (a
+# fresh namespace tracks nothing until something registers the hooks,
+# pfsync-conntrack.md 5.1): invalid forwarded packets dropped, NAT chains.
+ct_hooks() {
+	local n
+	for n in "$@"; do
+		nsx "$n" nft -f - <<'NFT' || return 1
+table inet fw {
+	chain forward { type filter hook forward priority 0; ct state invalid drop; }
+	chain pre { type nat hook prerouting priority -100; }
+	chain post { type nat hook postrouting priority 100; }
+}
+NFT
+	done
+}
+
+# sync_pair_up [EXTRA]: syncd on fw1 (node 1) and fw2 (node 2) with the
+# extra config lines, started; returns once each is the other's peer and
+# both bulks are done.
+sync_pair_up() {
+	write_syncd_conf fw1 1 "${1:-}" && write_syncd_conf fw2 2 "${1:-}" &&
+	start_syncd fw1 && start_syncd fw2 &&
+	poll_for 10 eval '[ "$(sq fw1 ".peers | map(select(.node_id == 2)) | length")" = 1 ] &&
+		[ "$(sq fw2 ".peers | map(select(.node_id == 1)) | length")" = 1 ] &&
+		[ "$(sq fw1 .bulk)" = DONE ] && [ "$(sq fw2 .bulk)" = DONE ]'
+}
+
 # sync_key: one random 256-bit key for the pair, $T_DIR/sync.key (mode 600).
 sync_key() {
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T_DIR/sync.key" &&

@@ -24,22 +24,10 @@ for b in "$SYNCD" "$CARPCTL" "$INJ"; do
 done
 
 ns_add fw1 && ns_add fw2 && sync_link || { fail "topology"; finish; exit; }
-for n in fw1 fw2; do
-	nsx $n nft -f - <<'NFT' || fail "nft ruleset on $n"
-table inet fw {
-	chain forward { type filter hook forward priority 0; ct state invalid drop; }
-	chain post { type nat hook postrouting priority 100; }
-}
-NFT
-done
+check "conntrack and NAT hooks on fw1 and fw2" ct_hooks fw1 fw2
 # refresh 0, and fw1's syncd frozen (SIGSTOP) while we inject: it stays
 # silent (no heartbeat either), so every datagram fw2 counts is ours
-write_syncd_conf fw1 1 "refresh 0" && write_syncd_conf fw2 2 "refresh 0" || fail "configs"
-check "syncd starts on fw1" start_syncd fw1
-check "syncd starts on fw2" start_syncd fw2
-check "fw1 and fw2 have heard each other, bulks done" poll_for 10 eval \
-	'[ "$(sq fw2 ".peers | map(select(.node_id == 1)) | length")" = 1 ] &&
-	 [ "$(sq fw1 .bulk)" = DONE ] && [ "$(sq fw2 .bulk)" = DONE ]'
+check "syncd on fw1 and fw2: peers, bulks done" sync_pair_up "refresh 0"
 
 X="-p udp -s 192.0.2.50 -d 198.51.100.50 --sport 4000 --dport 53"
 has_x() { nsx fw2 conntrack -L $X 2>/dev/null | grep -q "sport=4000"; }

@@ -24,18 +24,8 @@ for b in "$SYNCD" "$CARPCTL" "$DRV"; do
 done
 
 ns_add fw1 && ns_add fw2 && sync_link || { fail "topology"; finish; exit; }
-for n in fw1 fw2; do
-	nsx $n nft -f - <<'NFT' || fail "nft ruleset on $n"
-table inet fw {
-	chain forward { type filter hook forward priority 0; ct state invalid drop; }
-	chain post { type nat hook postrouting priority 100; }
-}
-NFT
-done
-write_syncd_conf fw1 1 "refresh 0" && write_syncd_conf fw2 2 "refresh 0" || fail "configs"
-check "syncd starts on fw1" start_syncd fw1
-check "syncd starts on fw2" start_syncd fw2
-check "bulks done" poll_for 10 eval '[ "$(sq fw1 .bulk)" = DONE ] && [ "$(sq fw2 .bulk)" = DONE ]'
+check "conntrack and NAT hooks on fw1 and fw2" ct_hooks fw1 fw2
+check "syncd on fw1 and fw2: peers, bulks done" sync_pair_up "refresh 0"
 
 drv() { timeout 60 ip netns exec "$(ns fw1)" "$DRV" "$@" >/dev/null 2>&1; }
 # fw1 and fw2 hold the same entries (ct_cmp status 0: keys and timeouts)

@@ -25,25 +25,9 @@ N=10000
 DEADLINE=2
 
 ns_add fw1 && ns_add fw2 && sync_link || { fail "topology"; finish; exit; }
-# conntrack, NAT and zones in use, as on a real firewall (pfsync-conntrack.md 5.1)
-for n in fw1 fw2; do
-	nsx $n nft -f - <<'NFT' || fail "nft ruleset on $n"
-table inet fw {
-	chain forward { type filter hook forward priority 0; ct state invalid drop; }
-	chain pre { type nat hook prerouting priority -100; }
-	chain post { type nat hook postrouting priority 100; }
-}
-NFT
-done
+check "conntrack and NAT hooks on fw1 and fw2" ct_hooks fw1 fw2
 # refresh 5: every state is re-announced within the test (the default is 30 s)
-write_syncd_conf fw1 1 "refresh 5" && write_syncd_conf fw2 2 "refresh 5" || fail "configs"
-check "syncd starts on fw1" start_syncd fw1
-check "syncd starts on fw2" start_syncd fw2
-# both have heard each other (first frames, bulk requests answered)
-check "fw1 and fw2 are each other's peers" poll_for 10 eval \
-	'[ "$(sq fw1 ".peers | map(select(.node_id == 2)) | length")" = 1 ] &&
-	 [ "$(sq fw2 ".peers | map(select(.node_id == 1)) | length")" = 1 ] &&
-	 [ "$(sq fw2 .bulk)" = DONE ] && [ "$(sq fw1 .bulk)" = DONE ]'
+check "syncd on fw1 and fw2: peers, bulks done" sync_pair_up "refresh 5"
 
 # --- the entries: ct_driver's text format, one line each -------------------
 # Every original tuple is unique (sport 1024 + i, ICMP id i), every reply

@@ -21,21 +21,8 @@ D=2000			# UDP entries replicated before the stop
 REPAIR=10		# seconds for detection and repair
 
 ns_add fw1 && ns_add fw2 && sync_link || { fail "topology"; finish; exit; }
-for n in fw1 fw2; do
-	nsx $n nft -f - <<'NFT' || fail "nft ruleset on $n"
-table inet fw {
-	chain forward { type filter hook forward priority 0; ct state invalid drop; }
-	chain post { type nat hook postrouting priority 100; }
-}
-NFT
-done
-write_syncd_conf fw1 1 && write_syncd_conf fw2 2 || fail "configs"
-check "syncd starts on fw1" start_syncd fw1
-check "syncd starts on fw2" start_syncd fw2
-check "fw1 and fw2 have heard each other, bulks done" poll_for 10 eval \
-	'[ "$(sq fw2 ".peers | map(select(.node_id == 1)) | length")" = 1 ] &&
-	 [ "$(sq fw1 ".peers | map(select(.node_id == 2)) | length")" = 1 ] &&
-	 [ "$(sq fw1 .bulk)" = DONE ] && [ "$(sq fw2 .bulk)" = DONE ]'
+check "conntrack and NAT hooks on fw1 and fw2" ct_hooks fw1 fw2
+check "syncd on fw1 and fw2: peers, bulks done" sync_pair_up
 
 drv() { timeout 60 ip netns exec "$(ns "$1")" "$DRV" "${@:2}" 2>>"$T_DIR/driver.err"; }
 drvf() {	# drvf NODE CMD FILE: FILE's lines, 2000 per ct_driver call

@@ -22,15 +22,7 @@ VG="valgrind --leak-check=full --show-leak-kinds=definite,indirect --errors-for-
 N=200
 
 topo_lan && sync_link || { fail "topology"; finish; exit; }
-for n in fw1 fw2; do
-	nsx $n nft -f - <<'NFT' || fail "nft ruleset on $n"
-table inet fw {
-	chain forward { type filter hook forward priority 0; ct state invalid drop; }
-	chain pre { type nat hook prerouting priority -100; }
-	chain post { type nat hook postrouting priority 100; }
-}
-NFT
-done
+check "conntrack and NAT hooks on fw1 and fw2" ct_hooks fw1 fw2
 write_conf fw1 1 0 30 "192.0.2.254/24" "preempt yes"
 write_conf fw2 1 0 60 "192.0.2.254/24" "preempt yes"
 write_syncd_conf fw1 1 && write_syncd_conf fw2 2 || fail "syncd configs"
