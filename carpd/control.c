@@ -173,12 +173,14 @@ do_demote_hold(struct ctl_conn *cc, uint32_t seq, const struct ctl_demote *d)
 static void
 do_set_state(struct ctl_conn *cc, uint32_t seq, const struct ctl_set_state *s)
 {
+	struct carpd *env = cc->ctl->env;
 	struct carp_event ev;
 	struct vhost *vh;
+	int i;
 
 	memset(&ev, 0, sizeof(ev));
 	if (s->vhid < 1 || s->vhid > 255 ||
-	    (vh = carpd_vhost(cc->ctl->env, (uint8_t)s->vhid)) == NULL) {
+	    carpd_vhost(env, (uint8_t)s->vhid) == NULL) {
 		conn_error(cc, seq, CTL_E_NOENT, "no such vhid");
 		return;
 	}
@@ -190,9 +192,16 @@ do_set_state(struct ctl_conn *cc, uint32_t seq, const struct ctl_set_state *s)
 		conn_error(cc, seq, CTL_E_RANGE, "state must be master or backup");
 		return;
 	}
-	log_notice("vhid %u: %s requested by carpctl", vh->conf.vhid,
-	    carp_ev_names[ev.type]);
-	carpd_event(vh, &ev);
+	/* The same vhid on several carpdevs: each of them (the operator
+	 * named the vhid, not one of its interfaces). */
+	for (i = 0; i < env->nvh; i++) {
+		vh = env->vh[i];
+		if (vh->conf.vhid != s->vhid)
+			continue;
+		log_notice("vhid %u on %s: %s requested by carpctl",
+		    vh->conf.vhid, vh->conf.carpdev, carp_ev_names[ev.type]);
+		carpd_event(vh, &ev);
+	}
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
 
