@@ -606,9 +606,13 @@ cmd_events(char **av, int ac)
 	return 0;
 }
 
-/* Create through this process's request socket, then print the events. */
+/*
+ * Create through this process's request socket, then print the events:
+ * with keep, our own are delivered too (ours=1); without, the kernel
+ * filters them out (ct_open's default, what syncd runs with).
+ */
 static int
-cmd_create_listen(char **av, int ac)
+create_listen(char **av, int ac, int keep)
 {
 	struct ct_kernel	*k;
 	long long		 ms;
@@ -618,10 +622,24 @@ cmd_create_listen(char **av, int ac)
 		return 2;
 	if ((k = ct_open(DRV_RCVBUF)) == NULL)
 		return 1;
+	if (keep)
+		ct_keep_own_events(k);
 	rc = write_states(k, ct_create, av + 1, ac - 1);
 	listen_for(k, ms, event_print, NULL);
 	ct_close(k);
 	return rc;
+}
+
+static int
+cmd_create_listen(char **av, int ac)
+{
+	return create_listen(av, ac, 1);
+}
+
+static int
+cmd_create_filtered(char **av, int ac)
+{
+	return create_listen(av, ac, 0);
 }
 
 /* Indices synth_state keeps distinct (reply address 203.0.113.1-254). */
@@ -743,6 +761,7 @@ cmd_overrun(char **av, int ac)
 		return 2;
 	if ((k = ct_open(1)) == NULL)
 		return 1;
+	ct_keep_own_events(k);		/* the marker is our own create */
 	if ((pid = fork()) == 0) {
 		struct ct_kernel	*c = ct_open(DRV_RCVBUF);
 
@@ -1028,6 +1047,7 @@ static const struct cmd cmds[] = {
 	{ "delete", 1, 4096, "STATE...", cmd_delete },
 	{ "events", 1, 2, "SECONDS [RCVBUF]", cmd_events },
 	{ "create-and-listen", 2, 4096, "SECONDS STATE...", cmd_create_listen },
+	{ "create-filtered", 2, 4096, "SECONDS STATE...", cmd_create_filtered },
 	{ "bulk-create", 1, 2, "N [FIRST]", cmd_bulk_create },
 	{ "bulk-delete", 1, 2, "N [FIRST]", cmd_bulk_delete },
 	{ "overrun", 1, 1, "N", cmd_overrun },
