@@ -174,20 +174,20 @@ bulk_phase() {
 # syncd pinned to CPU 1). Then fw2 must hold exactly fw1's synthetic
 # entries within 10 s of the end.
 churn_rung() {
-	local rate=$1 first=$2 o1 o2 c1 c2 t1 t2 out ach ok=1 m=NR
+	local rate=$1 first=$2 o1 o2 c1 c2 t1 t2 out ach ok=1 m=NR why=""
 	o1=$(syncd_stat fw1 .overruns); c1=$(proc_cpu "$(syncd_pid fw1)"); t1=$EPOCHREALTIME
 	out=$(ip netns exec "$(ns fw1)" taskset -c 0 "$DRV" churn "$rate" "$CHURN_S" "$first" $CHURN_WINDOW 2>/dev/null)
 	c2=$(proc_cpu "$(syncd_pid fw1)"); t2=$EPOCHREALTIME
 	ach=$(printf '%s\n' "$out" | awk '{ for (i = 1; i < NF; i++) if ($i == "achieved") { sub("/s", "", $(i + 1)); print $(i + 1) } }')
 	[ -n "$ach" ] || { ach=0; ok=0; }
-	awk -v a="$ach" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }' || ok=0
-	if poll_for 10 churn_match; then m=$(ms_between "$t2" "$EPOCHREALTIME"); else ok=0; fi
+	awk -v a="$ach" -v r="$rate" 'BEGIN { exit !(a >= 0.95 * r) }' || { ok=0; why="$why rate-not-reached-by-driver"; }
+	if poll_for 10 churn_match; then m=$(ms_between "$t2" "$EPOCHREALTIME"); else ok=0; why="$why mismatch"; fi
 	o2=$(syncd_stat fw1 .overruns)
-	[ "$o1" = "$o2" ] || ok=0
+	[ "$o1" = "$o2" ] || { ok=0; why="$why overrun"; }
 	CHURN_LINE=$(printf '%9s %9s %7s %9s %6s %8s  %s' "$rate" "$ach" \
 	    "$(awk -v a="$c1" -v b="$c2" -v t="$CLK_TCK" -v d="$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')" \
 	    'BEGIN { printf "%.0f", (b - a) / t / d * 100 }')" "$((o2 - o1))" \
-	    "$(syncd_stat fw2 .gaps)" "$m" "$([ $ok = 1 ] && echo pass || echo FAIL)")
+	    "$(syncd_stat fw2 .gaps)" "$m" "$([ $ok = 1 ] && echo pass || echo "FAIL:$why")")
 	[ $ok = 1 ]
 }
 churn_match() { [ "$(ct_synth_list fw1 | md5sum)" = "$(ct_synth_list fw2 | md5sum)" ]; }
@@ -267,7 +267,7 @@ say "   fw2's kernel holding all N (nf_conntrack_count polled every 1 ms in fw2)
 say "   conntrackd: conntrackd -n on fw2 until its external cache holds N (resync), then"
 say "   conntrackd -c until fw2's kernel holds N (commit); bulk = resync + commit."
 say "   conntrackd: FTFW over UDP on the sync link, its defaults, HashSize 1048576 / HashLimit"
-say "   4194304 and 32 MiB netlink buffers (so that a million fit); latency runs with"
+say "   4194304, ResendQueueSize 4194304, 32 MiB netlink buffers (so that a million fit); latency with"
 say "   DisableExternalCache yes on fw2 (injects at once, as syncd does)."
 say "   nf_conntrack_max / hashsize raised to $(sysctl -n net.netfilter.nf_conntrack_max) / $(cat /sys/module/nf_conntrack/parameters/hashsize) for the run."
 say "   A bulk not complete within ${SMALL_WAIT} s ($SMALL) or ${BIG_WAIT} s ($BIG) is NR; \"at the end\" = what"

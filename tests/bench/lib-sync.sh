@@ -202,7 +202,8 @@ syncd_stat() { "$CARPCTL" -s "$T_DIR/$1/syncd.sock" -j sync status 2>/dev/null |
 
 # ctd_conf NODE PEER_ADDR SELF_ADDR DISABLE_EXTERNAL(yes|no): FTFW over UDP
 # unicast on the sync link, its defaults otherwise, except the sizes a
-# million states need (hash, netlink buffers) and files in T_DIR.
+# million states need (hash, resend queue, socket buffers) and files in
+# T_DIR.
 ctd_conf() {
 	local d="$T_DIR/$1"
 	mkdir -p "$d"
@@ -210,6 +211,8 @@ ctd_conf() {
 Sync {
 	Mode FTFW {
 		DisableExternalCache $4
+		# default 131072: a resync of 1 000 000 then loses ~8 % for good
+		ResendQueueSize 4194304
 	}
 	UDP {
 		IPv4_address $3
