@@ -350,4 +350,6 @@ sync_cleanup() {
 	for e in $S_CTD; do stop_pid "${e#*:}" TERM; done
 	S_CTD=""
 }
-trap 'sync_cleanup; bench_cleanup; cleanup; ct_limits_restore' EXIT
+# A second TERM (timeout signals the section and its process group) must
+# not cut the clean-up short: ignored from here on.
+trap 'trap "" INT TERM; sync_cleanup; bench_cleanup; cleanup; ct_limits_restore' EXIT
