@@ -240,6 +240,12 @@ latency() {
 
 latency_phase() {
 	local first=12000000
+	# a fresh, quiet pair: what the ladder left (its last rung failed, a
+	# resync may be running) must not be measured as latency
+	syncd_stop fw1; syncd_stop fw2
+	ct_flush fw1; ct_flush fw2
+	syncd_start fw1 && syncd_start fw2 || { progress "syncd does not start"; return 1; }
+	poll_for 10 eval '[ "$(syncd_stat fw2 ".peers | length")" -ge 1 ] && [ "$(syncd_stat fw2 .bulk)" = DONE ]'
 	progress "latency: syncd, $LAT_N creates at $LAT_RATE/s"
 	latency syncd "$first"
 	syncd_stop fw1; syncd_stop fw2
@@ -267,7 +273,7 @@ say "   fw2's kernel holding all N (nf_conntrack_count polled every 1 ms in fw2)
 say "   conntrackd: conntrackd -n on fw2 until its external cache holds N (resync), then"
 say "   conntrackd -c until fw2's kernel holds N (commit); bulk = resync + commit."
 say "   conntrackd: FTFW over UDP on the sync link, its defaults, HashSize 1048576 / HashLimit"
-say "   4194304, ResendQueueSize 4194304, 32 MiB netlink buffers (so that a million fit); latency with"
+say "   4194304, 32 MiB netlink buffers (so that a million fit); latency with"
 say "   DisableExternalCache yes on fw2 (injects at once, as syncd does)."
 say "   nf_conntrack_max / hashsize raised to $(sysctl -n net.netfilter.nf_conntrack_max) / $(cat /sys/module/nf_conntrack/parameters/hashsize) for the run."
 say "   A bulk not complete within ${SMALL_WAIT} s ($SMALL) or ${BIG_WAIT} s ($BIG) is NR; \"at the end\" = what"

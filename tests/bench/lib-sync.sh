@@ -202,8 +202,10 @@ syncd_stat() { "$CARPCTL" -s "$T_DIR/$1/syncd.sock" -j sync status 2>/dev/null |
 
 # ctd_conf NODE PEER_ADDR SELF_ADDR DISABLE_EXTERNAL(yes|no): FTFW over UDP
 # unicast on the sync link, its defaults otherwise, except the sizes a
-# million states need (hash, resend queue, socket buffers) and files in
-# T_DIR.
+# million states need (hash, socket buffers) and files in T_DIR.
+# ResendQueueSize stays at its 131072: raising it to 4194304 did not help
+# a 1 000 000 resync complete (732 404 of them after 90 s, against 918 380
+# with the default).
 ctd_conf() {
 	local d="$T_DIR/$1"
 	mkdir -p "$d"
@@ -211,8 +213,6 @@ ctd_conf() {
 Sync {
 	Mode FTFW {
 		DisableExternalCache $4
-		# default 131072: a resync of 1 000 000 then loses ~8 % for good
-		ResendQueueSize 4194304
 	}
 	UDP {
 		IPv4_address $3

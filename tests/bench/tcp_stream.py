@@ -9,6 +9,8 @@
       "echo n t" per echo (t = CLOCK_REALTIME, as $EPOCHREALTIME) and at the
       end "END status n maxgap", status ok (echoes came until the end),
       stall (none in the last 0.5 s), reset or eof. Exit 0 only for ok.
+      The last line's echo is awaited (up to 1 s past SECONDS) before the
+      socket closes, so that the client never closes with unread data.
 """
 import socket
 import sys
@@ -65,6 +67,8 @@ def client(host, port, dur, iv, logf):
     start = time.time()
     end = start + dur
     n, buf, last, maxgap, status = 0, b"", start, 0.0, None
+    # no line goes out after END; the last one's echo is awaited up to 1 s
+    # more, so the socket never closes with data unread (that would RST)
     while time.time() < end and status is None:
         want = b"%08d\n" % n
         try:
@@ -72,7 +76,7 @@ def client(host, port, dur, iv, logf):
         except OSError:
             status = "reset"
             break
-        buf, status = await_echo(s, want, buf, end)
+        buf, status = await_echo(s, want, buf, max(end, time.time() + 1))
         if status is not None or want not in buf:
             break
         buf = buf[buf.index(want) + len(want):]
@@ -84,7 +88,7 @@ def client(host, port, dur, iv, logf):
         if pause > 0:
             time.sleep(pause)
     if status is None:
-        status = "ok" if time.time() - last < 0.5 else "stall"
+        status = "ok" if end - last < 0.5 else "stall"
         # the stall itself is the longest gap
         maxgap = max(maxgap, time.time() - last)
     log.write("END %s %d %.6f\n" % (status, n, maxgap))
