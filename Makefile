@@ -188,7 +188,7 @@ fuzz: fuzz-build
 	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
 	  || exit 1; done
 
-bench: $(BINS)
+bench: $(BINS) $(BUILD)/tests/ct_driver
 	@tests/bench/run.sh $(BUILD)
 
 demo: $(BINS)

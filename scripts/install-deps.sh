@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev libsystemd-dev
 libcmocka-dev libpcap-dev libmnl-dev libnetfilter-conntrack-dev
 iproute2 nftables iputils-ping procps psmisc jq python3 conntrack
-tshark tcpdump mandoc valgrind keepalived ucarp systemd"
+tshark tcpdump mandoc valgrind keepalived ucarp systemd conntrackd"
 
 missing=""
 for p in $PKGS; do
@@ -30,3 +30,9 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -qq >&2
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2
+# Debian's conntrackd package starts a daemon (statistics mode, no sync
+# traffic) in the root namespace where systemd runs; the bench starts its
+# own, inside its namespaces.
+case " $missing " in
+*" conntrackd "*) systemctl disable --now conntrackd.service >/dev/null 2>&1 || true ;;
+esac

@@ -9,8 +9,11 @@
  * (../shared/docs/pfsync-conntrack.md 5.5: with NO_ENOBUFS the loss is
  * silent). The request socket carries the writes; the kernel stamps its
  * port id into the events our writes cause (5.2), which is how syncd
- * recognises its own imports and never echoes them. A dump opens a third,
- * short-lived socket, so that its callback may queue writes.
+ * recognises its own imports and never echoes them; a socket filter on the
+ * event socket drops those events in the kernel already (ct_own_filter),
+ * so an import burst on a backup neither costs a read and a parse per
+ * entry nor fills the event buffer until it overruns. A dump opens a
+ * third, short-lived socket, so that its callback may queue writes.
  *
  * Writes are batched: up to CT_BATCH_MAX requests per sendmsg, followed by
  * an NLMSG_NOOP with NLM_F_ACK whose answer marks the end of the kernel's
@@ -26,7 +29,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1012,6 +1017,40 @@ ct_rq_options(struct ct_kernel *k)
 	ct_timeout(k->rq);
 }
 
+/*
+ * Classic BPF on the event socket: a message whose nlmsg_pid is our
+ * request socket's port id (an event our own write caused, 5.2) is
+ * dropped before it is queued. Each event is an skb of its own, so the
+ * first header is the only one. BPF_ABS loads are big-endian, hence
+ * htonl. Without the filter (an old kernel) the ours flag still works.
+ */
+static void
+ct_own_filter(struct ct_kernel *k)
+{
+	struct sock_filter	code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct nlmsghdr, nlmsg_pid)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(k->portid), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog	prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (setsockopt(mnl_socket_get_fd(k->ev), SOL_SOCKET, SO_ATTACH_FILTER,
+	    &prog, sizeof(prog)) == -1)
+		log_warn("ct: event filter");
+}
+
+void
+ct_keep_own_events(struct ct_kernel *k)
+{
+	int	dummy = 0;
+
+	if (setsockopt(mnl_socket_get_fd(k->ev), SOL_SOCKET, SO_DETACH_FILTER,
+	    &dummy, sizeof(dummy)) == -1)
+		log_warn("ct: detach event filter");
+}
+
 struct ct_kernel *
 ct_open(size_t rcvbuf)
 {
@@ -1034,6 +1073,7 @@ ct_open(size_t rcvbuf)
 	ct_rq_options(k);
 	k->portid = mnl_socket_get_portid(k->rq);
 	k->seq0 = (uint32_t)time(NULL);
+	ct_own_filter(k);
 	return k;
 }
 

@@ -25,8 +25,13 @@ enum ct_event {
 	CT_EV_DESTROY	= 3,
 };
 
-/* rcvbuf: event socket receive buffer in bytes (SO_RCVBUFFORCE). */
+/*
+ * rcvbuf: event socket receive buffer in bytes (SO_RCVBUFFORCE). Events
+ * that our own writes caused are filtered out in the kernel; a caller that
+ * wants to see them (with ours = 1) calls ct_keep_own_events.
+ */
 struct ct_kernel *ct_open(size_t rcvbuf);
+void	ct_keep_own_events(struct ct_kernel *);
 void	ct_close(struct ct_kernel *);
 int	ct_event_fd(const struct ct_kernel *);
 

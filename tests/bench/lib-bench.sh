@@ -105,7 +105,9 @@ bench_cleanup() {
 	done
 	T_KEEP=""
 }
-trap 'bench_cleanup; cleanup' EXIT
+# A second TERM (run.sh's timeout signals the section and its process
+# group) must not cut the clean-up short: ignored from here on.
+trap 'trap "" INT TERM; bench_cleanup; cleanup' EXIT
 
 # --- carpd configuration ---------------------------------------------------
 

@@ -8,7 +8,9 @@
 #   BENCH_CMP_RUNS=N     carpd/keepalived cycles of each (default 2 x BENCH_RUNS)
 #   BENCH_ADVERTS=N      adverts timed per interval setting (default 100)
 #   BENCH_CPU_SECONDS=S  CPU measurement window (default 60)
-#   BENCH_SECTIONS="failover interval resources keepalived"  (a subset)
+#   BENCH_SECTIONS="failover interval resources keepalived sync sync-failover"
+#                        (a subset; sync and sync-failover: syncd against
+#                        conntrackd, see bench_sync*.sh for their knobs)
 #   KEEP_LOGS=1          keep each section's temp dir (daemon logs, captures)
 #
 # Each section is its own script with its own namespaces, run under a
@@ -21,7 +23,7 @@ export BENCH_RUNS=${BENCH_RUNS:-10}
 export BENCH_CMP_RUNS=${BENCH_CMP_RUNS:-$((2 * BENCH_RUNS))}
 export BENCH_ADVERTS=${BENCH_ADVERTS:-100}
 export BENCH_CPU_SECONDS=${BENCH_CPU_SECONDS:-60}
-sections=${BENCH_SECTIONS:-"failover interval resources keepalived"}
+sections=${BENCH_SECTIONS:-"failover interval resources keepalived sync sync-failover"}
 
 die() { echo "bench: cannot run: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, nftables, tcpdump)"
@@ -41,6 +43,10 @@ limit() {
 	interval) echo $((120 + BENCH_ADVERTS * 2)) ;;
 	resources) echo $((120 + BENCH_CPU_SECONDS)) ;;
 	keepalived) echo $((60 + 30 * BENCH_CMP_RUNS)) ;;
+	# bulks bounded at 30 s (100 000) and 90 s (1 000 000) each, a ladder
+	# that stops at its first failure: ~5 min normally, 25 at worst
+	sync) echo 1500 ;;
+	sync-failover) echo $((60 + 2 * 25 * BENCH_RUNS)) ;;
 	*) echo 0 ;;
 	esac
 }

@@ -1,7 +1,9 @@
 /*
  * ct_driver.c: a command-line front to syncd/ct_kernel.c so that
  * tests/netns/test_ct_kernel.sh can drive it against a real kernel inside a
- * network namespace. Results on stdout, ct_kernel.c's log lines on stderr.
+ * network namespace, and the load and clocks of tests/bench/bench_sync.sh
+ * (count-wait, churn, paced, stamp). Results on stdout, ct_kernel.c's log
+ * lines on stderr.
  * Exit 0 on success, 1 when the function failed, 2 on a usage error.
  *
  * A state is one line of key=value words (the order is free on input;
@@ -22,6 +24,7 @@
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
 #include <netinet/in.h>
@@ -603,9 +606,13 @@ cmd_events(char **av, int ac)
 	return 0;
 }
 
-/* Create through this process's request socket, then print the events. */
+/*
+ * Create through this process's request socket, then print the events:
+ * with keep, our own are delivered too (ours=1); without, the kernel
+ * filters them out (ct_open's default, what syncd runs with).
+ */
 static int
-cmd_create_listen(char **av, int ac)
+create_listen(char **av, int ac, int keep)
 {
 	struct ct_kernel	*k;
 	long long		 ms;
@@ -615,11 +622,28 @@ cmd_create_listen(char **av, int ac)
 		return 2;
 	if ((k = ct_open(DRV_RCVBUF)) == NULL)
 		return 1;
+	if (keep)
+		ct_keep_own_events(k);
 	rc = write_states(k, ct_create, av + 1, ac - 1);
 	listen_for(k, ms, event_print, NULL);
 	ct_close(k);
 	return rc;
 }
+
+static int
+cmd_create_listen(char **av, int ac)
+{
+	return create_listen(av, ac, 1);
+}
+
+static int
+cmd_create_filtered(char **av, int ac)
+{
+	return create_listen(av, ac, 0);
+}
+
+/* Indices synth_state keeps distinct (reply address 203.0.113.1-254). */
+#define SYNTH_MAX	15000000UL
 
 /*
  * Synthetic entry i: TCP ESTABLISHED 192.0.2.x:p -> 198.51.100.1:80 with
@@ -737,6 +761,7 @@ cmd_overrun(char **av, int ac)
 		return 2;
 	if ((k = ct_open(1)) == NULL)
 		return 1;
+	ct_keep_own_events(k);		/* the marker is our own create */
 	if ((pid = fork()) == 0) {
 		struct ct_kernel	*c = ct_open(DRV_RCVBUF);
 
@@ -759,6 +784,261 @@ cmd_overrun(char **av, int ac)
 	return o > 0 && m.seen ? 0 : 1;
 }
 
+/* --- bench subcommands (tests/bench/bench_sync.sh) ----------------------- */
+
+/* CLOCK_REALTIME in seconds, as bash's $EPOCHREALTIME and ping -D print it:
+ * every namespace shares it, so times taken in fw1 and fw2 subtract. */
+static double
+now_real(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_us(long us)
+{
+	struct timespec	ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* This namespace's entry count (what conntrack -C prints); -1 on error. */
+static long
+ct_count(int fd)
+{
+	char	buf[32];
+	ssize_t	n;
+
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * Poll nf_conntrack_count every millisecond until it reaches TARGET: the
+ * moment a bulk or a commit is complete, to 1 ms, without the cost of a
+ * conntrack(8) process per poll. Prints "first T" when the count first
+ * rises above where it was and "reached T COUNT" (or "timeout COUNT").
+ */
+static int
+cmd_count_wait(char **av, int ac)
+{
+	unsigned long	 target;
+	long long	 ms;
+	long		 c, c0;
+	double		 end;
+	int		 fd, first = 1;
+
+	(void)ac;
+	if (parse_num(av[0], 1UL << 30, &target) == -1 ||
+	    seconds_arg(av[1], &ms) == -1)
+		return 2;
+	if ((fd = open("/proc/sys/net/netfilter/nf_conntrack_count",
+	    O_RDONLY | O_CLOEXEC)) == -1 || (c0 = ct_count(fd)) == -1) {
+		perror("ct_driver: nf_conntrack_count");
+		return 1;
+	}
+	printf("start %.6f %ld\n", now_real(), c0);
+	end = now_real() + ms / 1000.0;
+	while ((c = ct_count(fd)) < (long)target && now_real() < end) {
+		if (first && c > c0) {
+			printf("first %.6f %ld\n", now_real(), c);
+			first = 0;
+		}
+		sleep_us(1000);
+	}
+	printf("%s %.6f %ld\n", c >= (long)target ? "reached" : "timeout",
+	    now_real(), c);
+	close(fd);
+	return c >= (long)target ? 0 : 1;
+}
+
+/* Synthetic entry back to its index (synth_state's inverse); -1 if the
+ * state is not one of them. */
+static long
+synth_index(const struct sync_state *st)
+{
+	static const uint8_t	dst[4] = { 198, 51, 100, 1 };
+
+	if (st->af != AF_INET || st->proto != IPPROTO_TCP ||
+	    st->orig.dport != 80 || memcmp(st->orig.dst, dst, 4) != 0 ||
+	    st->orig.src[0] != 192 || st->orig.src[3] == 0 ||
+	    st->orig.src[3] > 250 || st->orig.sport < 1024)
+		return -1;
+	return (long)(st->orig.sport - 1024) * 250 + st->orig.src[3] - 1;
+}
+
+struct churn {
+	struct ct_kernel	*k;
+	unsigned long		 first, next, oldest, window;
+	unsigned long		 ops, bad;
+};
+
+/* One state change: create the next entry, or delete the oldest once
+ * WINDOW are live. */
+static void
+churn_op(struct churn *c)
+{
+	struct sync_state	st;
+
+	if (c->next - c->oldest >= c->window) {
+		synth_state(c->oldest++, &st);
+		c->bad += ct_delete(c->k, &st) == -1;
+	} else {
+		synth_state(c->next++, &st);
+		c->bad += ct_create(c->k, &st) == -1;
+	}
+	c->ops++;
+}
+
+static int
+churn_args(char **av, struct churn *c, unsigned long *rate, long long *ms)
+{
+	if (parse_num(av[0], 10000000, rate) == -1 || *rate == 0 ||
+	    seconds_arg(av[1], ms) == -1 ||
+	    parse_num(av[2], SYNTH_MAX, &c->first) == -1 ||
+	    parse_num(av[3], 1000000, &c->window) == -1 || c->window == 0)
+		return -1;
+	c->next = c->oldest = c->first;
+	return 0;
+}
+
+/*
+ * Steady churn: RATE state changes per second (creates, and once WINDOW
+ * entries are live as many deletes of the oldest) for SECONDS, paced on a
+ * 1 ms grid and sent in batches; the WINDOW newest stay. Prints what was
+ * achieved: the pacing falls behind when the kernel (or the CPU) cannot
+ * keep up, and the bench must know.
+ */
+static int
+cmd_churn(char **av, int ac)
+{
+	struct churn	 c;
+	unsigned long	 rate;
+	long long	 ms;
+	double		 t0, t, dur;
+
+	(void)ac;
+	memset(&c, 0, sizeof(c));
+	if (churn_args(av, &c, &rate, &ms) == -1)
+		return 2;
+	if ((c.k = ct_open(DRV_RCVBUF)) == NULL)
+		return 1;
+	t0 = now_real();
+	while ((t = now_real() - t0) < ms / 1000.0) {
+		while (c.ops < (unsigned long)(t * rate))
+			churn_op(&c);
+		c.bad += ct_flush(c.k);
+		sleep_us(1000);
+	}
+	c.bad += ct_flush(c.k);
+	dur = now_real() - t0;
+	printf("churn: target %lu/s achieved %.0f/s ops %lu failed %lu "
+	    "live %lu..%lu\n", rate, c.ops / dur, c.ops, c.bad, c.oldest,
+	    c.next - 1);
+	ct_close(c.k);
+	return c.bad == 0 ? 0 : 1;
+}
+
+/*
+ * N entries from FIRST on, RATE per second, each sent on its own and
+ * stamped ("INDEX TIME") once the kernel answered, i.e. once the entry
+ * and its NEW event exist.
+ */
+static int
+cmd_paced(char **av, int ac)
+{
+	struct ct_kernel	*k;
+	struct sync_state	 st;
+	unsigned long		 rate, n, first, i;
+	double			 t0, due;
+	int			 bad = 0;
+
+	(void)ac;
+	if (parse_num(av[0], 100000, &rate) == -1 || rate == 0 ||
+	    parse_num(av[1], 1000000, &n) == -1 ||
+	    parse_num(av[2], SYNTH_MAX - n, &first) == -1)
+		return 2;
+	if ((k = ct_open(DRV_RCVBUF)) == NULL)
+		return 1;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);	/* no write per entry */
+	t0 = now_real();
+	for (i = 0; i < n; i++) {
+		due = t0 + (double)i / rate;
+		if (due > now_real())
+			sleep_us((long)((due - now_real()) * 1e6));
+		synth_state(first + i, &st);
+		bad += ct_create(k, &st) == -1;
+		bad += ct_flush(k);
+		printf("%lu %.6f\n", first + i, now_real());
+	}
+	fflush(stdout);
+	ct_close(k);
+	return bad == 0 ? 0 : 1;
+}
+
+struct stamp {
+	unsigned long	want, seen;
+};
+
+static void
+stamp_cb(void *arg, enum ct_event ev, const struct sync_state *st, int ours)
+{
+	struct stamp	*s = arg;
+	long		 i;
+
+	(void)ours;
+	if (ev != CT_EV_NEW || (i = synth_index(st)) < 0)
+		return;
+	printf("%ld %.6f\n", i, now_real());
+	s->seen++;
+}
+
+/*
+ * Stamp the arrival of synthetic entries ("INDEX TIME" per NEW event)
+ * until N were seen or SECONDS passed. "LISTENING" once subscribed;
+ * overruns are reported (a missed stamp is then a lost sample, not a
+ * late one).
+ */
+static int
+cmd_stamp(char **av, int ac)
+{
+	struct ct_kernel	*k;
+	struct stamp		 s = { 0, 0 };
+	struct pollfd		 pfd;
+	long long		 ms;
+	unsigned long		 o = 0;
+	double			 end;
+
+	(void)ac;
+	if (seconds_arg(av[0], &ms) == -1 ||
+	    parse_num(av[1], 10000000, &s.want) == -1)
+		return 2;
+	if ((k = ct_open(DRV_RCVBUF)) == NULL)
+		return 1;
+	pfd.fd = ct_event_fd(k);
+	pfd.events = POLLIN;
+	printf("LISTENING\n");
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	end = now_real() + ms / 1000.0;
+	while (s.seen < s.want && now_real() < end) {
+		if (poll(&pfd, 1, 20) == -1 && errno != EINTR)
+			break;
+		if ((pfd.revents & POLLIN) &&
+		    ct_event_read(k, 256, stamp_cb, &s) == -1)
+			o++;
+	}
+	printf("END seen=%lu overruns=%lu\n", s.seen, o);
+	fflush(stdout);
+	ct_close(k);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "dump", 0, 0, "", cmd_dump },
 	{ "dump-delete", 0, 0, "", cmd_dump_delete },
@@ -767,9 +1047,14 @@ static const struct cmd cmds[] = {
 	{ "delete", 1, 4096, "STATE...", cmd_delete },
 	{ "events", 1, 2, "SECONDS [RCVBUF]", cmd_events },
 	{ "create-and-listen", 2, 4096, "SECONDS STATE...", cmd_create_listen },
+	{ "create-filtered", 2, 4096, "SECONDS STATE...", cmd_create_filtered },
 	{ "bulk-create", 1, 2, "N [FIRST]", cmd_bulk_create },
 	{ "bulk-delete", 1, 2, "N [FIRST]", cmd_bulk_delete },
 	{ "overrun", 1, 1, "N", cmd_overrun },
+	{ "count-wait", 2, 2, "TARGET SECONDS", cmd_count_wait },
+	{ "churn", 4, 4, "RATE SECONDS FIRST WINDOW", cmd_churn },
+	{ "paced", 3, 3, "RATE N FIRST", cmd_paced },
+	{ "stamp", 2, 2, "SECONDS N", cmd_stamp },
 };
 
 static int

@@ -174,6 +174,7 @@ T_PIDS="$T_PIDS $!"
 poll_for 5 grep -q LISTENING "$EV"
 ctk -I -p udp -s 192.0.2.90 -d 198.51.100.1 --sport 5 --dport 6 -t 30 >/dev/null
 CL=$(drv create-and-listen 0.5 "proto=udp src=192.0.2.91 dst=198.51.100.1 sport=5 dport=6 timeout=30")
+CF=$(drv create-filtered 0.5 "proto=udp src=192.0.2.92 dst=198.51.100.1 sport=5 dport=6 timeout=30")
 ctk -U -p udp -s 192.0.2.90 -d 198.51.100.1 --sport 5 --dport 6 -m 9 >/dev/null
 ctk -D -p udp -s 192.0.2.90 -d 198.51.100.1 --sport 5 --dport 6 >/dev/null
 poll_for 10 grep -q '^END' "$EV"
@@ -182,6 +183,9 @@ check "events: NEW from the driver's own request socket is ours=1" \
 	has_line "$CL" NEW ours=1 src=192.0.2.91 sport=5 dport=6
 check "events: the same NEW seen by another process is ours=0" \
 	grep -q '^NEW ours=0 .* src=192.0.2.91 ' "$EV"
+check "events: by default the kernel filters out our own NEW (socket filter)" \
+	eval '! printf "%s\n" "$CF" | grep -q "src=192.0.2.92 "'
+check "events: ... which another process still sees" grep -q '^NEW ours=0 .* src=192.0.2.92 ' "$EV"
 check "events: UPDATE (mark 9) is ours=0" grep -q '^UPDATE ours=0 .* src=192.0.2.90 .* mark=9 ' "$EV"
 check "events: DESTROY is ours=0" grep -q '^DESTROY ours=0 .* src=192.0.2.90 ' "$EV"
 check "events: no overrun with an 8 MiB buffer" grep -q '^END overruns=0$' "$EV"
