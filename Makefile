@@ -60,6 +60,7 @@ CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c 
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
+	       syncd/sync_pace.c \
 	       syncd/sync_carp.c syncd/sync_net.c syncd/sync_link.c \
 	       syncd/ct_kernel.c syncd/sync_table.c syncd/sync_bulk.c \
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
@@ -94,7 +95,7 @@ UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac 
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
 	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
-	      test_sync_pkt
+	      test_sync_pkt test_sync_pace
 test_buf_SRCS		:= common/buf.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
@@ -114,6 +115,7 @@ test_sync_rtx_SRCS	:= syncd/sync_rtx.c syncd/sync_wire.c common/buf.c
 test_sync_loss_SRCS	:= syncd/sync_table.c syncd/sync_peer.c syncd/sync_replay.c \
 			   syncd/sync_rtx.c syncd/sync_wire.c common/buf.c
 test_sync_pkt_SRCS	:= syncd/sync_pkt.c common/buf.c
+test_sync_pace_SRCS	:= syncd/sync_pace.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 

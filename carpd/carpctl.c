@@ -300,10 +300,13 @@ json_sync_more(const struct ctl_sync_info *i)
 	printf(",\"loss\":{\"nacks_out\":%" PRIu64 ",\"nacks_in\":%" PRIu64
 	    ",\"retx_out\":%" PRIu64 ",\"retx_lost\":%" PRIu64
 	    ",\"retx_dup\":%" PRIu64 ",\"heartbeats\":%" PRIu64
-	    ",\"table_reqs\":%" PRIu64 ",\"toomany\":%" PRIu64 "}",
+	    ",\"table_reqs\":%" PRIu64 ",\"toomany\":%" PRIu64
+	    ",\"acks_out\":%" PRIu64 ",\"acks_in\":%" PRIu64
+	    ",\"window_waits\":%" PRIu64 "}",
 	    i->loss.nacks_out, i->loss.nacks_in, i->loss.retx_out,
 	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
-	    i->loss.table_reqs, i->loss.toomany);
+	    i->loss.table_reqs, i->loss.toomany, i->loss.acks_out,
+	    i->loss.acks_in, i->loss.window_waits);
 }
 
 static void
@@ -328,10 +331,12 @@ text_sync_more(const struct ctl_sync_info *i)
 	    i->pcap_file ? "open" : "none", i->pcap_frames, i->pcap_errors);
 	printf("loss: nacks_out %" PRIu64 " nacks_in %" PRIu64 " retx_out %"
 	    PRIu64 " retx_lost %" PRIu64 " retx_dup %" PRIu64 " heartbeats %"
-	    PRIu64 " table_reqs %" PRIu64 " toomany %" PRIu64 "\n",
+	    PRIu64 " table_reqs %" PRIu64 " toomany %" PRIu64 " acks_out %"
+	    PRIu64 " acks_in %" PRIu64 " window_waits %" PRIu64 "\n",
 	    i->loss.nacks_out, i->loss.nacks_in, i->loss.retx_out,
 	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
-	    i->loss.table_reqs, i->loss.toomany);
+	    i->loss.table_reqs, i->loss.toomany, i->loss.acks_out,
+	    i->loss.acks_in, i->loss.window_waits);
 }
 
 static void

@@ -214,8 +214,11 @@ struct ctl_sync_loss {
 	uint64_t	heartbeats;	/* empty frames sent after 1 s of silence */
 	uint64_t	table_reqs;	/* UPD_REQ(0, 0) sent */
 	uint64_t	toomany;	/* frames of peers beyond the 8 we keep */
+	uint64_t	acks_out;	/* ACKs we sent (bulk flow control) */
+	uint64_t	acks_in;	/* ACKs of our frames */
+	uint64_t	window_waits;	/* our bulk waited for a peer's ACK */
 };
-_Static_assert(sizeof(struct ctl_sync_loss) == 64, "ctl_sync_loss size");
+_Static_assert(sizeof(struct ctl_sync_loss) == 88, "ctl_sync_loss size");
 
 struct ctl_sync_info {
 	uint32_t	node_id;

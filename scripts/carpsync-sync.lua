@@ -25,11 +25,12 @@ local actions = {
 	[0] = "CLR", [2] = "INS_ACK", [4] = "UPD_C", [5] = "UPD_REQ",
 	[7] = "DEL_C", [10] = "BUS", [13] = "INS", [14] = "UPD",
 	[16] = "NACK",
+	[17] = "ACK",
 }
 -- bytes of each known action's message; anything else is skipped
 local sizes = {
 	[0] = 8, [2] = 12, [4] = 28, [5] = 12, [7] = 12, [10] = 12,
-	[13] = 124, [14] = 124, [16] = 16,
+	[13] = 124, [14] = 124, [16] = 16, [17] = 16,
 }
 local afs = { [AF_INET] = "IPv4", [AF_INET6] = "IPv6" }
 local bus_status = { [1] = "start", [2] = "end" }
@@ -120,6 +121,12 @@ field("bus_status", ProtoField.uint8("carpsync.bus.status", "Status",
     base.DEC, bus_status))
 field("clr_creatorid", ProtoField.uint32("carpsync.clr.creatorid",
     "Creator id", base.HEX))
+field("ack_node", ProtoField.uint32("carpsync.ack.node_id",
+    "Node acknowledged", base.HEX))
+field("ack_epoch", ProtoField.uint32("carpsync.ack.epoch", "Epoch",
+    base.DEC))
+field("ack_seq", ProtoField.uint32("carpsync.ack.seq",
+    "Held without a hole up to", base.DEC))
 field("nack_node", ProtoField.uint32("carpsync.nack.node_id",
     "Node asked", base.HEX))
 field("nack_epoch", ProtoField.uint32("carpsync.nack.epoch", "Epoch",
@@ -298,9 +305,18 @@ local function nack(tvb, off, tree)
 	    tvb(off + 8, 4):uint(), tvb(off + 12, 4):uint()))
 end
 
+local function ack(tvb, off, tree)
+	local t = tree:add(tvb(off, 16), "Acknowledgement")
+	t:add(F.ack_node, tvb(off, 4))
+	t:add(F.ack_epoch, tvb(off + 4, 4))
+	t:add(F.ack_seq, tvb(off + 8, 4))
+	t:append_text(string.format(" node 0x%08x epoch %d up to seq %d",
+	    tvb(off, 4):uint(), tvb(off + 4, 4):uint(), tvb(off + 8, 4):uint()))
+end
+
 local decoders = {
 	[0] = clr, [2] = ref, [4] = upd_c, [5] = ref, [7] = ref, [10] = bus,
-	[13] = state, [14] = state, [16] = nack,
+	[13] = state, [14] = state, [16] = nack, [17] = ack,
 }
 
 -- Messages of a known action: the known prefix, then any extension.

@@ -144,6 +144,9 @@ loss_fill(const struct syncd_stats *st, struct ctl_sync_loss *l)
 	l->heartbeats = st->heartbeats;
 	l->table_reqs = st->table_reqs;
 	l->toomany = st->toomany;
+	l->acks_out = st->acks_out;
+	l->acks_in = st->acks_in;
+	l->window_waits = st->window_waits;
 }
 
 static void

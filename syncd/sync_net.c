@@ -29,10 +29,11 @@
  * The receive buffer of each raw socket. The default (rmem_default,
  * ~208 KiB, some 90 full frames) overflows when a peer answers a bulk
  * request or a burst of new connections: the kernel then drops frames
- * silently (/proc/net/raw "drops"), the receiver sees a gap and asks for
- * the whole table again. 8 MiB holds a few thousand frames.
+ * silently (/proc/net/raw "drops"), the receiver sees a gap and asks
+ * for them again. 32 MiB holds a 100,000-state bulk (some 9,000 frames of
+ * ~2.3 KiB each in socket memory) should the receiver fall behind.
  */
-#define SYNC_NET_RCVBUF		(8 * 1024 * 1024)
+#define SYNC_NET_RCVBUF		(32 * 1024 * 1024)
 
 #ifndef IP_MULTICAST_ALL
 #define IP_MULTICAST_ALL	49

@@ -78,6 +78,8 @@ sync_peer_rx(struct sync_peer *p, const struct sync_hdr *h, uint64_t now)
 	}
 	if (v == SYNC_REPLAY_EPOCH) {
 		bulk_forget(p);
+		p->ack_sent = 0;
+		p->ack_at = 0;
 		want_table(p, "restarted (new epoch)");
 		return SYNC_PEER_RESTARTED;
 	}
@@ -123,6 +125,41 @@ run_bulk(struct sync_peer *p, struct sync_peer_acts *a)
 	bulk_forget(p);
 }
 
+/* How far we hold its frames without a hole. */
+static uint32_t
+contiguous(const struct sync_peer *p)
+{
+	if (p->replay.ngaps > 0)
+		return p->replay.gap[0].from - 1;
+	return p->replay.top;
+}
+
+static void
+run_ack(struct sync_peer *p, uint64_t now, struct sync_peer_acts *a)
+{
+	uint32_t	c = contiguous(p);
+
+	if (c <= p->ack_sent) {
+		p->ack_at = 0;
+		return;
+	}
+	if (c - p->ack_sent < SYNC_PEER_ACK_EVERY) {
+		if (p->ack_at == 0) {
+			if (p->bus_start == 0)
+				return;		/* no bulk: no hurry */
+			p->ack_at = now + SYNC_PEER_ACK_US;
+		}
+		/* a due ACK goes even if the bulk ended meanwhile: a timer
+		 * left in the past would spin the loop */
+		if (now < p->ack_at)
+			return;
+	}
+	a->ack = 1;
+	a->ack_seq = c;
+	p->ack_sent = c;
+	p->ack_at = 0;
+}
+
 void
 sync_peer_run(struct sync_peer *p, uint64_t now, struct sync_peer_acts *a)
 {
@@ -132,6 +169,7 @@ sync_peer_run(struct sync_peer *p, uint64_t now, struct sync_peer_acts *a)
 	p->nacks += a->nnacks;
 	if (sync_replay_take_lost(&p->replay))
 		lost_for_good(p, "frames lost beyond repair");
+	run_ack(p, now, a);
 	run_bulk(p, a);
 	if (p->want_table && now >= p->table_at) {
 		a->request_table = 1;
@@ -147,7 +185,30 @@ sync_peer_deadline(const struct sync_peer *p)
 
 	if (p->want_table && (d == 0 || p->table_at < d))
 		d = p->table_at ? p->table_at : 1;
+	if (p->ack_at != 0 && (d == 0 || p->ack_at < d))
+		d = p->ack_at;
 	return d;
+}
+
+void
+sync_peer_tx_acked(struct sync_peer *p, uint32_t seq, uint64_t now)
+{
+	if (seq > p->tx_acked || p->tx_acked_at == 0)
+		p->tx_acked = seq;
+	p->tx_acked_at = now;
+}
+
+int
+sync_peer_tx_window(const struct sync_peer *p, uint32_t our_seq,
+    uint64_t now, uint64_t *wake)
+{
+	if (p->tx_acked_at == 0 ||
+	    now - p->tx_acked_at >= SYNC_PEER_WINDOW_US ||
+	    our_seq < p->tx_acked ||
+	    our_seq - p->tx_acked < SYNC_PEER_WINDOW)
+		return 1;
+	*wake = p->tx_acked_at + SYNC_PEER_WINDOW_US;
+	return 0;
 }
 
 void

@@ -15,6 +15,13 @@
  *   delete live states) and the table is asked for again.
  * - Table requests (new peer, restart, loss): at most one per
  *   SYNC_PEER_TABLE_US per peer, deferred rather than dropped.
+ * - Flow control of bulks. A receiver ACKs how far it holds the sender's
+ *   frames without a hole, every SYNC_PEER_ACK_EVERY frames, and within
+ *   SYNC_PEER_ACK_US while the sender's bulk runs. The sender keeps its
+ *   bulk within SYNC_PEER_WINDOW frames of every peer that asked for a
+ *   table or ACKed within SYNC_PEER_WINDOW_US, so a slow receiver's
+ *   socket never overflows (a 1,000,000-state bulk at full speed lost
+ *   880,000 frames there), and a dead one does not stall it.
  */
 #ifndef SYNCD_SYNC_PEER_H
 #define SYNCD_SYNC_PEER_H
@@ -26,6 +33,11 @@
 
 #define SYNC_PEER_TABLE_US	5000000ULL	/* table requests: one per 5 s */
 #define SYNC_PEER_NACKS_MAX	8		/* ranges per run */
+#define SYNC_PEER_ACK_EVERY	256		/* frames between ACKs */
+#define SYNC_PEER_ACK_US	20000ULL	/* ACK delay during its bulk */
+#define SYNC_PEER_WINDOW	2048		/* our bulk frames in flight */
+#define SYNC_PEER_WINDOW_US	1000000ULL	/* a peer silent this long no
+						 * longer holds the window */
 
 enum sync_peer_verdict {
 	SYNC_PEER_ACCEPT,	/* apply the frame */
@@ -45,6 +57,10 @@ struct sync_peer {
 	const char		*table_why;
 	uint64_t		table_at;	/* next request allowed */
 	uint64_t		last_heard;
+	uint32_t		ack_sent;	/* its frames we ACKed up to */
+	uint64_t		ack_at;		/* ACK due then; 0 none */
+	uint32_t		tx_acked;	/* our frames it holds up to */
+	uint64_t		tx_acked_at;	/* when it said so; 0 never */
 	/* counters for `carpctl sync status` */
 	uint64_t		frames, gaps, late, retx, retx_dup, lost_frames;
 	uint64_t		nacks, table_reqs, bulks;
@@ -58,6 +74,8 @@ struct sync_peer_acts {
 	const char		*why;		/* why the table is wanted */
 	unsigned		nnacks;
 	struct sync_replay_gap	nack[SYNC_PEER_NACKS_MAX];
+	int			ack;		/* send ACK(ack_seq) */
+	uint32_t		ack_seq;
 };
 
 void	sync_peer_init(struct sync_peer *, uint32_t node_id);
@@ -73,5 +91,13 @@ void	sync_peer_run(struct sync_peer *, uint64_t now,
 uint64_t sync_peer_deadline(const struct sync_peer *);
 /* The caller asks the table now (its own start, or another reason). */
 void	sync_peer_table_sent(struct sync_peer *, uint64_t now);
+
+/* Sending side: the peer ACKed our frames up to seq (of our epoch), or
+ * asked for our table when we had sent up to seq (nothing in flight). */
+void	sync_peer_tx_acked(struct sync_peer *, uint32_t seq, uint64_t now);
+/* 1 if our bulk may send frame our_seq + 1 as far as this peer goes;
+ * else 0 and *wake says when it stops counting (if it stays silent). */
+int	sync_peer_tx_window(const struct sync_peer *, uint32_t our_seq,
+	    uint64_t now, uint64_t *wake);
 
 #endif

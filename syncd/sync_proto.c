@@ -27,6 +27,8 @@
 #define RETX_PER_NACK		256	/* frames sent again per NACK message */
 #define DROP_LOG_US		(60ULL * 1000000)	/* per source per minute */
 
+static void	retransmit(struct syncd *, uint32_t, uint64_t);
+
 static void
 tv_from_us(struct timeval *tv, uint64_t us)
 {
@@ -111,13 +113,44 @@ send_frame(struct syncd *env, uint8_t *buf, struct sync_fb *fb)
 	arm_at(env->hb_ev, syncd_now_us() + HEARTBEAT_US);
 }
 
+/* Our bulk is within the window of every peer that holds it (sync_peer.h);
+ * if not, *wake says when the laggard stops counting. */
+static int
+bulk_window(struct syncd *env, uint64_t now, uint64_t *wake)
+{
+	uint64_t w;
+	int i, ok = 1;
+
+	*wake = 0;
+	for (i = 0; i < env->npeers; i++)
+		if (!sync_peer_tx_window(&env->peers[i], env->seq, now, &w)) {
+			ok = 0;
+			if (*wake == 0 || w < *wake)
+				*wake = w;
+		}
+	return ok;
+}
+
 void
 syncd_flush_arm(struct syncd *env)
 {
-	uint64_t d = sync_table_next_deadline(env->table);
+	uint64_t d = sync_table_next_deadline(env->table), b, w, now;
 
 	env->bulk_sending = sync_table_bulk_active(env->table);
-	arm_at(env->flush_ev, env->bulk_sending ? 1 : d);
+	if (!env->bulk_sending && sync_rtx_queued(env->rtx) == 0) {
+		arm_at(env->flush_ev, d);
+		return;
+	}
+	now = syncd_now_us();
+	b = sync_pace_next(&env->pace, now);
+	/* window full: the laggard's ACK flushes again, or it goes quiet */
+	if (sync_rtx_queued(env->rtx) == 0 && !bulk_window(env, now, &w)) {
+		env->stats.window_waits++;
+		b = w;
+	}
+	if (d == 0 || b < d)
+		d = b;
+	arm_at(env->flush_ev, d);
 }
 
 void
@@ -128,7 +161,9 @@ syncd_flush(struct syncd *env)
 	size_t cap = frame_cap(env);
 	struct sync_fb fb;
 	uint64_t now = syncd_now_us();
-	int frames = 0;
+	unsigned frames = 0, paced;
+	uint32_t seq;
+	uint64_t wake;
 
 	while (sync_table_pending(env->table, now) && frames < FRAMES_PER_TURN) {
 		fb_next(env, &fb, buf, cap);
@@ -137,12 +172,19 @@ syncd_flush(struct syncd *env)
 		send_frame(env, buf, &fb);
 		frames++;
 	}
-	while (sync_table_bulk_active(env->table) && frames < FRAMES_PER_TURN) {
+	/* retransmissions, then the bulk, at the pace the receivers keep
+	 * up with (sync_pace.h) */
+	paced = sync_rtx_queued(env->rtx) > 0 ||
+	    sync_table_bulk_active(env->table) ?
+	    sync_pace_take(&env->pace, now, FRAMES_PER_TURN - frames) : 0;
+	for (; paced > 0 && sync_rtx_pop(env->rtx, &seq); paced--)
+		retransmit(env, seq, now);
+	for (; paced > 0 && sync_table_bulk_active(env->table) &&
+	    bulk_window(env, now, &wake); paced--) {
 		fb_next(env, &fb, buf, cap);
 		sync_table_bulk_next(env->table, &fb, now);
 		if (!sync_fb_empty(&fb))
 			send_frame(env, buf, &fb);
-		frames++;
 	}
 	syncd_flush_arm(env);
 }
@@ -193,18 +235,27 @@ syncd_request_table(struct syncd *env, const char *why)
 /* NACKs: asking, and answering                                        */
 
 static void
-send_nacks(struct syncd *env, const struct sync_peer *p,
+send_feedback(struct syncd *env, const struct sync_peer *p,
     const struct sync_peer_acts *a)
 {
-	uint8_t buf[SYNC_HDR_LEN + SYNC_MAC_LEN +
-	    SYNC_SUBHDR_LEN + SYNC_PEER_NACKS_MAX * 16];
+	uint8_t buf[SYNC_HDR_LEN + SYNC_MAC_LEN + 2 * SYNC_SUBHDR_LEN +
+	    (SYNC_PEER_NACKS_MAX + 1) * 16];
 	struct sync_fb fb;
 	struct sync_msg m;
 	unsigned i;
 
-	if (a->nnacks == 0)
+	if (a->nnacks == 0 && !a->ack)
 		return;
 	fb_next(env, &fb, buf, sizeof(buf));
+	if (a->ack) {
+		memset(&m, 0, sizeof(m));
+		m.action = SYNC_A_ACK;
+		m.u.ack.node_id = p->node_id;
+		m.u.ack.epoch = p->replay.epoch;
+		m.u.ack.seq = a->ack_seq;
+		if (sync_fb_add(&fb, &m) == 0)
+			env->stats.acks_out++;
+	}
 	for (i = 0; i < a->nnacks; i++) {
 		memset(&m, 0, sizeof(m));
 		m.action = SYNC_A_NACK;
@@ -271,13 +322,17 @@ on_nack(struct syncd *env, const struct sync_nack *n)
 	if (n->node_id != env->conf->node_id || n->epoch != env->epoch)
 		return;
 	env->stats.nacks_in++;
+	/* a receiver is losing frames: slow down what we pace */
+	sync_pace_congested(&env->pace, now);
 	if (to > env->seq)
 		to = env->seq;
 	for (seq = n->from_seq; seq <= to && k < RETX_PER_NACK; seq++, k++) {
-		retransmit(env, seq, now);
+		if (sync_rtx_request(env->rtx, seq, now) == -1)
+			break;	/* full: the receiver asks again */
 		if (seq == UINT32_MAX)
 			break;
 	}
+	syncd_flush_arm(env);
 }
 
 /* ------------------------------------------------------------------ */
@@ -367,11 +422,22 @@ on_msg(void *arg, const struct sync_msg *m)
 		if (m->u.bus.status == SYNC_BUS_START)
 			syncd_bulk_event(env, SYNC_BULK_EV_BUS_START);
 		return 0;
+	case SYNC_A_ACK:
+		if (m->u.ack.node_id == env->conf->node_id &&
+		    m->u.ack.epoch == env->epoch) {
+			env->stats.acks_in++;
+			sync_peer_tx_acked(w->peer, m->u.ack.seq, w->now);
+			syncd_flush_arm(env);
+		}
+		return 0;
 	case SYNC_A_UPD_REQ:
-		if (m->u.ref.id == 0 && m->u.ref.creatorid == 0)
+		if (m->u.ref.id == 0 && m->u.ref.creatorid == 0) {
 			log_info("bulk request from node %u%s", from,
 			    sync_table_bulk_active(env->table) ?
 			    " (after the bulk under way)" : "");
+			/* it holds the window from now on */
+			sync_peer_tx_acked(w->peer, env->seq, w->now);
+		}
 		break;
 	default:
 		break;
@@ -381,6 +447,7 @@ on_msg(void *arg, const struct sync_msg *m)
 }
 
 static void arm_peers(struct syncd *);
+static void rx_burst(struct syncd *, int);
 
 /* What the peer's state says to do now. */
 static void
@@ -390,7 +457,7 @@ peer_run(struct syncd *env, struct sync_peer *p, uint64_t now)
 	size_t n;
 
 	sync_peer_run(p, now, &a);
-	send_nacks(env, p, &a);
+	send_feedback(env, p, &a);
 	if (a.sweep) {
 		n = sync_table_sweep(env->table, p->node_id, a.sweep_before,
 		    &env->outs);
@@ -468,19 +535,29 @@ rx_frame(struct syncd *env, const struct sync_rx *rx)
 	syncd_watch_frame(env, SYNC_WATCH_IN, rx->af, rx->src, rx->frame,
 	    rx->len);
 	peer_run(env, p, now);
+}
+
+/* A burst of frames, then their kernel writes in one batch: one request
+ * per state sent to the kernel many at a time, not a round trip per
+ * frame (a bulk of 100,000 states is some 9,000 frames). */
+static void
+rx_cb(int fd, short what, void *arg)
+{
+	struct syncd *env = arg;
+
+	(void)what;
+	rx_burst(env, fd);
 	syncd_run_outs(env);
 	arm_peers(env);
 }
 
 static void
-rx_cb(int fd, short what, void *arg)
+rx_burst(struct syncd *env, int fd)
 {
-	struct syncd *env = arg;
 	uint8_t buf[SYNC_MAX_FRAME + 128];
 	struct sync_rx rx;
 	int n;
 
-	(void)what;
 	for (n = 0; n < RX_PER_TURN; n++) {
 		switch (sync_net_recv(env->net, fd, buf, sizeof(buf), &rx)) {
 		case SYNC_RX_OK:
@@ -544,6 +621,7 @@ syncd_proto_open(struct syncd *env)
 {
 	if ((env->rtx = sync_rtx_new(SYNC_RTX_FRAMES, SYNC_RTX_REFS)) == NULL)
 		fatalx("out of memory");
+	sync_pace_init(&env->pace, syncd_now_us());
 	env->rx4_ev = syncd_watch_fd(env, sync_net_fd4(env->net), rx_cb);
 	env->rx6_ev = syncd_watch_fd(env, sync_net_fd6(env->net), rx_cb);
 	env->flush_ev = evtimer_new(env->base, flush_cb, env);

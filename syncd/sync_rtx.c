@@ -24,7 +24,8 @@ struct rtx_frame {
 	uint64_t	last_retx;	/* when it was last sent again; 0 never */
 	uint32_t	seq;
 	uint32_t	nrefs;
-	int		used;
+	uint8_t		used;
+	uint8_t		queued;		/* waits in the request queue */
 };
 
 struct sync_rtx {
@@ -33,6 +34,8 @@ struct sync_rtx {
 	struct rtx_ref		*refs;
 	uint32_t		 nrefs;
 	uint64_t		 head;		/* references ever written */
+	uint32_t		 q[SYNC_RTX_QUEUE];	/* requested seqs */
+	uint32_t		 qhead, qn;
 };
 
 struct sync_rtx *
@@ -68,6 +71,7 @@ sync_rtx_reset(struct sync_rtx *x)
 {
 	memset(x->frames, 0, x->nframes * sizeof(*x->frames));
 	x->head = 0;
+	x->qhead = x->qn = 0;
 }
 
 /* The reference a message names; 0 if it is not retransmitted (NACK). */
@@ -127,6 +131,7 @@ sync_rtx_record(struct sync_rtx *x, uint32_t seq, const uint8_t *frame,
 	f->seq = seq;
 	f->first = x->head;
 	f->last_retx = 0;
+	f->queued = 0;
 	sync_frame_walk(frame, len, record_msg, x, NULL);
 	f->nrefs = (uint32_t)(x->head - f->first);
 }
@@ -171,6 +176,43 @@ msg_again(const struct rtx_ref *r, sync_rtx_current_fn current, void *arg,
 		m->u.ref.creatorid = r->creatorid;
 		return 1;
 	}
+}
+
+int
+sync_rtx_request(struct sync_rtx *x, uint32_t seq, uint64_t now)
+{
+	struct rtx_frame	*f = frame_find(x, seq);
+
+	if (f != NULL && (f->queued || (f->last_retx != 0 &&
+	    now - f->last_retx < SYNC_RTX_HOLDOFF_US)))
+		return 0;
+	if (x->qn == SYNC_RTX_QUEUE)
+		return -1;
+	x->q[(x->qhead + x->qn++) % SYNC_RTX_QUEUE] = seq;
+	if (f != NULL)
+		f->queued = 1;
+	return 0;
+}
+
+int
+sync_rtx_pop(struct sync_rtx *x, uint32_t *seq)
+{
+	struct rtx_frame	*f;
+
+	if (x->qn == 0)
+		return 0;
+	*seq = x->q[x->qhead];
+	x->qhead = (x->qhead + 1) % SYNC_RTX_QUEUE;
+	x->qn--;
+	if ((f = frame_find(x, *seq)) != NULL)
+		f->queued = 0;
+	return 1;
+}
+
+unsigned
+sync_rtx_queued(const struct sync_rtx *x)
+{
+	return x->qn;
 }
 
 enum sync_rtx_result

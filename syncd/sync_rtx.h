@@ -19,7 +19,10 @@
 
 #define SYNC_RTX_FRAMES		16384	/* frames remembered */
 #define SYNC_RTX_REFS		262144	/* messages remembered */
-#define SYNC_RTX_HOLDOFF_US	20000	/* one retransmission per 20 ms */
+#define SYNC_RTX_HOLDOFF_US	90000	/* a frame again at most once per
+					 * NACK round (100 ms): more copies
+					 * only fill the receiver's queue */
+#define SYNC_RTX_QUEUE		16384	/* NACKed frames waiting to go */
 
 struct sync_rtx;
 
@@ -44,5 +47,16 @@ enum sync_rtx_result sync_rtx_rebuild(struct sync_rtx *, uint32_t seq,
 	    uint64_t now, sync_rtx_current_fn, void *arg, struct sync_fb *);
 /* Forget everything (a new epoch). */
 void	sync_rtx_reset(struct sync_rtx *);
+
+/*
+ * NACKed frames wait in a queue and leave at the bulk's pace (a NACK of a
+ * large range answered at once floods a receiver that is already losing
+ * frames). request: queue seq unless it is queued already or was sent
+ * again within the hold-off (0), or the queue is full (-1). pop: the
+ * next queued seq, 0 if none.
+ */
+int	sync_rtx_request(struct sync_rtx *, uint32_t seq, uint64_t now);
+int	sync_rtx_pop(struct sync_rtx *, uint32_t *seq);
+unsigned sync_rtx_queued(const struct sync_rtx *);
 
 #endif

@@ -733,13 +733,15 @@ local_seen(struct sync_table *t, uint32_t i, const struct sync_state *st,
 }
 
 static void
-local_add(struct sync_table *t, const struct sync_state *st, uint64_t now)
+local_add(struct sync_table *t, const struct sync_state *st, int queue,
+    uint64_t now)
 {
 	uint32_t	i;
 
 	if ((i = entry_add(t, st, 1, now)) == NIL)
 		return;
-	q_append(t, i, Q_INS, now);
+	if (queue)
+		q_append(t, i, Q_INS, now);
 	if (!t->ractive && t->conf.refresh_us != 0) {
 		t->ractive = 1;
 		t->rcur = 0;
@@ -758,7 +760,18 @@ sync_table_local_new(struct sync_table *t, const struct sync_state *in,
 	if ((i = kern_find(t, &st)) != NIL)
 		local_seen(t, i, &st, 0, now, o);
 	else
-		local_add(t, &st, now);
+		local_add(t, &st, 1, now);
+}
+
+void
+sync_table_local_seed(struct sync_table *t, const struct sync_state *in,
+    uint64_t now)
+{
+	struct sync_state	st;
+
+	st_norm(&st, in);
+	if (kern_find(t, &st) == NIL)
+		local_add(t, &st, 0, now);
 }
 
 void
@@ -772,7 +785,7 @@ sync_table_local_update(struct sync_table *t, const struct sync_state *in,
 	if ((i = kern_find(t, &st)) != NIL)
 		local_seen(t, i, &st, 1, now, o);
 	else
-		local_add(t, &st, now);		/* its NEW was lost */
+		local_add(t, &st, 1, now);	/* its NEW was lost */
 }
 
 void

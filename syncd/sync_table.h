@@ -60,6 +60,11 @@ size_t	sync_table_count(const struct sync_table *, int local_only);
 /* NEW (or first sight in a dump): assign an id, queue INS. */
 void	sync_table_local_new(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
+/* At start, what the kernel holds already: known, not announced. A peer
+ * gets these states in a bulk (it asks for one when it hears us, and we
+ * push one as MASTER); INS for each would send the table twice. */
+void	sync_table_local_seed(struct sync_table *, const struct sync_state *,
+	    uint64_t now);
 /* UPDATE: queue UPD_C (one per state, counting events; maxupd -> SEND_NOW).
  * An update for an imported state is ignored (the peer owns it). An update
  * for an unknown entry is treated as NEW (events can be lost). */

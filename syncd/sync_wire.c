@@ -73,6 +73,8 @@ msg_size(unsigned action)
 		return sizeof(struct sync_state_wire);
 	case SYNC_A_NACK:
 		return sizeof(struct sync_nack_wire);
+	case SYNC_A_ACK:
+		return sizeof(struct sync_ack_wire);
 	default:
 		return 0;
 	}
@@ -91,6 +93,7 @@ sync_action_name(unsigned action)
 	case SYNC_A_INS:	return "INS";
 	case SYNC_A_UPD:	return "UPD";
 	case SYNC_A_NACK:	return "NACK";
+	case SYNC_A_ACK:	return "ACK";
 	default:		return "UNKNOWN";
 	}
 }
@@ -173,6 +176,12 @@ put_msg(struct buf_writer *w, const struct sync_msg *m)
 		bw_u32be(w, m->u.nack.epoch);
 		bw_u32be(w, m->u.nack.from_seq);
 		bw_u32be(w, m->u.nack.to_seq);
+		break;
+	case SYNC_A_ACK:
+		bw_u32be(w, m->u.ack.node_id);
+		bw_u32be(w, m->u.ack.epoch);
+		bw_u32be(w, m->u.ack.seq);
+		bw_zero(w, 4);
 		break;
 	default:
 		w->err = 1;
@@ -266,6 +275,11 @@ get_msg(const uint8_t *p, unsigned action, struct sync_msg *m)
 		m->u.nack.from_seq = br_u32be(&r);
 		m->u.nack.to_seq = br_u32be(&r);
 		break;
+	case SYNC_A_ACK:
+		m->u.ack.node_id = br_u32be(&r);
+		m->u.ack.epoch = br_u32be(&r);
+		m->u.ack.seq = br_u32be(&r);
+		break;
 	}
 }
 
@@ -306,6 +320,8 @@ msg_check(const struct sync_msg *m)
 		    m->u.nack.from_seq > m->u.nack.to_seq)
 			return SYNC_DROP_BADVAL;
 		return SYNC_OK;
+	case SYNC_A_ACK:
+		return m->u.ack.node_id == 0 ? SYNC_DROP_BADVAL : SYNC_OK;
 	default:
 		return SYNC_OK;
 	}

@@ -46,6 +46,7 @@ enum sync_action {
 	SYNC_A_INS	= 13,	/* new state, full record */
 	SYNC_A_UPD	= 14,	/* full record: answers and bulk */
 	SYNC_A_NACK	= 16,	/* private: "I missed seq from..to" */
+	SYNC_A_ACK	= 17,	/* private: "I hold all your frames up to seq" */
 	SYNC_A__MAX	= 32
 };
 
@@ -142,6 +143,16 @@ struct sync_nack_wire {
 };
 _Static_assert(sizeof(struct sync_nack_wire) == 16, "nack");
 
+/* ACK: how far a receiver holds node_id's frames without a hole; a bulk
+ * sender keeps its frames in flight within a window of it. */
+struct sync_ack_wire {
+	uint8_t		node_id[4];
+	uint8_t		epoch[4];
+	uint8_t		seq[4];
+	uint8_t		pad[4];
+};
+_Static_assert(sizeof(struct sync_ack_wire) == 16, "ack");
+
 #define SYNC_SF_ACK	0x01	/* INS: acknowledge with INS_ACK (defer) */
 /* Header flags (covered by the HMAC). */
 #define SYNC_HF_RETX	0x01	/* a retransmission: the seq of an earlier frame,
@@ -206,6 +217,12 @@ struct sync_nack {
 	uint32_t	to_seq;
 };
 
+struct sync_ack {
+	uint32_t	node_id;
+	uint32_t	epoch;
+	uint32_t	seq;
+};
+
 struct sync_hdr {
 	uint8_t		version;
 	uint8_t		flags;
@@ -229,6 +246,7 @@ struct sync_msg {
 		struct sync_bus		bus;
 		struct sync_clr		clr;
 		struct sync_nack	nack;
+		struct sync_ack		ack;
 	} u;
 };
 

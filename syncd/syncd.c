@@ -174,6 +174,17 @@ on_dump(void *arg, const struct sync_state *st)
 	on_ct_event(arg, CT_EV_UPDATE, st, 0);
 }
 
+static void
+on_seed(void *arg, const struct sync_state *st)
+{
+	struct syncd *env = arg;
+
+	if (synced(env, st))
+		sync_table_local_seed(env->table, st, syncd_now_us());
+	else
+		env->stats.filtered++;
+}
+
 /* Events were lost: rebuild our view of the kernel by dump and sweep
  * what is gone (mark-and-sweep of our own states). */
 static void
@@ -252,6 +263,10 @@ syncd_bulk_event(struct syncd *env, enum sync_bulk_ev ev)
 			sync_carp_hold(env->carp, 0, "syncd bulk done");
 			break;
 		case SYNC_BULK_A_PUSH:
+			/* a peer not heard yet asks for our table when it
+			 * hears us (sync_peer.c): a push would come twice */
+			if (env->npeers == 0)
+				break;
 			sync_table_bulk_start(env->table, syncd_now_us());
 			syncd_flush(env);
 			break;
@@ -353,11 +368,8 @@ setup(struct syncd *env)
 static void
 start(struct syncd *env)
 {
-	sync_table_resync_begin(env->table);
-	if (ct_dump(env->ct, on_dump, env) == -1)
+	if (ct_dump(env->ct, on_seed, env) == -1)
 		log_warnx("initial conntrack dump failed");
-	sync_table_resync_end(env->table, syncd_now_us(), &env->outs);
-	syncd_run_outs(env);
 	/* With carpd, its first status answer starts the bulk (sync_carp.c);
 	 * without it, act as a standalone owner now. */
 	if (!sync_carp_connected(env->carp)) {

@@ -12,6 +12,7 @@
 #include "sync_conf.h"
 #include "sync_link.h"
 #include "sync_net.h"
+#include "sync_pace.h"
 #include "sync_peer.h"
 #include "sync_rtx.h"
 #include "sync_table.h"
@@ -51,6 +52,8 @@ struct syncd_stats {
 	uint64_t	retx_dup;	/* retransmissions we had already */
 	uint64_t	heartbeats;	/* empty frames sent when idle */
 	uint64_t	table_reqs;	/* UPD_REQ(0, 0) sent */
+	uint64_t	acks_out, acks_in;	/* ACKs (bulk flow control) */
+	uint64_t	window_waits;	/* bulk held for a peer's ACK */
 };
 
 struct syncd {
@@ -69,6 +72,7 @@ struct syncd {
 	struct sync_outs	 outs;
 	struct sync_bulk	 bulk;
 	struct sync_rtx		*rtx;		/* what recent frames carried */
+	struct sync_pace	 pace;		/* of bulk sends */
 	struct event		*flush_ev;	/* send-delay / refresh deadline */
 	struct event		*bulk_ev;	/* bulk retry / timeout */
 	struct event		*peer_ev;	/* NACK retries, table requests */

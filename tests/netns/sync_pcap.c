@@ -76,6 +76,8 @@ static const struct sync_msg m_bus_end = { .action = SYNC_A_BUS,
 	.u.bus = { NODE_ID, 42, SYNC_BUS_END } };
 static const struct sync_msg m_nack = { .action = SYNC_A_NACK,
 	.u.nack = { 0x0a0b0c0d, EPOCH, 90, 95 } };
+static const struct sync_msg m_ack = { .action = SYNC_A_ACK,
+	.u.ack = { 0x0a0b0c0d, EPOCH, 89 } };
 static const struct sync_msg m_updc = { .action = SYNC_A_UPD_C,
 	.u.upd_c = { .id = 0x0000000100000002ULL, .creatorid = NODE_ID,
 	    .status = 0x18e, .mark = 0x00c0ffee, .timeout = 3600,
@@ -121,7 +123,7 @@ static const struct sample samples[] = {
 	    MSG(m_bus_end) }, 0, 0 },
 	{ "ins", { MSG(m_ins_v4) }, 0, 0 },
 	{ "upd", { MSG(m_upd_v6) }, 0, 0 },
-	{ "nack", { MSG(m_nack) }, 0, 0 },
+	{ "nack", { MSG(m_nack), MSG(m_ack) }, 0, 0 },
 	{ "unknown_section", { MSG(m_ins_v4),
 	    { IT_UNKNOWN, NULL, 20, 2, 3 }, MSG(m_delc) }, 0, 0 },
 	{ "longer_messages", { { IT_LONGER, &m_updc, 0, 1, 2 },
@@ -401,6 +403,11 @@ ex_msg(FILE *e, size_t fr, const struct sync_msg *m)
 		break;
 	case SYNC_A_CLR:
 		ex(e, fr, "clr.creatorid", "0x%08x", m->u.clr.creatorid);
+		break;
+	case SYNC_A_ACK:
+		ex(e, fr, "ack.node_id", "0x%08x", m->u.ack.node_id);
+		ex(e, fr, "ack.epoch", "%u", m->u.ack.epoch);
+		ex(e, fr, "ack.seq", "%u", m->u.ack.seq);
 		break;
 	case SYNC_A_NACK:
 		ex(e, fr, "nack.node_id", "0x%08x", m->u.nack.node_id);

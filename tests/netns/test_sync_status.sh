@@ -87,7 +87,7 @@ check "no carpd: standalone master, bulk finished, nothing held" \
 	jq -e '.carpd == false and .master == true and .held_demote == 0 and .held.bulk == 0 and .held.link == 0 and .bulk == "DONE"' "$out"
 check "peer node 1 listed with frames" jq -e '[.peers[] | select(.node_id == 1 and .frames > 0 and .epoch > 0 and .seq > 0)] | length == 1' "$out"
 check "peer keys" jq -e '[.peers[] | keys == ["bulks","epoch","frames","gaps","heard_ms","late","lost","missing","nacks","node_id","seq","table_reqs"]] | all' "$out"
-check "loss keys" jq -e '.loss | keys == (["nacks_out","nacks_in","retx_out","retx_lost","retx_dup","heartbeats","table_reqs","toomany"] | sort)' "$out"
+check "loss keys" jq -e '.loss | keys == (["nacks_out","nacks_in","retx_out","retx_lost","retx_dup","heartbeats","table_reqs","toomany","acks_out","acks_in","window_waits"] | sort)' "$out"
 check "no badauth yet" jq -e '.drops.badauth == 0' "$out"
 
 log "text output"

@@ -218,6 +218,82 @@ test_bulk_tainted(void **state)
 	assert_false(p.want_table);
 }
 
+/* ACK every 256 frames; during the sender's bulk also 20 ms after any
+ * progress; an ACK due when the bulk ends still goes (its timer must not
+ * stay in the past); only as far as there is no hole. */
+static void
+test_acks(void **state)
+{
+	struct sync_peer	p;
+	struct sync_peer_acts	a;
+	uint32_t		s;
+
+	(void)state;
+	sync_peer_init(&p, 7);
+	rx(&p, 1, 1, 0, 0);
+	for (s = 2; s < SYNC_PEER_ACK_EVERY; s++)
+		rx(&p, 1, s, 0, 0);
+	sync_peer_run(&p, 0, &a);
+	assert_false(a.ack);			/* 255 frames */
+	rx(&p, 1, SYNC_PEER_ACK_EVERY, 0, 0);
+	sync_peer_run(&p, 0, &a);
+	assert_true(a.ack);
+	assert_int_equal(a.ack_seq, SYNC_PEER_ACK_EVERY);
+	assert_int_equal(sync_peer_deadline(&p), 0);
+	/* its bulk: the next frame is ACKed 20 ms later */
+	rx(&p, 1, 257, 0, MS);
+	sync_peer_bus(&p, 257, SYNC_BUS_START);
+	sync_peer_run(&p, MS, &a);
+	assert_false(a.ack);
+	assert_int_equal(sync_peer_deadline(&p), MS + SYNC_PEER_ACK_US);
+	sync_peer_run(&p, MS + SYNC_PEER_ACK_US, &a);
+	assert_true(a.ack);
+	assert_int_equal(a.ack_seq, 257);
+	/* a hole: ACKed only up to it */
+	rx(&p, 1, 260, 0, 2 * MS);			/* 258, 259 lost */
+	sync_peer_run(&p, 2 * MS + SYNC_PEER_ACK_US, &a);
+	assert_false(a.ack);
+	assert_int_equal(a.nnacks, 1);
+	rx(&p, 1, 258, SYNC_HF_RETX, 3 * MS);
+	rx(&p, 1, 259, SYNC_HF_RETX, 3 * MS);
+	rx(&p, 1, 261, 0, 3 * MS);
+	sync_peer_bus(&p, 261, SYNC_BUS_END);
+	sync_peer_run(&p, 3 * MS, &a);			/* complete: over */
+	assert_true(a.sweep);
+	assert_false(a.ack);
+	/* the ACK set up during the bulk still goes, then nothing is due */
+	sync_peer_run(&p, 3 * MS + SYNC_PEER_ACK_US, &a);
+	assert_true(a.ack);
+	assert_int_equal(a.ack_seq, 261);
+	assert_int_equal(sync_peer_deadline(&p), 0);
+}
+
+/* The sending side's window: a peer that asked for our table holds it
+ * until it ACKs; a silent one lets go after SYNC_PEER_WINDOW_US. */
+static void
+test_tx_window(void **state)
+{
+	struct sync_peer	p;
+	uint64_t		wake = 0;
+
+	(void)state;
+	sync_peer_init(&p, 7);
+	assert_true(sync_peer_tx_window(&p, 1000000, 0, &wake));
+	sync_peer_tx_acked(&p, 100, SEC);	/* asked at our seq 100 */
+	assert_true(sync_peer_tx_window(&p, 100 + SYNC_PEER_WINDOW - 1, SEC,
+	    &wake));
+	assert_false(sync_peer_tx_window(&p, 100 + SYNC_PEER_WINDOW, SEC,
+	    &wake));
+	assert_int_equal(wake, SEC + SYNC_PEER_WINDOW_US);
+	sync_peer_tx_acked(&p, 1000, SEC + 10 * MS);
+	assert_true(sync_peer_tx_window(&p, 100 + SYNC_PEER_WINDOW,
+	    SEC + 10 * MS, &wake));
+	sync_peer_tx_acked(&p, 900, SEC + 20 * MS);	/* never back */
+	assert_int_equal(p.tx_acked, 1000);
+	assert_true(sync_peer_tx_window(&p, 1000000,
+	    SEC + 20 * MS + SYNC_PEER_WINDOW_US, &wake));
+}
+
 int
 main(void)
 {
@@ -228,6 +304,8 @@ main(void)
 		cmocka_unit_test(test_bulk_complete_out_of_order),
 		cmocka_unit_test(test_bulk_one_frame_and_late_start),
 		cmocka_unit_test(test_bulk_tainted),
+		cmocka_unit_test(test_acks),
+		cmocka_unit_test(test_tx_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -235,6 +235,48 @@ test_no_longer_fits(void **state)
 	sync_rtx_free(x);
 }
 
+/* The request queue: a frame once while queued, not again within the
+ * hold-off after it went; unknown seqs queued too (answered LOST); a
+ * full queue refuses. */
+static void
+test_request_queue(void **state)
+{
+	struct sync_rtx		*x = sync_rtx_new(8, 64);
+	struct fake		 f = { { 0 }, 0, 0 };
+	struct sync_msg		 m = st_msg(SYNC_A_DEL_C, 1);
+	struct sync_hdr		 h = { 0, SYNC_HF_RETX, 0, 9, 1, 3 };
+	struct sync_fb		 fb;
+	uint8_t			 buf[1500], out[1500];
+	uint32_t		 seq, k;
+	size_t			 len;
+
+	(void)state;
+	len = frame(buf, sizeof(buf), 3, 0, &m, 1);
+	sync_rtx_record(x, 3, buf, len);
+	assert_int_equal(sync_rtx_request(x, 3, 1000), 0);
+	assert_int_equal(sync_rtx_request(x, 3, 1000), 0);	/* queued */
+	assert_int_equal(sync_rtx_request(x, 99, 1000), 0);	/* unknown */
+	assert_int_equal(sync_rtx_queued(x), 2);
+	assert_int_equal(sync_rtx_pop(x, &seq), 1);
+	assert_int_equal(seq, 3);
+	sync_fb_init(&fb, out, sizeof(out), &h);
+	assert_int_equal(sync_rtx_rebuild(x, 3, 2000, current, &f, &fb),
+	    SYNC_RTX_OK);
+	assert_int_equal(sync_rtx_pop(x, &seq), 1);
+	assert_int_equal(seq, 99);
+	assert_int_equal(sync_rtx_pop(x, &seq), 0);
+	/* sent at 2000: not queued again within the hold-off */
+	assert_int_equal(sync_rtx_request(x, 3, 2000 + SYNC_RTX_HOLDOFF_US - 1),
+	    0);
+	assert_int_equal(sync_rtx_queued(x), 0);
+	assert_int_equal(sync_rtx_request(x, 3, 2000 + SYNC_RTX_HOLDOFF_US), 0);
+	assert_int_equal(sync_rtx_queued(x), 1);
+	for (k = 1; k < SYNC_RTX_QUEUE; k++)
+		assert_int_equal(sync_rtx_request(x, 1000 + k, 0), 0);
+	assert_int_equal(sync_rtx_request(x, 5, 0), -1);	/* full */
+	sync_rtx_free(x);
+}
+
 int
 main(void)
 {
@@ -242,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_rebuild_current_content),
 		cmocka_unit_test(test_ring_forgets),
 		cmocka_unit_test(test_no_longer_fits),
+		cmocka_unit_test(test_request_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

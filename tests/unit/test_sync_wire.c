@@ -204,6 +204,8 @@ static const struct golden goldens[] = {
 	{ "NACK", { .action = SYNC_A_NACK,
 	    .u.nack = { 0x01020304, 3, 0x100, 0x104 } },
 	    HDR("0044") "10 04 0001 01020304 00000003 00000100 00000104" },
+	{ "ACK", { .action = SYNC_A_ACK, .u.ack = { 0x01020304, 3, 0x1234 } },
+	    HDR("0044") "11 04 0001 01020304 00000003 00001234 00000000" },
 };
 
 /* The three big records are declared once above; fill them in. */
@@ -410,7 +412,7 @@ test_fb_refuses(void **state)
 	uint8_t		 buf[256];
 	struct sync_fb	 fb;
 	struct sync_msg	 m;
-	const unsigned	 bad[] = { 1, 3, 6, 8, 9, 11, 12, 15, 17, 31, 255 };
+	const unsigned	 bad[] = { 1, 3, 6, 8, 9, 11, 12, 15, 18, 31, 255 };
 	size_t		 i;
 
 	sync_fb_init(&fb, buf, sizeof(buf), &test_hdr);
@@ -521,10 +523,10 @@ rand_msg(uint32_t *s, struct sync_msg *m, enum sync_action prev)
 {
 	static const enum sync_action acts[] = { SYNC_A_CLR, SYNC_A_INS_ACK,
 	    SYNC_A_UPD_C, SYNC_A_UPD_REQ, SYNC_A_DEL_C, SYNC_A_BUS,
-	    SYNC_A_INS, SYNC_A_UPD, SYNC_A_NACK };
+	    SYNC_A_INS, SYNC_A_UPD, SYNC_A_NACK, SYNC_A_ACK };
 
 	memset(m, 0, sizeof(*m));
-	m->action = lcg(s) % 3 == 0 ? prev : acts[lcg(s) % 9];
+	m->action = lcg(s) % 3 == 0 ? prev : acts[lcg(s) % 10];
 	switch (m->action) {
 	case SYNC_A_INS:
 	case SYNC_A_UPD:
@@ -540,6 +542,11 @@ rand_msg(uint32_t *s, struct sync_msg *m, enum sync_action prev)
 		break;
 	case SYNC_A_CLR:
 		m->u.clr.creatorid = lcg(s);
+		break;
+	case SYNC_A_ACK:
+		m->u.ack.node_id = lcg(s) | 1;
+		m->u.ack.epoch = lcg(s);
+		m->u.ack.seq = lcg(s);
 		break;
 	case SYNC_A_NACK:
 		m->u.nack.node_id = lcg(s) | 1;
@@ -829,6 +836,8 @@ static const struct rej rejs[] = {
 	{ "UPD_C creator 0", HDR("0000") "04 07 0001 0000000000000001 00000000"
 	    " 00000000 00000000 00000000 00000000", 1, NULL, 0, 0,
 	    SYNC_DROP_BADVAL },
+	{ "ACK node 0", HDR("0000") "11 04 0001 00000000 00000003 00000001"
+	    " 00000000", 1, NULL, 0, 0, SYNC_DROP_BADVAL },
 	{ "NACK node 0", HDR("0000") "10 04 0001 00000000 00000003 00000001"
 	    " 00000002", 1, NULL, 0, 0, SYNC_DROP_BADVAL },
 	{ "NACK from > to", HDR("0000") "10 04 0001 00000002 00000003"
@@ -969,7 +978,7 @@ test_names(void **state)
 	} known[] = {
 		{ 0, "CLR" }, { 2, "INS_ACK" }, { 4, "UPD_C" },
 		{ 5, "UPD_REQ" }, { 7, "DEL_C" }, { 10, "BUS" },
-		{ 13, "INS" }, { 14, "UPD" }, { 16, "NACK" },
+		{ 13, "INS" }, { 14, "UPD" }, { 16, "NACK" }, { 17, "ACK" },
 	};
 	size_t		 i, j;
 	unsigned	 a, unknown = 0;
@@ -980,7 +989,7 @@ test_names(void **state)
 	for (a = 0; a < 300; a++)
 		if (strcmp(sync_action_name(a), "UNKNOWN") == 0)
 			unknown++;
-	assert_int_equal(unknown, 300 - 9);
+	assert_int_equal(unknown, 300 - 10);
 
 	assert_string_equal(sync_drop_names[SYNC_DROP_BADAUTH], "badauth");
 	assert_string_equal(sync_drop_names[SYNC_DROP_HDROPS], "hdrops");
