@@ -3,6 +3,7 @@
 #   make check        all tests (unit + network-namespace integration; root)
 #   make check-unit   unit tests, no root
 #   make check-san    unit tests under ASan+UBSan
+#   make check-netns-san  integration tests with ASan+UBSan daemons (root)
 #   make bench        figures (never fails on speed)
 #   make demo         live two-firewall failover demo in namespaces
 #   make install DESTDIR=...
@@ -175,6 +176,11 @@ check-netns: $(BINS) $(NETNS_TOOLS)
 
 check: check-unit check-netns
 
+# the integration tests again, with the daemons and tools built with
+# ASan+UBSan (build/san); any sanitizer report fails the test (lib.sh)
+check-netns-san:
+	$(MAKE) SAN=1 check-netns
+
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_TARGETS := fuzz_carp fuzz_sync
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c common/buf.c
@@ -221,5 +227,5 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all check check-unit check-san check-netns bench demo install clean fuzz fuzz-build lint-man
+.PHONY: all check check-unit check-san check-netns check-netns-san bench demo install clean fuzz fuzz-build lint-man
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -448,6 +448,9 @@ main(int argc, char *argv[])
 	notify_ready();
 	log_notice("started: node %u, epoch %u, syncdev %s", env.conf->node_id,
 	    env.epoch, env.conf->syncdev);
+	if (env.conf->defer)
+		log_warnx("defer yes: not implemented in this version, new "
+		    "connections are not held (syncd(8) CAVEATS)");
 	start(&env);
 	event_base_dispatch(env.base);
 	teardown(&env);

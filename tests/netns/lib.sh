@@ -19,6 +19,22 @@ T_PASS=0
 T_FAIL=0
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
 
+# Sanitizer builds (make SAN=1 check-netns: BUILD=build/san): every report
+# of ASan, LSan or UBSan, from a daemon or a tool, lands in T_DIR/san and
+# fails the test at cleanup, after the daemons have exited (LeakSanitizer
+# reports at exit). World-writable: the daemons may have dropped root.
+T_SAN_DIR=$T_DIR/san
+mkdir -p "$T_SAN_DIR" && chmod 1777 "$T_SAN_DIR"
+export ASAN_OPTIONS="log_path=$T_SAN_DIR/asan:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$T_SAN_DIR/ubsan:print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+case "$BUILD" in */san|san) T_SAN_BUILD=1 ;; *) T_SAN_BUILD=0 ;; esac
+# skip_under_san WHY: for tests that cannot run sanitized binaries (valgrind)
+skip_under_san() {
+	[ "$T_SAN_BUILD" = 1 ] || return 0
+	echo "$T_NAME: SKIP (sanitizer build: $*)"
+	exit 77
+}
+
 log() { printf '%s: %s\n' "$T_NAME" "$*"; }
 
 cleanup() {
@@ -34,13 +50,28 @@ cleanup() {
 	for ns in $T_NS; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	san_reports
 	if [ "${KEEP_LOGS:-0}" = 1 ] || [ "$T_FAIL" -gt 0 ]; then
 		log "logs kept in $T_DIR"
 	else
 		rm -rf "$T_DIR"
 	fi
 }
-trap cleanup EXIT
+# san_reports: any sanitizer report fails the test (its exit status too)
+san_reports() {
+	local f found=0
+	for f in "$T_SAN_DIR"/*; do
+		[ -s "$f" ] || continue
+		found=1
+		log "FAIL - sanitizer report $f:"
+		sed -n 1,40p "$f"
+	done
+	[ "$found" = 0 ] && return 0
+	T_FAIL=$((T_FAIL + 1))
+	SAN_FAILED=1
+}
+SAN_FAILED=0
+trap 'cleanup; [ "$SAN_FAILED" = 0 ] || exit 1' EXIT
 trap 'exit 130' INT TERM
 
 need_root() {

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=${1:-$BUILD}
 need_root
+skip_under_san "valgrind cannot run ASan binaries; the plain run covers it"
 for t in valgrind conntrack; do
 	command -v $t >/dev/null || { echo "$T_NAME: SKIP (no $t)"; exit 77; }
 done

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 BUILD=${1:-$BUILD}; CARPD=$BUILD/carpd; CARPCTL=$BUILD/carpctl
 need_root
+skip_under_san "valgrind cannot run ASan binaries; the plain run covers it"
 command -v valgrind >/dev/null || { echo "$T_NAME: SKIP (no valgrind)"; exit 77; }
 
 topo_lan || { fail "topology"; finish; exit; }
