@@ -229,3 +229,13 @@ clean:
 
 .PHONY: all check check-unit check-san check-netns check-netns-san bench demo install clean fuzz fuzz-build lint-man
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- fault-injection suite (tests/fault/): FAULT_RUNS runs of each scenario ---
+# relays frames between two veths, dropping, duplicating, reordering
+$(BUILD)/tests/wire_relay: $(call obj,tests/netns/wire_relay.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+NETNS_TOOLS += $(BUILD)/tests/wire_relay
+FAULT_RUNS ?= 1
+check-fault: $(BINS) $(NETNS_TOOLS)
+	@FAULT_RUNS=$(FAULT_RUNS) tests/fault/run.sh $(BUILD)

@@ -651,3 +651,38 @@ ct_cmp() {
 	      na, nb, ba, ob, bt, max
 	  exit (ba + ob > 0 ? 1 : 0) + (bt > 0 ? 2 : 0) }' "$1" "$2"
 }
+
+# --- helpers added with the fault-injection suite (tests/fault/) ---------
+
+# stamp_log FILE OUT: every line appended to FILE from now on goes to OUT,
+# prefixed with the wall clock ($EPOCHREALTIME, s.us) at which it was read:
+# when a daemon logged something, for logs without timestamps. tail is
+# inotify-driven (immediate) and exits with the test (--pid).
+stamp_log() {
+	( tail -n 0 -F --pid=$$ "$1" 2>/dev/null | while IFS= read -r l; do
+		printf '%s %s\n' "$EPOCHREALTIME" "$l"
+	done ) >"$2" &
+	T_PIDS="$T_PIDS $!"
+	poll_for 2 test -e "$2"
+}
+
+# fdb_ports MAC: every bridge port on which br0 has learned MAC, one a line.
+fdb_ports() {
+	bridge -n "$(ns lan)" fdb show br br0 | awk -v m="$1" '$1 == m && $0 !~ /permanent/ { print $3 }'
+}
+
+# block_carp / unblock_carp: the LAN bridge drops every CARP packet (IPv4
+# and IPv6 protocol 112) it would forward between its ports: a partition
+# for CARP only; frames are still learned (forward hook, after learning).
+block_carp() {
+	nsx lan nft -f - <<'NFT'
+table bridge carpsync_split {
+	chain no_carp {
+		type filter hook forward priority -200; policy accept;
+		ip protocol 112 drop
+		ip6 nexthdr 112 drop
+	}
+}
+NFT
+}
+unblock_carp() { nsx lan nft delete table bridge carpsync_split; }
