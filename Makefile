@@ -4,6 +4,7 @@
 #   make check-unit   unit tests, no root
 #   make check-san    unit tests under ASan+UBSan
 #   make check-netns-san  integration tests with ASan+UBSan daemons (root)
+#   make check-fault  fault-injection scenarios, FAULT_RUNS=N runs each (root)
 #   make bench        figures (never fails on speed)
 #   make demo         live two-firewall failover demo in namespaces
 #   make install DESTDIR=...
@@ -181,6 +182,11 @@ check: check-unit check-netns
 check-netns-san:
 	$(MAKE) SAN=1 check-netns
 
+# the fault-injection scenarios (tests/fault/), FAULT_RUNS runs of each
+FAULT_RUNS ?= 1
+check-fault: $(BINS)
+	@FAULT_RUNS=$(FAULT_RUNS) tests/fault/run.sh $(BUILD)
+
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_TARGETS := fuzz_carp fuzz_sync
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c common/buf.c
@@ -227,15 +233,6 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all check check-unit check-san check-netns check-netns-san bench demo install clean fuzz fuzz-build lint-man
+.PHONY: all check check-unit check-san check-netns check-netns-san check-fault bench demo install clean fuzz fuzz-build lint-man
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# --- fault-injection suite (tests/fault/): FAULT_RUNS runs of each scenario ---
-# relays frames between two veths, dropping, duplicating, reordering
-$(BUILD)/tests/wire_relay: $(call obj,tests/netns/wire_relay.c)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
-NETNS_TOOLS += $(BUILD)/tests/wire_relay
-FAULT_RUNS ?= 1
-check-fault: $(BINS) $(NETNS_TOOLS)
-	@FAULT_RUNS=$(FAULT_RUNS) tests/fault/run.sh $(BUILD)

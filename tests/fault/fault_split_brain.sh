@@ -43,8 +43,7 @@ one_master() {	# fw1 MASTER with the VIP, fw2 BACKUP without it
 	is_state fw1 1 MASTER && is_state fw2 1 BACKUP &&
 	has_vip fw1 $VIP && ! has_vip fw2 $VIP
 }
-vmac_on() { [ "$(fdb_ports $VMAC | tr '\n' ' ')" = "$1 " ]; }
-check "the vMAC on fw1's port only" poll_for 5 vmac_on p-fw1
+check "the vMAC on fw1's port only" poll_for 5 fdb_only_on $VMAC p-fw1
 
 MAXD=0
 for c in $(seq 1 "$CYCLES"); do
@@ -66,7 +65,7 @@ for c in $(seq 1 "$CYCLES"); do
 	fi
 	check "cycle $c: exactly one MASTER (fw1), the VIP on fw1 only" poll_for 2 one_master
 	check "cycle $c: fw1 never left MASTER" eval '[ "$(transitions fw1 1)" = "$tr1" ]'
-	check "cycle $c: the vMAC on fw1's port only" poll_for $((3 * INTERVAL)) vmac_on p-fw1
+	check "cycle $c: the vMAC on fw1's port only" poll_for $((3 * INTERVAL)) fdb_only_on $VMAC p-fw1
 done
 log "largest heal-to-BACKUP time: $MAXD s over $CYCLES cycles (bound $BOUND s)"
 check "one MASTER still, two intervals later" eval 'sleep $((2 * INTERVAL)); one_master'

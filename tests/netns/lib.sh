@@ -224,9 +224,13 @@ NFT
 unsilence() { nsx "$1" nft delete table netdev carpsync_silence; }
 
 # The bridge port on which the LAN bridge learned a MAC ("" if none).
-fdb_port() {
-	bridge -n "$(ns lan)" fdb show br br0 | awk -v m="$1" '$1 == m && $0 !~ /permanent/ { print $3; exit }'
+fdb_port() { fdb_ports "$1" | head -n 1; }
+# fdb_ports MAC: every bridge port on which br0 has learned MAC, one a line.
+fdb_ports() {
+	bridge -n "$(ns lan)" fdb show br br0 | awk -v m="$1" '$1 == m && $0 !~ /permanent/ { print $3 }'
 }
+# fdb_only_on MAC PORT: br0 has learned MAC on PORT and on no other port
+fdb_only_on() { [ "$(fdb_ports "$1" | tr '\n' ' ')" = "$2 " ]; }
 
 # A second segment ("wan", bridge br1 in namespace lan) for fw1 and fw2:
 #   fw1:eth1 198.51.100.1   fw2:eth1 198.51.100.2
@@ -664,11 +668,6 @@ stamp_log() {
 	done ) >"$2" &
 	T_PIDS="$T_PIDS $!"
 	poll_for 2 test -e "$2"
-}
-
-# fdb_ports MAC: every bridge port on which br0 has learned MAC, one a line.
-fdb_ports() {
-	bridge -n "$(ns lan)" fdb show br br0 | awk -v m="$1" '$1 == m && $0 !~ /permanent/ { print $3 }'
 }
 
 # block_carp / unblock_carp: the LAN bridge drops every CARP packet (IPv4

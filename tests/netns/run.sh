@@ -1,22 +1,38 @@
 #!/bin/bash
-# Run every network-namespace integration test; exit 77 from a test = skip.
+# Run network-namespace tests (default: every tests/netns/test_*.sh), each
+# RUNS times (default 1), each run bounded by LIMIT seconds (default 600):
+# a hung test fails instead of hanging CI. Exit 77 from a run = skip.
+# Prints "NAME: X of N passed (S s)" per test and a summary named SUITE
+# (default netns); tests/fault/run.sh runs the fault suite through it.
 # usage: tests/netns/run.sh BUILD_DIR [TEST...]
 build=${1:-build}; shift
 export BUILD=$build
 cd "$(dirname "$0")/../.." || exit 1
+suite=${SUITE:-netns}; runs=${RUNS:-1}; limit=${LIMIT:-600}
 tests=("$@")
 [ ${#tests[@]} -eq 0 ] && tests=(tests/netns/test_*.sh)
-pass=0; fail=0; skip=0; failed=""
+t0=$(date +%s)
+pass=0; fail=0; skip=0; failed=""; summary=""
 for t in "${tests[@]}"; do
-	echo "=== $t"
-	# each test is bounded: a hung test fails instead of hanging CI
-	timeout --signal=TERM --kill-after=10 600 bash "$t" "$build"
-	rc=$?
-	case $rc in
-	0) pass=$((pass + 1)) ;;
-	77) skip=$((skip + 1)) ;;
-	*) fail=$((fail + 1)); failed="$failed $(basename "$t")" ;;
-	esac
+	name=$(basename "$t" .sh)
+	ok=0; skipped=0; s0=$(date +%s)
+	for r in $(seq 1 "$runs"); do
+		[ "$runs" -gt 1 ] && echo "=== $t run $r of $runs" || echo "=== $t"
+		timeout --signal=TERM --kill-after=10 "$limit" bash "$t" "$build"
+		case $? in
+		0) ok=$((ok + 1)) ;;
+		77) skipped=$((skipped + 1)) ;;
+		*) echo "=== $name run $r of $runs FAILED" ;;
+		esac
+	done
+	line="$name: $ok of $runs passed"
+	[ $skipped -gt 0 ] && line="$line, $skipped skipped"
+	summary="$summary$line ($(( $(date +%s) - s0 )) s)"$'\n'
+	if [ $skipped -eq "$runs" ]; then skip=$((skip + 1))
+	elif [ $((ok + skipped)) -eq "$runs" ]; then pass=$((pass + 1))
+	else fail=$((fail + 1)); failed="$failed $name"
+	fi
 done
-echo "netns: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ] || { echo "netns: failed:$failed"; exit 1; }
+[ "$runs" -gt 1 ] && printf '%s' "$summary"
+echo "$suite: $pass passed, $fail failed, $skip skipped ($runs run(s) each, $(( $(date +%s) - t0 )) s)"
+[ "$fail" -eq 0 ] || { echo "$suite: failed:$failed"; exit 1; }

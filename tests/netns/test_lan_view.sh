@@ -29,12 +29,7 @@ ip netns exec "$(ns client)" ping -D -n -i 0.05 -W 1 $VIP >"$T_DIR/ping.log" 2>&
 pingpid=$!; T_PIDS="$T_PIDS $pingpid"
 check "ping gets replies" poll_for 3 grep -q "bytes from $VIP" "$T_DIR/ping.log"
 
-fdb_count() {	# non-permanent FDB entries for a MAC
-	bridge -n "$(ns lan)" fdb show br br0 | awk -v m="$1" '$1 == m && $0 !~ /permanent/' | wc -l
-}
-on_port() {	# on_port PORT: the vMAC is learned there and nowhere else
-	[ "$(fdb_port $VMAC)" = "$1" ] && [ "$(fdb_count $VMAC)" = 1 ]
-}
+on_port() { fdb_only_on $VMAC "$1"; }	# the vMAC learned there and nowhere else
 arp_again() {	# forget the VIPs' neighbour entries, resolve again, want the vMAC
 	local a
 	for a in $VIP $VIP6; do
