@@ -68,7 +68,7 @@ SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
 	       syncd/sync_ctl.c syncd/sync_watch.c syncd/sync_pkt.c \
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
-	       common/notify.c common/pcap_out.c
+	       common/notify.c common/pcap_out.c common/keyfile.c common/epoch.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -107,7 +107,7 @@ test_carp_fsm_SRCS	:= carpd/carp_fsm.c
 test_carp_demote_SRCS	:= carpd/carp_demote.c
 test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c
 test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
-test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c
+test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c common/keyfile.c
 test_sync_wire_SRCS	:= syncd/sync_wire.c common/buf.c
 test_sync_replay_SRCS	:= syncd/sync_replay.c
 test_sync_table_SRCS	:= syncd/sync_table.c syncd/sync_wire.c common/buf.c
@@ -159,7 +159,7 @@ $(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c c
 	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
 
 # the test driver for syncd's transport and watch tap (tests/netns/test_sync_net.sh)
-$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c syncd/sync_wire.c common/buf.c common/log.c)
+$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c common/keyfile.c syncd/sync_wire.c common/buf.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
