@@ -132,8 +132,8 @@ check "adverts counted as sent" jq -e '.vhosts[0].counters.opackets > 0 and .vho
 log "carpctl status: the text table"
 ctl fw1 status >"$out" 2>"$err"; rc=$?
 check "exits 0" [ "$rc" = 0 ]
-check "table header" grep -Eq '^VHID +IFNAME +CARPDEV +STATE +ADVBASE +ADVSKEW +DEMOTE +TRANSITIONS$' "$out"
-check "the vhost row" grep -Eq '^1 +carp1 +eth0 +MASTER +0 +30 +0 +[0-9]+$' "$out"
+check "table header" grep -Eq '^VHID +IFNAME +CARPDEV +STATE +ADVBASE +ADVSKEW +DEMOTE +TRANSITIONS +AUTH$' "$out"
+check "the vhost row" grep -Eq '^1 +carp1 +eth0 +MASTER +0 +30 +0 +[0-9]+ +off$' "$out"
 check "group header and rows" eval 'grep -Eq "^GROUP +DEMOTE$" "$out" && grep -Eq "^carp +0$" "$out" && grep -Eq "^uplinks +0$" "$out"'
 check "counter lines" eval 'grep -q "^vhid 1: in " "$out" && grep -q "^all: in " "$out"'
 
