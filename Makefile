@@ -93,12 +93,13 @@ $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c commo
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
 
 # --- unit tests: each binary links the module under test and its needs -----
-UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac test_carp_auth \
+UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_epoch test_carp_wire test_carp_hmac test_carp_auth \
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
 	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
 	      test_sync_pkt test_sync_pace
 test_buf_SRCS		:= common/buf.c
+test_epoch_SRCS		:= common/epoch.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
 test_carp_wire_SRCS	:= carpd/carp_wire.c common/buf.c
@@ -147,7 +148,7 @@ $(BUILD)/tests/ctl_hold: $(call obj,tests/netns/ctl_hold.c common/ctl_client.c c
 
 $(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCAP_LIBS)
 
 # sample state-sync frames for tests/netns/test_sync_dissector.sh (-r: fuzz seeds)
 $(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c syncd/sync_pkt.c common/buf.c)

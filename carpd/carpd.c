@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "carp_vip.h"
@@ -216,7 +217,10 @@ carpd_auth_epoch_raise(struct carpd *env)
 {
 	uint32_t epoch;
 
-	if (epoch_next(EPOCH_DIR, "carpd.epoch", &epoch) == -1) {
+	/* Never below the clock: a lost file must not restart the counters
+	 * below what peers accepted before (they would drop us as replays). */
+	if (epoch_next(EPOCH_DIR, "carpd.epoch", (uint32_t)time(NULL),
+	    &epoch) == -1) {
 		log_warn("auth: cannot raise the epoch in %s/carpd.epoch",
 		    EPOCH_DIR);
 		return -1;

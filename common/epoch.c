@@ -42,7 +42,8 @@ epoch_write(int fd, uint32_t epoch)
 }
 
 int
-epoch_next(const char *dir, const char *name, uint32_t *epoch)
+epoch_next(const char *dir, const char *name, uint32_t floor,
+    uint32_t *epoch)
 {
 	char	 path[PATH_MAX];
 	int	 fd, rv = -1, saved;
@@ -63,6 +64,8 @@ epoch_next(const char *dir, const char *name, uint32_t *epoch)
 		goto done;
 	}
 	(*epoch)++;
+	if (*epoch < floor)
+		*epoch = floor;
 	rv = epoch_write(fd, *epoch);
  done:
 	saved = errno;

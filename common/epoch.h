@@ -13,12 +13,14 @@
 #define EPOCH_DIR	"/var/lib/carpsync"
 
 /*
- * Raise the epoch kept in DIR/NAME (created at 1 if missing) and return
- * the new value in *epoch, written and synced before it returns. The file
- * is locked meanwhile, so that daemons sharing it (several carpd on one
- * host, as the tests run them) never get the same value. -1 with errno
- * set (ERANGE: exhausted).
+ * Raise the epoch kept in DIR/NAME to the larger of its value + 1 and
+ * floor (a file that is missing holds 0) and return the new value in
+ * *epoch, written and synced before it returns. The file is locked
+ * meanwhile, so that daemons sharing it (several carpd on one host, as the
+ * tests run them) never get the same value. -1 with errno set (ERANGE:
+ * exhausted).
  */
-int	epoch_next(const char *dir, const char *name, uint32_t *epoch);
+int	epoch_next(const char *dir, const char *name, uint32_t floor,
+	    uint32_t *epoch);
 
 #endif

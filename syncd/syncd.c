@@ -55,7 +55,7 @@ syncd_epoch_next(uint32_t node_id)
 	uint32_t	 epoch;
 
 	snprintf(name, sizeof(name), "syncd-%u.epoch", node_id);
-	if (epoch_next(EPOCH_DIR, name, &epoch) == -1)
+	if (epoch_next(EPOCH_DIR, name, 0, &epoch) == -1)
 		fatal("%s/%s", EPOCH_DIR, name);
 	return epoch;
 }
