@@ -25,6 +25,7 @@ for b in "$CARPD" "$CARPCTL" "$INJECT"; do
 done
 
 VIP=192.0.2.254
+VIP6=2001:db8::254	# IPv6 adverts carry the trailer too
 KEY=$T_DIR/auth.key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY" && chmod 600 "$KEY"
 STRICT="auth strict\nauthkeyfile $KEY"
@@ -35,8 +36,8 @@ yields() { grep -c "MASTER -> BACKUP" "$T_DIR/$1/carpd.log" 2>/dev/null; }
 adverts_in() { tcpdump -r "$1" -n 2>/dev/null | grep -c .; }
 restart_both() {	# restart_both VEXTRA1 VEXTRA2: fw2 alone (captured), then fw1
 	stop_carpd fw1; stop_carpd fw2
-	write_conf fw1 1 1 50 "$VIP/24" "preempt yes" "$1"
-	write_conf fw2 1 1 100 "$VIP/24" "preempt yes" "$2"
+	write_conf fw1 1 1 50 "$VIP/24 $VIP6/64" "preempt yes" "$1"
+	write_conf fw2 1 1 100 "$VIP/24 $VIP6/64" "preempt yes" "$2"
 	rm -f "$T_DIR/fw2.pcap"
 	capture_start fw2 client eth0 "$T_DIR/fw2.pcap" ip proto 112 || return 1
 	start_carpd fw2 && poll_for 10 is_state fw2 1 MASTER &&
@@ -74,13 +75,14 @@ check "the capture replayed as it is" forge
 check "fw1 counts it as authreplay" wait_count fw1 authreplay "$r0"
 m0=$(counter fw1 1 authmissing)
 check "a plain advert with fw2's address and pass" eval 'nsx client "$INJECT" -i eth0 \
-	-s 192.0.2.2 -a $VIP/24 -p carpsync-test -b 1 -k 0 >/dev/null'
+	-s 192.0.2.2 -a $VIP/24 -a $VIP6/64 -p carpsync-test -b 1 -k 0 >/dev/null'
 check "fw1 counts it as authmissing" wait_count fw1 authmissing "$m0"
 check "fw1 still MASTER, no transition" eval \
 	'is_state fw1 1 MASTER && [ "$(transitions fw1 1)" = "$t0" ] && [ "$(yields fw1)" = "$y0" ]'
-check "fw1 heard fw2's real adverts (authvalid)" eval '[ "$(counter fw1 1 authvalid)" -gt 0 ]'
-check "no other drop on fw1" eval '[ "$(ctl fw1 -j status | jq ".vhosts[0].counters |
-	.badauth + .badsum + .badlen + .hdrops + .authmalformed")" = 0 ]'
+check "fw1 heard fw2's real adverts, IPv4 and IPv6 (authvalid)" eval \
+	'[ "$(counter fw1 1 authvalid)" -gt 0 ] && [ "$(counter fw1 1 ipackets6)" -gt 0 ]'
+check "no other drop on fw1: one forgery, one replay, one plain" eval '[ "$(ctl fw1 -j status | jq ".vhosts[0].counters |
+	[.badauth + .badsum + .badlen + .hdrops + .authmalformed, .authforged, .authreplay, .authmissing]" -c)" = "[0,1,1,1]" ]'
 
 log "auth strict: a restarted peer (new epoch) is heard at once"
 e0=$(sed -n 's/.*auth: epoch \([0-9]*\).*/\1/p' "$T_DIR/fw1/carpd.log" | tail -n 1)
