@@ -463,6 +463,8 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 	notify_reloading();
 	if (strcmp(nc->control_socket, env->conf->control_socket) != 0)
 		log_warnx("reload: control-socket change needs a restart");
+	if (strcmp(nc->user, env->conf->user) != 0)
+		log_warnx("reload: user change needs a restart");
 	reload_apply(env, nc);
 	notify_ready();
 	log_notice("reloaded %s: %d vhost(s)", env->conf_path, env->nvh);
@@ -576,6 +578,9 @@ setup(struct carpd *env)
 	if ((env->ctl = control_open(env, env->conf->control_socket)) == NULL)
 		fatalx("cannot open control socket %s",
 		    env->conf->control_socket);
+	if (priv_own_socket(&env->user, env->conf->control_socket) == -1)
+		fatalx("cannot give control socket %s to %s:%s",
+		    env->conf->control_socket, env->user.name, env->user.group);
 	if ((env->nl = carp_nl_open()) == NULL)
 		fatalx("cannot open netlink");
 	/* Before anything else: what a crashed carpd left behind. */
@@ -591,6 +596,14 @@ setup(struct carpd *env)
 	carp_demote_init(&env->demote);
 	signals_setup(env);
 	start_vhosts(env);
+	/*
+	 * Everything is open: drop to the user. Both capabilities are still
+	 * needed: CAP_NET_ADMIN for every VIP, macvlan and sysctl change
+	 * (failover, reload, shutdown), CAP_NET_RAW for the receive sockets
+	 * of a carpdev that a reload adds.
+	 */
+	priv_drop(&env->user, PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
+	    "NET_ADMIN: addresses and links, NET_RAW: sockets of new vhosts");
 }
 
 static void
@@ -612,7 +625,8 @@ int
 main(int argc, char *argv[])
 {
 	struct carpd env;
-	int ch, noaction = 0;
+	char user[PRIV_NAMELEN], err[512];
+	int ch, noaction = 0, have_user;
 
 	memset(&env, 0, sizeof(env));
 	env.conf_path = "/etc/carpsync/carpd.conf";
@@ -636,16 +650,28 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	/* The user first: key files may belong to it (priv.h). */
+	have_user = priv_conf_user(env.conf_path, CARP_DEFAULT_USER, user,
+	    sizeof(user)) == 0 && priv_lookup("carpd", env.conf_path, user,
+	    &env.user, err, sizeof(err)) == 0;
 	if ((env.conf = load_conf(env.conf_path, noaction && env.verbose)) ==
 	    NULL)
 		return 1;
+	if (strcmp(env.conf->user, user) != 0)
+		fatalx("%s: changed while it was read (user %s, then %s)",
+		    env.conf_path, user, env.conf->user);
 	if (noaction) {
+		if (!have_user)
+			fprintf(stderr, "%s: warning: %s\n", env.conf_path, err);
 		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
 		carp_conf_free(env.conf);
 		return 0;
 	}
 	log_init("carpd", env.debug, LOG_DAEMON);
 	log_setlevel(env.verbose ? LOG_DEBUG : env.conf->log_level);
+	if (!have_user)
+		fatalx("%s", err);
+	priv_start_check(&env.user);
 	if (!env.debug && daemon(0, 0) == -1)
 		fatal("daemon");
 	setup(&env);

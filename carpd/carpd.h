@@ -14,6 +14,7 @@
 #include "carp_net.h"
 #include "carp_wire.h"
 #include "ctl_proto.h"
+#include "priv.h"
 
 struct event;
 struct event_base;
@@ -75,6 +76,7 @@ struct carpd {
 	struct ctl_counters	 counters;	/* daemon-wide */
 	struct event		*sig_term, *sig_int, *sig_hup;
 	int			 stopping;
+	struct priv_user	 user;		/* runs as after setup (`user`) */
 };
 
 /* carp_act.c: events in, actions out */
