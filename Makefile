@@ -15,6 +15,7 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 DATADIR	?= $(PREFIX)/share/carpsync
 
 CC	?= cc
@@ -58,7 +59,7 @@ COMMON_SRCS := common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c
 CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_fsm.c \
 	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c common/keyfile.c
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
-	       carpd/control.c common/notify.c common/epoch.c
+	       carpd/control.c common/notify.c common/epoch.c common/priv.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
@@ -68,7 +69,8 @@ SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
 	       syncd/sync_ctl.c syncd/sync_watch.c syncd/sync_pkt.c \
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
-	       common/notify.c common/pcap_out.c common/keyfile.c common/epoch.c
+	       common/notify.c common/pcap_out.c common/keyfile.c common/epoch.c \
+	       common/priv.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -80,14 +82,16 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
+# libcap (common/priv.c): the privilege drop of both daemons
+CAP_LIBS := -lcap
 $(BUILD)/carpd: $(call obj,$(CARPD_SHELL) $(CARP_CORE) $(COMMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CAP_LIBS)
 
 CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
 # libpcap (common/pcap_out.c only): its .pc drags in dbus flags; -lpcap is all
 PCAP_LIBS := -lpcap
 $(BUILD)/syncd: $(call obj,$(SYNCD_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS) $(PCAP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS) $(PCAP_LIBS) $(CAP_LIBS)
 
 $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c common/buf.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
@@ -97,7 +101,7 @@ UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_epoch test_carp_wire test
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
 	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
-	      test_sync_pkt test_sync_pace
+	      test_sync_pkt test_sync_pace test_priv
 test_buf_SRCS		:= common/buf.c
 test_epoch_SRCS		:= common/epoch.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
@@ -120,13 +124,15 @@ test_sync_loss_SRCS	:= syncd/sync_table.c syncd/sync_peer.c syncd/sync_replay.c 
 			   syncd/sync_rtx.c syncd/sync_wire.c common/buf.c
 test_sync_pkt_SRCS	:= syncd/sync_pkt.c common/buf.c
 test_sync_pace_SRCS	:= syncd/sync_pace.c
+test_priv_SRCS		:= common/priv.c common/conf_lex.c common/ctl_msg.c
+test_priv_LIBS		:= -lcap
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 define unit_rule
 $(BUILD)/tests/$(1): $(call obj,tests/unit/$(1).c tests/unit/log_stub.c $($(1)_SRCS))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(CRYPTO_LIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(CRYPTO_LIBS) $$($(1)_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
@@ -218,6 +224,7 @@ lint-man:
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BUILD)/carpd $(BUILD)/carpctl $(BUILD)/syncd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/carpd.8 man/carpctl.8 man/syncd.8 $(DESTDIR)$(MANDIR)/man8/
@@ -227,6 +234,7 @@ install: $(BINS)
 	  sed 's|/usr/sbin/|$(SBINDIR)/|g' conf/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service && \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; done
 	install -m 0644 conf/carpsync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carpsync.conf
+	install -m 0644 conf/carpsync.sysusers $(DESTDIR)$(SYSUSERSDIR)/carpsync.conf
 	install -m 0644 conf/carpd.conf.example conf/syncd.conf.example \
 	  $(DESTDIR)$(SYSCONFDIR)/carpsync/
 	install -m 0644 conf/vhost1.conf.example conf/vhost2.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/

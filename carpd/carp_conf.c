@@ -25,7 +25,7 @@
 
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
-	GKW_STARTUP_DEMOTE, GKW__MAX
+	GKW_STARTUP_DEMOTE, GKW_USER, GKW__MAX
 };
 
 enum vkw {
@@ -128,6 +128,13 @@ g_startup_demote(struct parse_ctx *px, const struct conf_line *l)
 		px->conf->startup_demote = (int)n;
 }
 
+/* The user carpd runs as after start-up (carpd(8) SECURITY). */
+static void
+g_user(struct parse_ctx *px, const struct conf_line *l)
+{
+	(void)conf_username(l, 1, px->conf->user, px->diag);
+}
+
 /* A glob like "*.conf" next to carpd.conf would pull the file in again. */
 static int
 is_global_file(struct parse_ctx *px, const char *path)
@@ -172,6 +179,7 @@ static const struct gkeyword gkeywords[] = {
 	{ "log-level",		GKW_LOG_LEVEL,	1, 1, 0, g_log_level },
 	{ "preempt",		GKW_PREEMPT,	1, 1, 0, g_preempt },
 	{ "startup-demote",	GKW_STARTUP_DEMOTE, 1, 1, 0, g_startup_demote },
+	{ "user",		GKW_USER,	1, 1, 0, g_user },
 };
 
 /* ---- vhost keywords ----------------------------------------------- */
@@ -783,6 +791,7 @@ carp_conf_parse_as(const char *path, unsigned key_owner_uid,
 	memcpy(px.conf->control_socket, CARP_DEFAULT_SOCKET,
 	    sizeof(CARP_DEFAULT_SOCKET));
 	px.conf->log_level = LOG_INFO;
+	memcpy(px.conf->user, CARP_DEFAULT_USER, sizeof(CARP_DEFAULT_USER));
 	if ((r = conf_open(path, diag)) != NULL) {
 		px.have_global_st = stat(path, &px.global_st) == 0;
 		while (conf_next(r, &l))
@@ -882,6 +891,7 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 	conf_print_word(fp, c->control_socket, 0);
 	fprintf(fp, "\nlog-level %s\n", conf_log_level_name(c->log_level));
 	fprintf(fp, "startup-demote %d\n", c->startup_demote);
+	fprintf(fp, "user %s\n", c->user);
 	for (i = 0; i < c->nvhosts; i++) {
 		fputc('\n', fp);
 		print_vhost(fp, &c->vhosts[i]);

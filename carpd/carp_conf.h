@@ -20,6 +20,7 @@
 #define CARP_KEY_LEN		20
 #define CARP_PASS_MAX		19	/* OpenBSD strlcpy(key, pass, 20) */
 #define CARP_DEFAULT_SOCKET	"/run/carpsync/carpd.sock"
+#define CARP_DEFAULT_USER	"carpd"
 
 #define CARP_AUTHKEY_LEN	32	/* authkeyfile: 256 bits (keyfile.h) */
 
@@ -78,6 +79,7 @@ struct carpd_conf {
 	int		 startup_demote;	/* 0..255, default 0 */
 	struct carp_vhost_conf *vhosts;		/* sorted by vhid */
 	int		 nvhosts;
+	char		 user[CONF_USERNAMELEN];	/* default "carpd"; root: no drop */
 };
 
 /*

@@ -218,7 +218,8 @@ cmd_status(struct ctl_session *s)
 		}
 		printf("],\"counters\":");
 		json_counters(&total);
-		printf("}\n");
+		printf(",\"control\":{\"refused\":%" PRIu64 "}}\n",
+		    total.ctl_refused);
 		return 0;
 	}
 	for (i = 0; i < nv; i++)
@@ -235,6 +236,7 @@ cmd_status(struct ctl_session *s)
 		text_counters(what, &v[i].counters);
 	}
 	text_counters("all", &total);
+	printf("control: refused %" PRIu64 "\n", total.ctl_refused);
 	return 0;
 }
 
@@ -330,6 +332,7 @@ json_sync_more(const struct ctl_sync_info *i)
 	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
 	    i->loss.table_reqs, i->loss.toomany, i->loss.acks_out,
 	    i->loss.acks_in, i->loss.window_waits);
+	printf(",\"control\":{\"refused\":%" PRIu64 "}", i->ctl_refused);
 }
 
 static void
@@ -360,6 +363,7 @@ text_sync_more(const struct ctl_sync_info *i)
 	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
 	    i->loss.table_reqs, i->loss.toomany, i->loss.acks_out,
 	    i->loss.acks_in, i->loss.window_waits);
+	printf("control: refused %" PRIu64 "\n", i->ctl_refused);
 }
 
 static void

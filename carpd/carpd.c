@@ -227,6 +227,13 @@ carpd_auth_epoch_raise(struct carpd *env)
 	}
 	env->auth_epoch = epoch;
 	env->auth_seq = 0;
+	/* Raised as root before the drop, it must stay writable for the
+	 * user: a reload may bring the first `auth` vhost, and a sequence
+	 * may run out (best effort: failing later is logged then). */
+	if (geteuid() == 0 && env->user.uid != 0 &&
+	    chown(EPOCH_DIR "/carpd.epoch", (uid_t)env->user.uid,
+	    (gid_t)env->user.gid) == -1)
+		log_warn("auth: chown %s/carpd.epoch", EPOCH_DIR);
 	log_info("auth: epoch %u", epoch);
 	return 0;
 }
@@ -485,7 +492,7 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 	struct carpd_conf *nc;
 
 	conf_diag_init(&diag);
-	nc = carp_conf_parse(env->conf_path, &diag);
+	nc = carp_conf_parse_as(env->conf_path, env->user.uid, &diag);
 	log_diag("reload", &diag);
 	if (nc == NULL) {
 		snprintf(err, errlen, "%s: config has %d error(s), "
@@ -506,6 +513,8 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 	notify_reloading();
 	if (strcmp(nc->control_socket, env->conf->control_socket) != 0)
 		log_warnx("reload: control-socket change needs a restart");
+	if (strcmp(nc->user, env->conf->user) != 0)
+		log_warnx("reload: user change needs a restart");
 	reload_apply(env, nc);
 	notify_ready();
 	log_notice("reloaded %s: %d vhost(s)", env->conf_path, env->nvh);
@@ -553,14 +562,15 @@ signals_setup(struct carpd *env)
 	evsignal_add(env->sig_hup, NULL);
 }
 
+/* key_owner_uid: the user carpd will run as, who may own authkeyfiles */
 static struct carpd_conf *
-load_conf(const char *path, int print)
+load_conf(const char *path, int print, unsigned key_owner_uid)
 {
 	struct conf_diag diag;
 	struct carpd_conf *conf;
 
 	conf_diag_init(&diag);
-	conf = carp_conf_parse(path, &diag);
+	conf = carp_conf_parse_as(path, key_owner_uid, &diag);
 	if (diag.len > 0)
 		fputs(diag.text, stderr);
 	conf_diag_free(&diag);
@@ -619,6 +629,9 @@ setup(struct carpd *env)
 	if ((env->ctl = control_open(env, env->conf->control_socket)) == NULL)
 		fatalx("cannot open control socket %s",
 		    env->conf->control_socket);
+	if (priv_own_socket(&env->user, env->conf->control_socket) == -1)
+		fatalx("cannot give control socket %s to %s:%s",
+		    env->conf->control_socket, env->user.name, env->user.group);
 	if ((env->nl = carp_nl_open()) == NULL)
 		fatalx("cannot open netlink");
 	/* Before anything else: what a crashed carpd left behind. */
@@ -636,6 +649,14 @@ setup(struct carpd *env)
 	if (conf_uses_auth(env->conf) && carpd_auth_epoch_raise(env) == -1)
 		fatalx("auth: no epoch, cannot authenticate adverts");
 	start_vhosts(env);
+	/*
+	 * Everything is open: drop to the user. Both capabilities are still
+	 * needed: CAP_NET_ADMIN for every VIP, macvlan and sysctl change
+	 * (failover, reload, shutdown), CAP_NET_RAW for the receive sockets
+	 * of a carpdev that a reload adds.
+	 */
+	priv_drop(&env->user, PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
+	    "NET_ADMIN: addresses and links, NET_RAW: sockets of new vhosts");
 }
 
 static void
@@ -657,7 +678,8 @@ int
 main(int argc, char *argv[])
 {
 	struct carpd env;
-	int ch, noaction = 0;
+	char user[PRIV_NAMELEN], err[512];
+	int ch, noaction = 0, have_user;
 
 	memset(&env, 0, sizeof(env));
 	env.conf_path = "/etc/carpsync/carpd.conf";
@@ -681,16 +703,28 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	if ((env.conf = load_conf(env.conf_path, noaction && env.verbose)) ==
-	    NULL)
+	/* The user first: key files may belong to it (priv.h). */
+	have_user = priv_conf_user(env.conf_path, CARP_DEFAULT_USER, user,
+	    sizeof(user)) == 0 && priv_lookup("carpd", env.conf_path, user,
+	    &env.user, err, sizeof(err)) == 0;
+	if ((env.conf = load_conf(env.conf_path, noaction && env.verbose,
+	    have_user ? env.user.uid : 0)) == NULL)
 		return 1;
+	if (strcmp(env.conf->user, user) != 0)
+		fatalx("%s: changed while it was read (user %s, then %s)",
+		    env.conf_path, user, env.conf->user);
 	if (noaction) {
+		if (!have_user)
+			fprintf(stderr, "%s: warning: %s\n", env.conf_path, err);
 		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
 		carp_conf_free(env.conf);
 		return 0;
 	}
 	log_init("carpd", env.debug, LOG_DAEMON);
 	log_setlevel(env.verbose ? LOG_DEBUG : env.conf->log_level);
+	if (!have_user)
+		fatalx("%s", err);
+	priv_start_check(&env.user);
 	if (!env.debug && daemon(0, 0) == -1)
 		fatal("daemon");
 	setup(&env);

@@ -15,6 +15,7 @@
 #include "carp_net.h"
 #include "carp_wire.h"
 #include "ctl_proto.h"
+#include "priv.h"
 
 struct event;
 struct event_base;
@@ -81,6 +82,7 @@ struct carpd {
 	uint32_t		 auth_seq;
 	struct event		*sig_term, *sig_int, *sig_hup;
 	int			 stopping;
+	struct priv_user	 user;		/* runs as after setup (`user`) */
 };
 
 /* carp_act.c: events in, actions out */

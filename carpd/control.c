@@ -45,6 +45,7 @@ struct control {
 	struct evconnlistener	*listener;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_conn		*conns;
+	struct priv_ctl_guard	 guard;		/* peer credential checks */
 };
 
 static void
@@ -111,6 +112,7 @@ do_status(struct ctl_conn *cc, uint32_t seq)
 		g.demote = (uint32_t)carp_demote_total(&env->demote.g[i]);
 		conn_send(cc, CTL_GROUP, seq, &g, sizeof(g));
 	}
+	env->counters.ctl_refused = cc->ctl->guard.refused;
 	conn_send(cc, CTL_COUNTERS, seq, &env->counters, sizeof(env->counters));
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
@@ -330,6 +332,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)sa;
 	(void)salen;
+	/* the file mode is the first gate; the peer's credentials the second */
+	if (!priv_ctl_admit(fd, &ctl->env->user, &ctl->guard, carpd_now_us()))
+		return;
 	if ((cc = calloc(1, sizeof(*cc))) == NULL) {
 		close(fd);
 		return;
@@ -354,22 +359,6 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	(void)l;
 	(void)arg;
 	log_warn("control: accept");
-}
-
-/* /run/carpsync normally comes from tmpfiles.d; make it when carpd runs
- * by hand on a system without the entry. */
-static void
-make_parent_dir(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
-		log_warn("control: mkdir %s", dir);
 }
 
 /* Refuse to steal the socket of a live carpd (OpenBSD control_check). */
@@ -399,7 +388,9 @@ control_open(struct carpd *env, const char *path)
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-	make_parent_dir(path);
+	/* /run/carpsync normally comes from tmpfiles.d; made when carpd
+	 * runs by hand on a system without the entry */
+	(void)priv_socket_dir(&env->user, path);
 	if (socket_in_use(&sun)) {
 		log_warnx("control: %s: another carpd is running", path);
 		return NULL;

@@ -641,3 +641,34 @@ conf_ifname(const struct conf_line *l, int i, char *dst, struct conf_diag *d)
 	memcpy(dst, s, strlen(s) + 1);
 	return 0;
 }
+
+int
+conf_valid_username(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (*p == '\0' || strlen(s) >= CONF_USERNAMELEN || *p == '-' ||
+	    isdigit(*p))
+		return 0;
+	for (; *p != '\0'; p++)
+		if (!isalnum(*p) && *p != '_' && *p != '.' && *p != '-')
+			return 0;
+	return 1;
+}
+
+int
+conf_username(const struct conf_line *l, int i, char *dst,
+    struct conf_diag *d)
+{
+	const char	*s = l->words[i];
+
+	if (!conf_valid_username(s)) {
+		conf_error(d, l->file, l->line, "%s: '%s' is not a valid user "
+		    "name (1-%d letters, digits, '_', '.' or '-', not "
+		    "beginning with '-' or a digit)", l->words[0], s,
+		    CONF_USERNAMELEN - 1);
+		return -1;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}

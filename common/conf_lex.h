@@ -98,5 +98,13 @@ int	conf_valid_ifname(const char *);
  * "FILE:LINE: keyword: 'x' is not a valid interface name ...". */
 int	conf_ifname(const struct conf_line *, int i, char *dst,
 	    struct conf_diag *);
+/* A user name for the `user` keyword: 1-31 bytes of letters, digits, '_',
+ * '.' and '-', not beginning with '-' or a digit (useradd's rule). */
+#define CONF_USERNAMELEN	32
+int	conf_valid_username(const char *);
+/* Word i as a user name into dst (CONF_USERNAMELEN bytes); -1 with
+ * "FILE:LINE: keyword: 'x' is not a valid user name ...". */
+int	conf_username(const struct conf_line *, int i, char *dst,
+	    struct conf_diag *);
 
 #endif

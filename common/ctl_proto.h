@@ -100,8 +100,10 @@ struct ctl_counters {
 	uint64_t	authmalformed;	/* our magic, wrong version/length */
 	uint64_t	authforged;	/* trailer HMAC mismatch */
 	uint64_t	authreplay;	/* counter not above the last accepted */
+	uint64_t	ctl_refused;	/* control connections refused by their
+					 * peer credentials (daemon-wide only) */
 };
-_Static_assert(sizeof(struct ctl_counters) == 20 * 8, "ctl_counters size");
+_Static_assert(sizeof(struct ctl_counters) == 21 * 8, "ctl_counters size");
 
 struct ctl_vhost {
 	uint8_t		vhid;
@@ -118,7 +120,7 @@ struct ctl_vhost {
 	uint32_t	pad2;
 	struct ctl_counters counters;
 };
-_Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 + 20 * 8,
+_Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 + 21 * 8,
     "ctl_vhost size");
 
 struct ctl_group {
@@ -258,10 +260,12 @@ struct ctl_sync_info {
 	uint8_t		pcap_file;	/* pcap-file open */
 	uint16_t	local_prefixes;	/* syncdev prefixes never synced */
 	struct ctl_sync_loss loss;
+	uint64_t	ctl_refused;	/* control connections refused by their
+					 * peer credentials */
 };
 _Static_assert(sizeof(struct ctl_sync_info) == 16 + CTL_NAMELEN +
     (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8 + CTL_SYNC_MAX_HOLDS * 4 + 4 * 8 + 8 +
-    sizeof(struct ctl_sync_loss), "ctl_sync_info size");
+    sizeof(struct ctl_sync_loss) + 8, "ctl_sync_info size");
 
 /* One sender heard by syncd. */
 struct ctl_sync_peer {

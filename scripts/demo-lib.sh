@@ -43,6 +43,13 @@ now() { echo "$EPOCHREALTIME"; }
 
 demo_init() {
 	D=$(mktemp -d /tmp/carpsync-demo.XXXXXX) || die "mktemp failed"
+	# carpd drops to its user once set up (carpd(8) SECURITY): created
+	# here if missing, as the sysusers.d entry would; its group may then
+	# write under $D (a daemon removes its own socket at exit)
+	getent passwd carpd >/dev/null ||
+	    systemd-sysusers "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/conf/carpsync.sysusers" ||
+	    die "cannot create the user carpd (conf/carpsync.sysusers)"
+	chgrp carpsync "$D" && chmod 2770 "$D" && umask 002
 	trap cleanup EXIT
 	trap 'echo; echo "demo: interrupted, cleaning up"; exit 130' INT TERM HUP
 }

@@ -29,7 +29,7 @@ enum skw {
 	SKW_ACCEPT, SKW_CARPD_SOCKET, SKW_CONTROL_SOCKET, SKW_DEFER,
 	SKW_IGNORE, SKW_KEYFILE, SKW_LOG_LEVEL, SKW_MAXUPD, SKW_NODE_ID,
 	SKW_PCAP_FILE, SKW_PFSYNC_IF, SKW_REFRESH, SKW_SEND_DELAY,
-	SKW_SYNCDEV, SKW_SYNCPEER, SKW__MAX
+	SKW_SYNCDEV, SKW_SYNCPEER, SKW_USER, SKW__MAX
 };
 
 struct parse_ctx {
@@ -432,6 +432,13 @@ k_filter(struct parse_ctx *px, const struct conf_line *l)
 	c->filters[c->nfilters++] = f;
 }
 
+/* The user syncd runs as after start-up (syncd(8) SECURITY). */
+static void
+k_user(struct parse_ctx *px, const struct conf_line *l)
+{
+	(void)conf_username(l, 1, px->conf->user, px->diag);
+}
+
 static const struct keyword keywords[] = {
 	{ "accept",		SKW_ACCEPT,	2, 2, 1, k_filter },
 	{ "carpd-socket",	SKW_CARPD_SOCKET, 1, 1, 0, k_carpd_socket },
@@ -448,6 +455,7 @@ static const struct keyword keywords[] = {
 	{ "send-delay",		SKW_SEND_DELAY,	1, 1, 0, k_send_delay },
 	{ "syncdev",		SKW_SYNCDEV,	1, 1, 0, k_syncdev },
 	{ "syncpeer",		SKW_SYNCPEER,	1, 1, 0, k_syncpeer },
+	{ "user",		SKW_USER,	1, 1, 0, k_user },
 };
 
 static int
@@ -554,6 +562,7 @@ set_defaults(struct syncd_conf *c, const char *path)
 	c->send_delay_ms = 10;		/* issue 3 item 4: <= 20 ms */
 	c->refresh_s = 30;
 	c->log_level = LOG_INFO;
+	memcpy(c->user, SYNC_DEFAULT_USER, sizeof(SYNC_DEFAULT_USER));
 }
 
 struct syncd_conf *
@@ -652,6 +661,7 @@ sync_conf_print(FILE *fp, const struct syncd_conf *c)
 		fputs("# pcap-file not set\n", fp);
 	fprintf(fp, "defer %s\nlog-level %s\n", c->defer ? "yes" : "no",
 	    conf_log_level_name(c->log_level));
+	print_kw_word(fp, "user", c->user);
 	for (i = 0; i < c->nfilters; i++)
 		print_filter(fp, &c->filters[i]);
 }

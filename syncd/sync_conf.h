@@ -17,6 +17,7 @@
 #define SYNC_DEFAULT_CARPD_SOCKET	"/run/carpsync/carpd.sock"
 #define SYNC_DEFAULT_CONTROL_SOCKET	"/run/carpsync/syncd.sock"
 #define SYNC_DEFAULT_PFSYNC_IF	"pfsync0"
+#define SYNC_DEFAULT_USER	"syncd"
 
 enum sync_filter_kind {
 	SYNC_F_ADDRESS	= 1,	/* either end of the original tuple in a prefix */
@@ -52,14 +53,16 @@ struct syncd_conf {
 	int		log_level;		/* LOG_*, default LOG_INFO */
 	struct sync_filter filters[SYNC_MAX_FILTERS];
 	int		nfilters;
+	char		user[CONF_USERNAMELEN];	/* default "syncd"; root: no drop */
 };
 
 /*
  * Parse; NULL with every error in diag ("FILE:LINE: reason"). Required:
  * syncdev, keyfile, node-id. The keyfile must hold exactly 64 hex digits
  * (either case), optionally followed by one newline, be a regular file
- * owned by root or by `key_owner_uid` (the daemon's user; pass 0 if none)
- * with no group or other permissions.
+ * owned by root or by `key_owner_uid` (the daemon's user, whose name
+ * priv_conf_user() reads before this parse; pass 0 if none) with no group
+ * or other permissions.
  */
 struct syncd_conf *sync_conf_parse(const char *path, unsigned key_owner_uid,
 	    struct conf_diag *);

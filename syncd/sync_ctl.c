@@ -65,6 +65,7 @@ struct sync_ctl {
 	struct sync_ctl_conn	*conns;
 	uint32_t		 watchers;
 	uint64_t		 watch_frames, watch_drops;
+	struct priv_ctl_guard	 guard;		/* peer credential checks */
 };
 
 static void
@@ -129,6 +130,7 @@ info_fill_link(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 	i->watchers = ctl->watchers;
 	i->watch_frames = ctl->watch_frames;
 	i->watch_drops = ctl->watch_drops;
+	i->ctl_refused = ctl->guard.refused;
 	i->pcap_file = sync_watch_pcap(env->watch, &i->pcap_frames,
 	    &i->pcap_errors) != 0;
 }
@@ -316,6 +318,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	(void)l;
 	(void)sa;
 	(void)salen;
+	/* the file mode is the first gate; the peer's credentials the second */
+	if (!priv_ctl_admit(fd, &ctl->env->user, &ctl->guard, syncd_now_us()))
+		return;
 	if ((cc = calloc(1, sizeof(*cc))) == NULL ||
 	    (cc->bev = bufferevent_socket_new(ctl->env->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -396,7 +401,6 @@ sync_ctl_open(struct syncd *env, const char *path)
 {
 	struct sync_ctl *ctl;
 	struct sockaddr_un sun;
-	char *slash;
 	mode_t old;
 
 	memset(&sun, 0, sizeof(sun));
@@ -406,13 +410,7 @@ sync_ctl_open(struct syncd *env, const char *path)
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-	if ((slash = strrchr(sun.sun_path, '/')) != NULL &&
-	    slash != sun.sun_path) {
-		*slash = '\0';
-		if (mkdir(sun.sun_path, 0750) == -1 && errno != EEXIST)
-			log_warn("control: mkdir %s", sun.sun_path);
-		*slash = '/';
-	}
+	(void)priv_socket_dir(&env->user, path);
 	if (socket_in_use(&sun)) {
 		log_warnx("control: %s: another syncd is running", path);
 		return NULL;

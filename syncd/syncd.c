@@ -341,10 +341,24 @@ setup(struct syncd *env)
 	signal(SIGPIPE, SIG_IGN);
 	env->carp = sync_carp_new(env, c->carpd_socket);
 	env->ctl = sync_ctl_open(env, c->control_socket);
+	if (env->ctl != NULL &&
+	    priv_own_socket(&env->user, c->control_socket) == -1)
+		fatalx("cannot give control socket %s to %s:%s",
+		    c->control_socket, env->user.name, env->user.group);
 	env->watch = sync_watch_open(env);
 	env->link = sync_link_open(env->base, c->syncdev,
 	    syncd_syncdev_carrier, env);
 	sync_bulk_init(&env->bulk);
+	/*
+	 * Everything is open (the raw and packet sockets, conntrack, netlink,
+	 * the epoch written): drop to the user. Only CAP_NET_ADMIN is still
+	 * needed: the kernel checks every conntrack create, update, delete
+	 * and resync dump against the sender's capabilities when it is sent
+	 * (nfnetlink), not only when the socket was opened. No raw or packet
+	 * socket is opened after this point, so CAP_NET_RAW goes.
+	 */
+	priv_drop(&env->user, PRIV_CAP(CAP_NET_ADMIN),
+	    "NET_ADMIN: conntrack writes and dumps");
 }
 
 /* The local table first (a dump), then ask the peer for its table. */
@@ -390,7 +404,8 @@ main(int argc, char *argv[])
 {
 	struct syncd env;
 	struct conf_diag diag;
-	int ch, noaction = 0;
+	char user[PRIV_NAMELEN], err[512];
+	int ch, noaction = 0, have_user;
 
 	memset(&env, 0, sizeof(env));
 	env.conf_path = "/etc/carpsync/syncd.conf";
@@ -411,20 +426,33 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	/* The user first: the keyfile may belong to it (priv.h). */
+	have_user = priv_conf_user(env.conf_path, SYNC_DEFAULT_USER, user,
+	    sizeof(user)) == 0 && priv_lookup("syncd", env.conf_path, user,
+	    &env.user, err, sizeof(err)) == 0;
 	conf_diag_init(&diag);
-	env.conf = sync_conf_parse(env.conf_path, (unsigned)geteuid(), &diag);
+	env.conf = sync_conf_parse(env.conf_path, have_user ? env.user.uid :
+	    (unsigned)geteuid(), &diag);
 	if (diag.len > 0)
 		fputs(diag.text, stderr);
 	conf_diag_free(&diag);
 	if (env.conf == NULL)
 		return 1;
+	if (strcmp(env.conf->user, user) != 0)
+		fatalx("%s: changed while it was read (user %s, then %s)",
+		    env.conf_path, user, env.conf->user);
 	if (noaction) {
+		if (!have_user)
+			fprintf(stderr, "%s: warning: %s\n", env.conf_path, err);
 		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
 		sync_conf_free(env.conf);
 		return 0;
 	}
 	log_init("syncd", env.debug, LOG_DAEMON);
 	log_setlevel(env.conf->log_level);
+	if (!have_user)
+		fatalx("%s", err);
+	priv_start_check(&env.user);
 	if (!env.debug && daemon(0, 0) == -1)
 		fatal("daemon");
 	setup(&env);

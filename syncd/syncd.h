@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ct_kernel.h"
+#include "priv.h"
 #include "sync_bulk.h"
 #include "sync_conf.h"
 #include "sync_link.h"
@@ -88,6 +89,7 @@ struct syncd {
 	struct syncd_stats	 stats;
 	struct syncd_drop_log	 drop_log[SYNCD_DROP_LOG_SRCS];
 	struct event		*sig_term, *sig_int, *sig_hup;
+	struct priv_user	 user;		/* runs as after setup (`user`) */
 };
 
 uint64_t syncd_now_us(void);

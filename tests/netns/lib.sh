@@ -685,3 +685,26 @@ table bridge carpsync_split {
 NFT
 }
 unblock_carp() { nsx lan nft delete table bridge carpsync_split; }
+
+# --- the daemons' users (least privilege, test_priv) ---------------------
+
+# carpd and syncd drop to their users (conf/carpsync.sysusers: carpd and
+# syncd, primary group carpsync) once set up; the tests run that real drop.
+# The users are created here once, by systemd-sysusers (idempotent) as the
+# package's sysusers.d entry would. Everything a test creates under T_DIR
+# is then of group carpsync (a setgid directory) and group-writable
+# (umask 002), as /run/carpsync is (tmpfiles.d 1770 root carpsync): after
+# the drop the daemons reread their configs (SIGHUP), remove their
+# sockets at exit, reach each other's sockets, sd_notify and sanitizer
+# logs. Keys stay 0600 (owner root: read before the drop).
+T_SYSUSERS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/conf/carpsync.sysusers
+ensure_users() {
+	getent passwd carpd >/dev/null && getent passwd syncd >/dev/null &&
+		getent group carpsync >/dev/null && return 0
+	systemd-sysusers "$T_SYSUSERS" >/dev/null 2>&1 ||
+		{ log "cannot create the users of $T_SYSUSERS"; return 1; }
+}
+if [ "$(id -u)" = 0 ] && ensure_users; then
+	chgrp carpsync "$T_DIR" && chmod 2770 "$T_DIR"
+fi
+umask 002

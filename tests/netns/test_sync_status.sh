@@ -73,7 +73,7 @@ check "fw2 reports $N imported states within 2 s" \
 check "fw1 reports $N local states" eval '[ "$(sq fw1 .states.local)" = '$N' ]'
 sst fw2 >"$out" 2>/dev/null
 check "valid JSON, one object" jq -e 'type == "object"' "$out"
-check "top-level keys" jq -e 'keys == ["bulk","bulk_sending","bytes_in","bytes_out","carpd","drops","epoch","filtered","frames_in","frames_out","gaps","held","held_demote","loops","loss","master","node_id","oerrors","overruns","pcap_file","peers","skipped","states","syncdev","table","version","watch"] and .version == 1' "$out"
+check "top-level keys" jq -e 'keys == ["bulk","bulk_sending","bytes_in","bytes_out","carpd","control","drops","epoch","filtered","frames_in","frames_out","gaps","held","held_demote","loops","loss","master","node_id","oerrors","overruns","pcap_file","peers","skipped","states","syncdev","table","version","watch"] and .version == 1' "$out"
 check "held demotion by reason, syncdev, watch and pcap-file keys" jq -e '(.held | keys == ["bulk","link"]) and (.syncdev | keys == ["carrier","local_prefixes"]) and (.watch | keys == ["drops","frames","subscribers"]) and (.pcap_file | keys == ["errors","frames","open"])' "$out"
 check "syncdev has carrier, its prefix known, no pcap-file, no subscriber" jq -e '.syncdev.carrier == true and .syncdev.local_prefixes >= 1 and .pcap_file.open == false and .watch.subscribers == 0' "$out"
 check "every drop reason by name" jq -e '.drops | keys == (["badact","badauth","badif","badlen","badttl","badval","badver","hdrops","replay"] | sort)' "$out"
@@ -89,6 +89,7 @@ check "peer node 1 listed with frames" jq -e '[.peers[] | select(.node_id == 1 a
 check "peer keys" jq -e '[.peers[] | keys == ["bulks","epoch","frames","gaps","heard_ms","late","lost","missing","nacks","node_id","seq","table_reqs"]] | all' "$out"
 check "loss keys" jq -e '.loss | keys == (["nacks_out","nacks_in","retx_out","retx_lost","retx_dup","heartbeats","table_reqs","toomany","acks_out","acks_in","window_waits"] | sort)' "$out"
 check "no badauth yet" jq -e '.drops.badauth == 0' "$out"
+check "control keys, nothing refused" jq -e '(.control | keys == ["refused"]) and .control.refused == 0' "$out"
 
 log "text output"
 nsx fw2 "$CARPCTL" -s "$T_DIR/fw2/syncd.sock" sync status >"$out" 2>&1; rc=$?

@@ -375,6 +375,7 @@ conf_equal(const struct carpd_conf *a, const struct carpd_conf *b)
 	assert_string_equal(a->control_socket, b->control_socket);
 	assert_int_equal(a->log_level, b->log_level);
 	assert_int_equal(a->startup_demote, b->startup_demote);
+	assert_string_equal(a->user, b->user);
 	assert_int_equal(a->nvhosts, b->nvhosts);
 	for (i = 0; i < a->nvhosts; i++)
 		vhost_equal(&a->vhosts[i], &b->vhosts[i]);
@@ -498,6 +499,7 @@ test_full_struct(void **state)
 	assert_int_equal(c->log_level, LOG_DEBUG);
 	assert_int_equal(c->preempt, 1);
 	assert_int_equal(c->startup_demote, 128);
+	assert_string_equal(c->user, "_carpd.test-1");
 
 	assert_non_null(v = carp_conf_vhost(c, 7));
 	assert_ptr_equal(v, &c->vhosts[0]);

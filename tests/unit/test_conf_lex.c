@@ -620,6 +620,43 @@ test_want_words(void **state)
 	}
 }
 
+/* The `user` keyword's names (carpd.conf(5), syncd.conf(5)). */
+static void
+test_username(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 ok;
+	} cases[] = {
+		{ "carpd", 1 }, { "syncd", 1 }, { "root", 1 }, { "_carpd", 1 },
+		{ "a.b-c_d9", 1 }, { "Carp", 1 },
+		{ "x234567890123456789012345678901", 1 },	/* 31 bytes */
+		{ "x2345678901234567890123456789012", 0 },	/* 32 */
+		{ "", 0 }, { "-carpd", 0 }, { "9carpd", 0 }, { "car pd", 0 },
+		{ "carp:d", 0 }, { "carp/d", 0 }, { "carpd$", 0 },
+	};
+	struct conf_diag	 d;
+	struct conf_line	 l;
+	char			 dst[CONF_USERNAMELEN] = "old";
+	size_t			 i;
+	(void)state;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(conf_valid_username(cases[i].name),
+		    cases[i].ok);
+		conf_diag_init(&d);
+		mkline(&l, "user", (char *)cases[i].name, NULL);
+		assert_int_equal(conf_username(&l, 1, dst, &d),
+		    cases[i].ok ? 0 : -1);
+		if (cases[i].ok) {
+			assert_null(d.text);
+			assert_string_equal(dst, cases[i].name);
+		} else
+			assert_non_null(strstr(d.text, "f.conf:3: user: '"));
+		conf_diag_free(&d);
+	}
+}
+
 int
 main(void)
 {
@@ -641,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_yesno),
 		cmocka_unit_test(test_log_level),
 		cmocka_unit_test(test_want_words),
+		cmocka_unit_test(test_username),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -447,6 +447,7 @@ conf_equal(const struct syncd_conf *a, const struct syncd_conf *b)
 	assert_string_equal(a->pcap_file, b->pcap_file);
 	assert_int_equal(a->defer, b->defer);
 	assert_int_equal(a->log_level, b->log_level);
+	assert_string_equal(a->user, b->user);
 	assert_int_equal(a->nfilters, b->nfilters);
 	for (i = 0; i < a->nfilters; i++) {
 		assert_int_equal(a->filters[i].accept, b->filters[i].accept);
@@ -583,6 +584,7 @@ test_defaults_struct(void **state)
 	assert_string_equal(c->pcap_file, "");
 	assert_int_equal(c->defer, 0);
 	assert_int_equal(c->log_level, LOG_INFO);
+	assert_string_equal(c->user, "syncd");
 	assert_int_equal(c->nfilters, 0);
 	sync_conf_free(c);
 	conf_diag_free(&d);
@@ -619,6 +621,7 @@ test_full_struct(void **state)
 	assert_int_equal(c->send_delay_ms, 0);
 	assert_int_equal(c->log_level, LOG_DEBUG);
 	assert_int_equal(c->defer, 1);
+	assert_string_equal(c->user, "_syncd.test-1");
 	assert_int_equal(c->nfilters, 10);
 	f = &c->filters[0];
 	assert_int_equal(f->accept, 0);
