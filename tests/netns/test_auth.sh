@@ -28,6 +28,7 @@ VIP=192.0.2.254
 VIP6=2001:db8::254	# IPv6 adverts carry the trailer too
 KEY=$T_DIR/auth.key
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY" && chmod 600 "$KEY"
+chown carpd "$KEY"	# the user carpd runs as after the drop (carpd.conf(5))
 STRICT="auth strict\nauthkeyfile $KEY"
 
 topo_lan || { fail "topology"; finish; exit; }

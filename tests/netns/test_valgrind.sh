@@ -11,6 +11,7 @@ command -v valgrind >/dev/null || { echo "$T_NAME: SKIP (no valgrind)"; exit 77;
 
 topo_lan || { fail "topology"; finish; exit; }
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T_DIR/auth.key" && chmod 600 "$T_DIR/auth.key"
+chown carpd "$T_DIR/auth.key"	# a reload reads it as that user
 AUTH="auth strict\nauthkeyfile $T_DIR/auth.key"
 write_conf fw1 1 0 30 "192.0.2.254/24 2001:db8::fe/64" "preempt yes" "$AUTH"
 write_conf fw2 1 0 60 "192.0.2.254/24 2001:db8::fe/64" "preempt yes" "$AUTH"
