@@ -685,3 +685,14 @@ table bridge carpsync_split {
 NFT
 }
 unblock_carp() { nsx lan nft delete table bridge carpsync_split; }
+
+# forget_pid PID: PID has exited and been reaped (stop_carpd, stop_syncd):
+# cleanup must not signal it, since by then the number may be another
+# process's. For scenarios that restart a daemon many times.
+forget_pid() {
+	local p keep=""
+	for p in $T_PIDS; do
+		[ "$p" = "$1" ] || keep="$keep $p"
+	done
+	T_PIDS=$keep
+}
