@@ -18,14 +18,17 @@
 # the time the new carpd logs "started" the stale macvlan (by ifindex) is
 # gone and the removal was logged. Figures (printed, never judged): kill
 # and preempt times, how long each duplicate lasted, the ping's outage per
-# failover (median, max) and the pings lost in all.
+# failover (median, max) and the pings lost in all. None is lost here:
+# the killed carpd's VIP keeps answering in fw1's kernel until fw2's GARP
+# moves the LAN to fw2, and a preempting MASTER sends its GARP before the
+# advert that makes the other yield (carp_fsm.c become_master).
 #
 # BOUND. fw2 declares fw1 dead 3 of its own intervals after the last
 # advert it heard (carp_fsm.c carp_master_down_us, OpenBSD 1.370
 # carp_setrun: 3 x (advbase + advskew/256) = 3 x 1.078 s = 3.234 s; the
-# brief's "3 x advbase + advskew/256" is OpenBSD's older formula and 0.156
-# s shorter than what carpd and OpenBSD do). That advert came before the
-# kill, so fw2 is MASTER within 3.234 s of it. A restarted fw1 is MASTER at
+# "3 x advbase + advskew/256" of OpenBSD 1.263, FreeBSD and ucarp would
+# be 0.156 s shorter, carp-protocol.md 2.1). That advert came before the
+# kill, so fw2 is MASTER within 3.234 s of the kill. A restarted fw1 is MASTER at
 # the first advert of fw2 it hears (preempt: every 1.078 s) or, hearing
 # none, at its own master-down (3 x 1 s) after its start-up: within the
 # same 3.234 s plus its start-up. SLACK = 0.2 s, not CARP's: carpd's

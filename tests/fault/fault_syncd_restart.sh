@@ -70,7 +70,6 @@ check "fw2's group carp at 0" demote_0 fw2
 stamp_log "$T_DIR/fw2/carpd.log" "$T_DIR/fw2.stamped"
 TR2=$(transitions fw2 1)
 
-drv() { timeout 60 ip netns exec "$(ns "$1")" "$DRV" "${@:2}" 2>>"$T_DIR/driver.err"; }
 cmp_now() {	# cmp_now WHAT: fw2 holds what fw1 holds, entry by entry
 	POLLS=$((POLLS + 1)); CMP_T0=$EPOCHREALTIME
 	ct_norm fw1 > "$T_DIR/fw1.$1" &
@@ -102,7 +101,9 @@ for sig in TERM KILL; do
 	what="phase $phase (SIG$sig)"
 	up0=$(glines fw2 0 32); down0=$(glines fw2 32 0); all0=$(glines fw2)
 	sup0=$(nstamped "group carp: demotion 0 -> 32"); sdown0=$(nstamped "group carp: demotion 32 -> 0")
-	drv fw1 churn $RATE $CHURN $first $WINDOW >"$T_DIR/churn.$phase" &
+	# not through drv: $! of a function run with & is a subshell's
+	timeout 60 ip netns exec "$(ns fw1)" "$DRV" churn $RATE $CHURN $first $WINDOW \
+		>"$T_DIR/churn.$phase" 2>>"$T_DIR/driver.err" &
 	CHURN_PID=$!
 	T_PIDS="$T_PIDS $CHURN_PID"
 	check "$what: fw2 holds $WINDOW of the churn's entries (deletes under way)" \
@@ -162,6 +163,8 @@ for sig in TERM KILL; do
 		'is_state fw1 1 MASTER && is_state fw2 1 BACKUP && [ "$(transitions fw2 1)" = "$TR2" ]'
 done
 done
+check "fw2's carpd changed group carp 2 x $phase times after its first bulk, no more" \
+	eval '[ "$(glines fw2)" = $((2 + 2 * phase)) ]'
 stats() {
 	awk -v k="$1" '$1 == k { print $2 }' "$T_DIR/figures" | sort -g |
 		awk '{ v[NR] = $1 } END { if (NR == 0) { print "none"; exit }
