@@ -165,6 +165,8 @@ $(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c s
 $(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
+# tests/fault/fault_syncd_restart.sh churns the conntrack table with it
+check-fault: $(BUILD)/tests/ct_driver
 
 # the test driver for syncd's transport and watch tap (tests/netns/test_sync_net.sh)
 $(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c common/keyfile.c syncd/sync_wire.c common/buf.c common/log.c)

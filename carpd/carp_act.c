@@ -223,7 +223,7 @@ carpd_vhost_hold(struct vhost *vh, int delta, const char *reason)
 			    delta);
 	log_notice("vhid %u: demotion %+d on its groups (%s)", vh->conf.vhid,
 	    delta, reason);
-	carpd_demote_changed(vh->env);
+	carpd_demote_changed(vh->env, reason);
 }
 
 static void

@@ -130,6 +130,21 @@ carp_demote_total(const struct carp_demote_group *g)
 	return (g->persistent + g->held);
 }
 
+int
+carp_demote_changed(struct carp_demote *d, int from, int *old)
+{
+	int	i, t;
+
+	for (i = from < 0 ? 0 : from; i < d->ng; i++) {
+		if ((t = carp_demote_total(&d->g[i])) == d->g[i].reported)
+			continue;
+		*old = d->g[i].reported;
+		d->g[i].reported = t;
+		return (i);
+	}
+	return (-1);
+}
+
 /* Already counted: "carp" itself, or an earlier entry of the list. */
 static int
 seen_before(const char (*groups)[CARP_DEMOTE_NAMELEN], int i)

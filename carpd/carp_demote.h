@@ -18,6 +18,7 @@ struct carp_demote_group {
 	char		name[CARP_DEMOTE_NAMELEN];
 	int		persistent;	/* 0..255, carpctl demote */
 	int		held;		/* >= 0: link loss, held demotions */
+	int		reported;	/* total when carp_demote_changed last saw it */
 };
 
 struct carp_demote {
@@ -48,6 +49,14 @@ int	carp_demote_hold(struct carp_demote *, const char *name, int delta);
 
 /* A group's total (persistent + held), not capped. */
 int	carp_demote_total(const struct carp_demote_group *);
+
+/*
+ * The first group from index `from` on whose total differs from the one
+ * last reported: its index, with that old total in *old; the new total
+ * becomes the reported one. -1 when there is none. So the shell logs
+ * every change of a group's value once (old -> new), whatever changed it.
+ */
+int	carp_demote_changed(struct carp_demote *, int from, int *old);
 
 /*
  * The demote count a vhost advertises: the sum over "carp" and its groups,

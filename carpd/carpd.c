@@ -53,14 +53,29 @@ vhost_demote(struct carpd *env, const struct vhost *vh)
 	    vh->conf.ngroups);
 }
 
+/* One notice per group whose value changed: a test or an operator can
+ * count demotions (syncd's bulk: 0 -> 32, then 32 -> 0) from the log. */
+static void
+log_group_changes(struct carpd *env, const char *reason)
+{
+	int i, old;
+
+	for (i = 0; (i = carp_demote_changed(&env->demote, i, &old)) != -1;
+	    i++)
+		log_notice("group %s: demotion %d -> %d (%s)",
+		    env->demote.g[i].name, old,
+		    carp_demote_total(&env->demote.g[i]), reason);
+}
+
 void
-carpd_demote_changed(struct carpd *env)
+carpd_demote_changed(struct carpd *env, const char *reason)
 {
 	struct carp_event ev = { .type = CARP_EV_DEMOTE };
 	struct vhost *vh;
 	uint8_t d;
 	int i;
 
+	log_group_changes(env, reason);
 	for (i = 0; i < env->nvh; i++) {
 		vh = env->vh[i];
 		d = vhost_demote(env, vh);
@@ -468,7 +483,7 @@ reload_apply(struct carpd *env, struct carpd_conf *nc)
 		if (vh != NULL)
 			env->vh[env->nvh++] = vh;
 	}
-	carpd_demote_changed(env);
+	carpd_demote_changed(env, "reload");
 }
 
 /* One log line per "FILE:LINE: reason" line. */
@@ -608,6 +623,7 @@ start_vhosts(struct carpd *env)
 		log_notice("startup-demote: group carp demoted by %d until "
 		    "`carpctl demote carp -%d`", conf->startup_demote,
 		    conf->startup_demote);
+	carpd_demote_changed(env, "startup-demote");	/* no vhost yet: the log */
 	for (i = 0; i < conf->nvhosts; i++) {
 		if ((vh = vhost_new(env, &conf->vhosts[i])) == NULL)
 			fatalx("vhid %u: cannot start", conf->vhosts[i].vhid);

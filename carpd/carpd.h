@@ -95,8 +95,9 @@ void		 carpd_vhost_hold(struct vhost *, int delta, const char *reason);
 
 /* carpd.c */
 struct vhost	*carpd_vhost(struct carpd *, uint8_t vhid);
-/* A group's demotion changed: recompute every vhost's count. */
-void		 carpd_demote_changed(struct carpd *);
+/* A group's demotion changed (reason for the log): log each group's
+ * old -> new value, recompute every vhost's count. */
+void		 carpd_demote_changed(struct carpd *, const char *reason);
 int		 carpd_reload(struct carpd *, char *err, size_t errlen);
 /* Raise the persisted auth epoch (carpd.conf(5) auth); -1 if it failed. */
 int		 carpd_auth_epoch_raise(struct carpd *);

@@ -129,7 +129,7 @@ do_demote(struct ctl_conn *cc, uint32_t seq, const struct ctl_demote *d)
 	}
 	log_notice("group %s demoted by %+d (%s)", d->group, (int)d->value,
 	    d->reason[0] ? d->reason : "carpctl");
-	carpd_demote_changed(env);
+	carpd_demote_changed(env, d->reason[0] ? d->reason : "carpctl");
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
 
@@ -169,7 +169,7 @@ do_demote_hold(struct ctl_conn *cc, uint32_t seq, const struct ctl_demote *d)
 	    d->group, h->value, (int)d->value,
 	    d->reason[0] ? d->reason : "held");
 	h->value = d->value;
-	carpd_demote_changed(env);
+	carpd_demote_changed(env, d->reason[0] ? d->reason : "held");
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
 
@@ -282,7 +282,7 @@ conn_free(struct ctl_conn *cc)
 	bufferevent_free(cc->bev);
 	free(cc);
 	if (released)
-		carpd_demote_changed(ctl->env);
+		carpd_demote_changed(ctl->env, "connection closed");
 }
 
 static void

@@ -463,6 +463,7 @@ peer_run(struct syncd *env, struct sync_peer *p, uint64_t now)
 		    &env->outs);
 		log_info("node %u: bulk complete; %zu of its states swept",
 		    p->node_id, n);
+		syncd_seeded_end(env, 1);
 		syncd_bulk_event(env, SYNC_BULK_EV_BUS_END);
 	}
 	if (a.request_table) {

@@ -21,6 +21,17 @@
  * its creator; our kernel's events about it are not announced (the peer
  * owns it), except its DESTROY while we are MASTER.
  *
+ * Seeded states. What the kernel holds at start (the seed dump) may be
+ * ours or copies of the peer's that a syncd killed or stopped left in
+ * the kernel: the kernel keeps no owner. Until that is known a seeded
+ * state is local but silent: never announced, refreshed or put in a
+ * bulk (announced, a stale copy would come back to life on the peer,
+ * which ended it meanwhile). A peer's record for its tuple claims it: it
+ * becomes that creator's imported state, under the creator's id (else
+ * the creator's DEL_C would never find it). The rest is settled by
+ * sync_table_seeded_end: kept as ours, or deleted once the complete
+ * table of a peer carrying the traffic does not hold them.
+ *
  * Tuple conflicts (both nodes saw the same connection, asymmetric
  * routing): a peer INS/UPD for a tuple we hold wins only if we hold it as
  * an imported state of the same creator (a restarted peer re-announces
@@ -91,6 +102,7 @@ enum q_act { Q_NONE, Q_INS, Q_UPD_C, Q_UPD, Q_DEL_C };
 #define F_USED		0x01	/* slot holds a state, live or dead */
 #define F_LOCAL		0x02	/* we are its creator */
 #define F_DEAD		0x04	/* destroyed; waits for its DEL_C to leave */
+#define F_SEEDED	0x08	/* from the seed dump, owner not known yet */
 #define F_RESYNC	0x10	/* not seen yet in the resync dump */
 #define F_SENT		0x20	/* a message about it has left */
 #define F_FULLCHG	0x40	/* full record changed after the INS left */
@@ -134,6 +146,7 @@ struct sync_table {
 	uint32_t		 freel;
 	struct hidx		 idx[2];
 	size_t			 nlocal, nimported;
+	size_t			 nseeded;	/* of nlocal: F_SEEDED */
 	uint32_t		 qhead, qtail;
 	int			 urgent;	/* SEND_NOW given, not drained */
 	uint64_t		 urgent_at;
@@ -613,6 +626,8 @@ entry_unindex(struct sync_table *t, uint32_t i)
 
 	idx_remove(t, IDX_KERN, i);
 	idx_remove(t, IDX_SYNC, i);
+	if (e->flags & F_SEEDED)
+		t->nseeded--;
 	if (e->flags & F_LOCAL)
 		t->nlocal--;
 	else
@@ -645,13 +660,15 @@ entry_kill(struct sync_table *t, uint32_t i, uint64_t now)
 }
 
 /* A local state is gone: an INS that never left is dropped with it
- * ("pretend it never happened", 1.5), anything else becomes DEL_C. */
+ * ("pretend it never happened", 1.5), as is a seeded state, which was
+ * never announced; anything else becomes DEL_C. */
 static void
 local_gone(struct sync_table *t, uint32_t i, uint64_t now)
 {
 	struct entry	*e = ent(t, i);
 
-	if (e->qact == Q_INS && !(e->flags & F_SENT))
+	if ((e->qact == Q_INS && !(e->flags & F_SENT)) ||
+	    (e->flags & F_SEEDED))
 		entry_forget(t, i);
 	else
 		entry_kill(t, i, now);
@@ -726,20 +743,22 @@ local_seen(struct sync_table *t, uint32_t i, const struct sync_state *st,
 	e->st.id = id;
 	e->st.creatorid = t->conf.node_id;
 	e->read_s = (uint32_t)(now / 1000000);
+	if (e->flags & F_SEEDED)
+		return;		/* the newest content, silent until settled */
 	if (full && e->qact != Q_INS)
 		e->flags |= F_FULLCHG;
 	if (event || full || cheap)
 		local_queue(t, i, full, now, o);
 }
 
-static void
+static uint32_t
 local_add(struct sync_table *t, const struct sync_state *st, int queue,
     uint64_t now)
 {
 	uint32_t	i;
 
 	if ((i = entry_add(t, st, 1, now)) == NIL)
-		return;
+		return NIL;
 	if (queue)
 		q_append(t, i, Q_INS, now);
 	if (!t->ractive && t->conf.refresh_us != 0) {
@@ -747,6 +766,7 @@ local_add(struct sync_table *t, const struct sync_state *st, int queue,
 		t->rcur = 0;
 		t->rstart = t->rlast = now;
 	}
+	return i;
 }
 
 void
@@ -768,10 +788,45 @@ sync_table_local_seed(struct sync_table *t, const struct sync_state *in,
     uint64_t now)
 {
 	struct sync_state	st;
+	uint32_t		i;
 
 	st_norm(&st, in);
-	if (kern_find(t, &st) == NIL)
-		local_add(t, &st, 0, now);
+	if (kern_find(t, &st) != NIL)
+		return;
+	if ((i = local_add(t, &st, 0, now)) != NIL) {
+		ent(t, i)->flags |= F_SEEDED;
+		t->nseeded++;
+	}
+}
+
+size_t
+sync_table_seeded(const struct sync_table *t)
+{
+	return t->nseeded;
+}
+
+size_t
+sync_table_seeded_end(struct sync_table *t, int keep, struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+	size_t		 n = 0;
+
+	for (i = 0; t->nseeded > 0 && i < t->hw; i++) {
+		e = ent(t, i);
+		if (!live(e) || !(e->flags & F_SEEDED))
+			continue;
+		n++;
+		if (keep) {
+			e->flags &= ~F_SEEDED;
+			t->nseeded--;
+			continue;
+		}
+		out_push(t, o, SYNC_OUT_CT_DELETE, &e->st);
+		entry_forget(t, i);
+		t->stats.swept++;
+	}
+	return n;
 }
 
 void
@@ -886,6 +941,24 @@ own_current(const struct sync_table *t, uint32_t creatorid, uint64_t id)
 	    (id >> 32) == (t->conf.id_base >> 32);
 }
 
+/* A peer's record for the tuple of seeded state i: the state is the
+ * record's creator's (ours from an earlier run included, as in
+ * own_current), under its id, from now on. */
+static void
+seeded_claim(struct sync_table *t, uint32_t i, const struct sync_state *st)
+{
+	struct entry	*e = ent(t, i);
+
+	idx_remove(t, IDX_SYNC, i);
+	e->st.creatorid = st->creatorid;
+	e->st.id = st->id;
+	idx_insert(t, IDX_SYNC, i);
+	e->flags &= ~(F_SEEDED | F_LOCAL | F_FULLCHG);
+	t->nseeded--;
+	t->nlocal--;
+	t->nimported++;
+}
+
 /* INS or UPD: a full record. The tuple conflict rule is at the top.
  * seen: the frame's seq if it came from the state's creator, else 0. */
 static void
@@ -916,7 +989,9 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 		return;
 	}
 	e = ent(t, k);
-	if (s == NIL && ((e->flags & F_LOCAL) ||
+	if (s == NIL && (e->flags & F_SEEDED))
+		seeded_claim(t, k, &st);
+	else if (s == NIL && ((e->flags & F_LOCAL) ||
 	    e->st.creatorid != st.creatorid)) {
 		t->stats.stale++;
 		return;
@@ -1161,7 +1236,7 @@ refresh_step(struct sync_table *t, uint64_t now)
 	target = (uint32_t)(((uint64_t)t->hw * frac) >> 16);
 	for (; t->rcur < target; t->rcur++) {
 		e = ent(t, t->rcur);
-		if (live(e) && (e->flags & F_LOCAL))
+		if (live(e) && (e->flags & (F_LOCAL | F_SEEDED)) == F_LOCAL)
 			refresh_one(t, t->rcur, now);
 	}
 	t->rlast = now;
@@ -1383,7 +1458,7 @@ sync_table_bulk_next(struct sync_table *t, struct sync_fb *fb, uint64_t now)
 		e = ent(t, t->bcur);
 		/* Every state, imported ones too, as pfsync: a peer coming
 		 * back must learn the flows we took over from it. */
-		if (!live(e))
+		if (!live(e) || (e->flags & F_SEEDED))
 			continue;
 		memset(&m, 0, sizeof(m));
 		m.action = SYNC_A_UPD;

@@ -60,11 +60,27 @@ size_t	sync_table_count(const struct sync_table *, int local_only);
 /* NEW (or first sight in a dump): assign an id, queue INS. */
 void	sync_table_local_new(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
-/* At start, what the kernel holds already: known, not announced. A peer
- * gets these states in a bulk (it asks for one when it hears us, and we
- * push one as MASTER); INS for each would send the table twice. */
+/*
+ * At start, what the kernel holds already: local but silent (never
+ * announced, refreshed or in a bulk) until its owner is settled. A
+ * stopped or killed syncd leaves its peer's states in the kernel, and
+ * the kernel keeps no owner: a peer's INS/UPD for the tuple makes it
+ * that creator's imported state; sync_table_seeded_end settles the rest.
+ */
 void	sync_table_local_seed(struct sync_table *, const struct sync_state *,
 	    uint64_t now);
+/* Seeded states not settled yet. */
+size_t	sync_table_seeded(const struct sync_table *);
+/*
+ * Settle every seeded state: keep != 0, ours (plain local states, which
+ * a bulk and the refresh announce from now on): when we carry the
+ * traffic, so our table is the reference, or when no peer's table will
+ * come. keep == 0, once the complete table of a peer that carries the
+ * traffic did not claim them: copies of its states that ended while we
+ * were down: CT_DELETE (counted as swept). Returns how many.
+ */
+size_t	sync_table_seeded_end(struct sync_table *, int keep,
+	    struct sync_outs *);
 /* UPDATE: queue UPD_C (one per state, counting events; maxupd -> SEND_NOW).
  * An update for an imported state is ignored (the peer owns it). An update
  * for an unknown entry is treated as NEW (events can be lost). */

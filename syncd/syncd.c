@@ -225,12 +225,41 @@ bulk_request_sent(struct syncd *env)
 		sync_peer_table_sent(&env->peers[i], now);
 }
 
+/*
+ * Whose are the states our start-up dump found (sync_table.h)? Ours if we
+ * carry the traffic (a MASTER, or no carpd: our table is the reference;
+ * before a push, which must carry them) or if our bulk ended without a
+ * complete table from the peer. Else the peer's complete table decides:
+ * it claimed its own states as they came, and the others are copies of
+ * its states that ended while we were down.
+ */
+void
+syncd_seeded_end(struct syncd *env, int peer_table)
+{
+	int carries = env->master || !sync_carp_connected(env->carp);
+	int keep = carries || !peer_table;
+	size_t n;
+
+	if (sync_table_seeded(env->table) == 0 ||
+	    (!peer_table && !carries && env->bulk.state != SYNC_BULK_DONE))
+		return;
+	n = sync_table_seeded_end(env->table, keep, &env->outs);
+	if (keep)
+		log_info("start-up dump: %zu states settled as ours (%s)", n,
+		    carries ? "we carry the traffic" :
+		    "no complete table from the peer");
+	else
+		log_notice("start-up dump: %zu states deleted: not in the "
+		    "peer's table, they ended there while syncd was down", n);
+}
+
 void
 syncd_bulk_event(struct syncd *env, enum sync_bulk_ev ev)
 {
 	struct sync_bulk_acts acts;
 	int i;
 
+	syncd_seeded_end(env, 0);
 	sync_bulk_step(&env->bulk, ev, env->master, syncd_now_us(), &acts);
 	for (i = 0; i < acts.n; i++) {
 		switch (acts.a[i]) {
@@ -261,6 +290,7 @@ syncd_bulk_event(struct syncd *env, enum sync_bulk_ev ev)
 		}
 	}
 	log_debug("bulk: %s", sync_bulk_state_names[env->bulk.state]);
+	syncd_seeded_end(env, 0);
 	arm_bulk(env);
 }
 

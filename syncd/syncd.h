@@ -100,6 +100,9 @@ struct event *syncd_watch_fd(struct syncd *, int fd,
 void	syncd_run_outs(struct syncd *);
 /* Run the bulk FSM and carry out its actions. */
 void	syncd_bulk_event(struct syncd *, enum sync_bulk_ev);
+/* Settle the states of the start-up dump (sync_table_seeded_end) once it
+ * is known whose they are; peer_table: a peer's complete table arrived. */
+void	syncd_seeded_end(struct syncd *, int peer_table);
 
 /* sync_proto.c: frames on the wire */
 void	syncd_proto_open(struct syncd *);

@@ -708,3 +708,14 @@ if [ "$(id -u)" = 0 ] && ensure_users; then
 	chgrp carpsync "$T_DIR" && chmod 2770 "$T_DIR"
 fi
 umask 002
+
+# forget_pid PID: PID has exited and been reaped (stop_carpd, stop_syncd):
+# cleanup must not signal it, since by then the number may be another
+# process's. For scenarios that restart a daemon many times.
+forget_pid() {
+	local p keep=""
+	for p in $T_PIDS; do
+		[ "$p" = "$1" ] || keep="$keep $p"
+	done
+	T_PIDS=$keep
+}

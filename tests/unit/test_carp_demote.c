@@ -285,6 +285,47 @@ test_table_full(void **state)
 	assert_int_equal(carp_demote_count(&d, last, 1), 1);
 }
 
+/* Every change of a group's total is reported once, old -> new, in table
+ * order, whichever part (persistent, held) changed; no change, no report. */
+static void
+test_changed(void **state)
+{
+	struct carp_demote	 d;
+	int			 old = -1;
+
+	(void)state;
+	carp_demote_init(&d);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), -1);
+	assert_int_equal(carp_demote_hold(&d, "carp", 32), 0);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), 0);
+	assert_int_equal(old, 0);
+	assert_int_equal(d.g[0].reported, 32);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), -1);	/* once */
+
+	/* two groups changed: both, in order; a later start skips */
+	assert_int_equal(carp_demote_adjust(&d, "wan", 5, NULL), 0);
+	assert_int_equal(carp_demote_hold(&d, "carp", -32), 0);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), 0);
+	assert_int_equal(old, 32);
+	assert_int_equal(carp_demote_changed(&d, 1, &old), 1);
+	assert_int_equal(old, 0);
+	assert_int_equal(d.g[1].reported, 5);
+	assert_int_equal(carp_demote_changed(&d, 2, &old), -1);
+	assert_int_equal(carp_demote_changed(&d, -3, &old), -1);
+
+	/* up and back down before anyone looked: no change to report */
+	assert_int_equal(carp_demote_hold(&d, "carp", 1), 0);
+	assert_int_equal(carp_demote_hold(&d, "carp", -1), 0);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), -1);
+
+	/* a group created by a hold starts at 0 reported */
+	assert_int_equal(carp_demote_hold(&d, "lan", 0), 0);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), -1);
+	assert_int_equal(carp_demote_hold(&d, "lan", 2), 0);
+	assert_int_equal(carp_demote_changed(&d, 0, &old), 2);
+	assert_int_equal(old, 0);
+}
+
 int
 main(void)
 {
@@ -298,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_count_cap),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_changed),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1178,6 +1178,137 @@ test_own_earlier_run(void **state)
 	sync_table_free(t);
 }
 
+/*
+ * The start-up dump of a restarted backup B holds copies of A's states
+ * (a syncd stopped or killed leaves them in the kernel) and B's own:
+ * seeded, silent (no INS, no refresh, not in a bulk, no DEL_C when the
+ * kernel drops one, no UPD for a kernel update) until settled.
+ */
+static void
+test_seeded_silent(void **state)
+{
+	const uint64_t		 refresh = 6400 * MS;
+	struct sync_table	*t = table(NODE_B, BASE_B, 4, refresh, 0);
+	struct sync_msg		 req = msg_ref(SYNC_A_UPD_REQ, 0, 0);
+	struct sync_state	 s;
+	struct sync_outs	 o = { 0 };
+	struct coll		 c = { 0 };
+	uint64_t		 now;
+	unsigned		 k;
+
+	(void)state;
+	for (k = 1; k <= 3; k++) {
+		s = mkst(k);
+		sync_table_local_seed(t, &s, 0);
+		sync_table_local_seed(t, &s, 0);	/* once */
+	}
+	assert_int_equal(sync_table_count(t, 1), 3);
+	assert_int_equal(sync_table_seeded(t), 3);
+	s = mkst(2);
+	s.mark = 77;				/* the kernel's update */
+	sync_table_local_update(t, &s, MS, &o);
+	s = mkst(3);
+	sync_table_local_destroy(t, &s, SYNC_END_ALL, MS, &o);
+	assert_int_equal(sync_table_seeded(t), 2);
+	assert_int_equal(sync_table_count(t, 0), 2);
+	for (now = 2 * MS; now < 2 * refresh; now += refresh / 8)
+		drain_all(t, now, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(stats(t).refreshed, 0);
+	peer(t, NODE_A, &req, now, &o);		/* A asks for our table */
+	bulk_collect(t, now, 0, &c);
+	assert_int_equal(c.n, 2);		/* BUS START, BUS END */
+	assert_int_equal(c.v[0].action, SYNC_A_BUS);
+	assert_int_equal(c.v[1].action, SYNC_A_BUS);
+	assert_int_equal(count_outs(&o, SYNC_OUT_CT_DELETE), 0);
+	sync_outs_free(&o);
+	coll_free(&c);
+	sync_table_free(t);
+}
+
+/*
+ * A's records claim its states: imported under A's id (A's DEL_C then
+ * finds it), ours of an earlier run too; what A's complete table did not
+ * claim is deleted when A carries the traffic (keep 0), kept as ours
+ * otherwise (keep 1), and then announced like any local state.
+ */
+static void
+test_seeded_claim_end(void **state)
+{
+	struct sync_table	*t = table(NODE_B, BASE_B, 4, 0, 0);
+	struct sync_state	 s, a1 = imported(1, NODE_A, BASE_A + 1);
+	struct sync_state	 b2 = imported(2, NODE_B, ((uint64_t)8 << 32) + 5);
+	struct sync_outs	 o = { 0 };
+	struct sync_msg		 m;
+	struct coll		 c = { 0 };
+	unsigned		 k;
+
+	(void)state;
+	for (k = 1; k <= 5; k++) {
+		s = mkst(k);
+		sync_table_local_seed(t, &s, 0);
+	}
+	a1.mark = 41;
+	m = msg_st(SYNC_A_UPD, &a1);		/* in A's bulk */
+	peer(t, NODE_A, &m, MS, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.v[0].type, SYNC_OUT_CT_UPDATE);
+	assert_int_equal(o.v[0].st.mark, 41);	/* A's view wins */
+	m = msg_st(SYNC_A_UPD, &b2);		/* ours, B's last run */
+	peer(t, NODE_A, &m, MS, &o);
+	assert_int_equal(sync_table_seeded(t), 3);
+	assert_int_equal(sync_table_count(t, 1), 3);
+	assert_int_equal(sync_table_count(t, 0), 5);
+	assert_int_equal(stats(t).stale, 0);
+	m = msg_ref(SYNC_A_DEL_C, NODE_A, BASE_A + 1);
+	peer(t, NODE_A, &m, 2 * MS, &o);
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.v[2].type, SYNC_OUT_CT_DELETE);
+	assert_int_equal(st_index(&o.v[2].st), 1);
+	assert_int_equal(stats(t).del_unknown, 0);
+
+	/* A's complete table did not hold 3, 4, 5: gone, counted as swept */
+	o.n = 0;
+	s = mkst(5);
+	sync_table_local_destroy(t, &s, 0, 2 * MS, &o);	/* the kernel's */
+	assert_int_equal(sync_table_seeded_end(t, 0, &o), 2);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.v[0].type, SYNC_OUT_CT_DELETE);
+	assert_int_equal(st_index(&o.v[0].st), 3);
+	assert_int_equal(st_index(&o.v[1].st), 4);
+	assert_int_equal(stats(t).swept, 2);
+	assert_int_equal(sync_table_seeded(t), 0);
+	assert_int_equal(sync_table_count(t, 0), 1);	/* b2, imported */
+	assert_int_equal(sync_table_seeded_end(t, 0, &o), 0);
+	sync_table_free(t);
+
+	/* keep: plain local states, in the next bulk */
+	t = table(NODE_B, BASE_B, 4, 0, 0);
+	for (k = 1; k <= 2; k++) {
+		s = mkst(k);
+		sync_table_local_seed(t, &s, 0);
+	}
+	o.n = 0;
+	assert_int_equal(sync_table_seeded_end(t, 1, &o), 2);
+	assert_int_equal(o.n, 0);
+	assert_int_equal(sync_table_seeded(t), 0);
+	assert_int_equal(sync_table_count(t, 1), 2);
+	m = msg_ref(SYNC_A_UPD_REQ, 0, 0);
+	peer(t, NODE_A, &m, MS, &o);
+	bulk_collect(t, MS, 0, &c);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.v[1].u.st.creatorid, NODE_B);
+	assert_int_equal(c.v[1].u.st.id, BASE_B);
+	/* a record of A for a tuple now ours is stale, as for any local */
+	a1 = imported(2, NODE_A, BASE_A + 2);
+	m = msg_st(SYNC_A_UPD, &a1);
+	peer(t, NODE_A, &m, MS, &o);
+	assert_int_equal(stats(t).stale, 1);
+	sync_outs_free(&o);
+	coll_free(&c);
+	sync_table_free(t);
+}
+
 /* Not MASTER: a local state that ends is not announced (after a failover
  * the new master may still carry that flow). */
 static void
@@ -1819,6 +1950,8 @@ main(void)
 		cmocka_unit_test(test_timeout_sent_now),
 		cmocka_unit_test(test_mark_and_sweep),
 		cmocka_unit_test(test_resync),
+		cmocka_unit_test(test_seeded_silent),
+		cmocka_unit_test(test_seeded_claim_end),
 		cmocka_unit_test(test_bulk_send),
 		cmocka_unit_test(test_bulk_then_destroy),
 		cmocka_unit_test(test_max_states),
