@@ -685,3 +685,107 @@ table bridge carpsync_split {
 NFT
 }
 unblock_carp() { nsx lan nft delete table bridge carpsync_split; }
+
+# --- helpers added with fault_sync_wire, fault_ctl_clients and
+# fault_malformed -----------------------------------------------------
+
+# relay_sync_link: the sync cable of sync_link, cut in two by namespace
+# "wire" (ns_add it first), where BUILD/tests/wire_relay joins the halves:
+#   fw1 sync0 203.0.113.1/30 -- ra [wire] rb -- fw2 sync0 203.0.113.2/30
+# The wire's ends have no address and no IPv6: it says nothing itself.
+relay_sync_link() {
+	ip link add "$T_ID-r1" type veth peer name "$T_ID-r2" || return 1
+	ip link add "$T_ID-r3" type veth peer name "$T_ID-r4" || return 1
+	ip link set "$T_ID-r1" netns "$(ns fw1)" name sync0 &&
+	ip link set "$T_ID-r2" netns "$(ns wire)" name ra &&
+	ip link set "$T_ID-r3" netns "$(ns wire)" name rb &&
+	ip link set "$T_ID-r4" netns "$(ns fw2)" name sync0 &&
+	nsx wire sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
+	nsx wire sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
+	ip -n "$(ns wire)" link set dev ra up &&
+	ip -n "$(ns wire)" link set dev rb up &&
+	ip -n "$(ns fw1)" addr add 203.0.113.1/30 dev sync0 &&
+	ip -n "$(ns fw2)" addr add 203.0.113.2/30 dev sync0 &&
+	ip -n "$(ns fw1)" link set sync0 up &&
+	ip -n "$(ns fw2)" link set sync0 up
+}
+
+# relay_start ARGS...: wire_relay ARGS ra rb in namespace wire, its output
+# in $T_DIR/relay.out; returns once it is relaying ("ready").
+relay_start() {
+	ip netns exec "$(ns wire)" "$BUILD/tests/wire_relay" "$@" ra rb \
+		>"$T_DIR/relay.out" 2>&1 &
+	RELAY_PID=$!
+	T_PIDS="$T_PIDS $RELAY_PID"
+	poll_for 5 grep -qx ready "$T_DIR/relay.out"
+}
+# relay_stop: SIGTERM; the relay sends what it holds, prints its counters
+# and exits.
+relay_stop() {
+	kill -TERM "$RELAY_PID" 2>/dev/null || return 1
+	wait "$RELAY_PID"
+}
+# relay_counts DIR FIELD...: the relay's last report for DIR ("A>B" is
+# fw1 -> fw2), the FIELDs' values on one line
+relay_counts() {
+	local dir=$1; shift
+	grep "^$dir " "$T_DIR/relay.out" | tail -n 1 | awk -v f="$*" '
+		{ for (i = 2; i < NF; i += 2) v[$i] = $(i + 1)
+		  n = split(f, w, " "); s = ""
+		  for (i = 1; i <= n; i++) s = s (i > 1 ? " " : "") (w[i] in v ? v[w[i]] : "?")
+		  print s }'
+}
+relay_out_dev() { [ "$1" = "A>B" ] && echo rb || echo ra; }
+
+# link_drops NODE DEV rx|tx: packets the device dropped that way
+link_drops() {
+	ip -n "$(ns "$1")" -s -j link show dev "$2" | jq -r ".[0].stats64.$3.dropped"
+}
+# raw_drops NODE PROTO: datagrams the kernel dropped on the node's raw
+# sockets of IP protocol PROTO (IPv4 and IPv6; a full receive buffer),
+# the drops column of /proc/net/raw and raw6 (the "port" is the protocol)
+raw_drops() {
+	nsx "$1" cat /proc/net/raw /proc/net/raw6 | awk -v p="$2" '
+		function hex(h,   i, v) {	# mawk has no strtonum
+			v = 0
+			for (i = 1; i <= length(h); i++)
+				v = v * 16 + index("0123456789ABCDEF", toupper(substr(h, i, 1))) - 1
+			return v
+		}
+		$2 ~ /:/ { n = split($2, a, ":"); if (hex(a[n]) == p) s += $NF }
+		END { print s + 0 }'
+}
+
+# fd_count PID: open file descriptors of a process
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# lat_start NAME CMD...: runs CMD in a loop until lat_stop NAME, timing
+# each run (ms, with fractions) into $T_DIR/lat.NAME; a run that fails is
+# written as "fail". lat_stop NAME: stops the loop after its current run
+# and sets LAT_N (runs), LAT_FAIL, LAT_MED, LAT_MAX (ms).
+lat_start() {
+	local name=$1; shift
+	rm -f "$T_DIR/lat.$name.stop" "$T_DIR/lat.$name"
+	( while [ ! -e "$T_DIR/lat.$name.stop" ]; do
+		t=$EPOCHREALTIME
+		if "$@" >/dev/null 2>&1; then
+			awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
+		else
+			echo fail
+		fi
+	done ) >"$T_DIR/lat.$name" &
+	eval "LAT_PID_$name=$!"
+	T_PIDS="$T_PIDS $!"
+	poll_for 5 test -s "$T_DIR/lat.$name"
+}
+lat_stop() {
+	local name=$1 p
+	p=$(eval "echo \${LAT_PID_$name:-}")
+	touch "$T_DIR/lat.$name.stop"
+	[ -n "$p" ] && wait "$p" 2>/dev/null
+	LAT_N=$(wc -l < "$T_DIR/lat.$name")
+	LAT_FAIL=$(grep -c fail "$T_DIR/lat.$name")
+	read -r LAT_MED LAT_MAX <<<"$(grep -v fail "$T_DIR/lat.$name" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "- -";
+			else print v[int((NR + 1) / 2)], v[NR] }')"
+}
