@@ -31,6 +31,7 @@
 
 #define CTL_MAX_HOLDS		16
 #define CTL_MAX_OUTPUT		(256 * 1024)	/* a client that never reads */
+#define CTL_PER_TURN		32	/* requests of one client per loop turn */
 
 struct ctl_hold {
 	char	group[CTL_NAMELEN];
@@ -40,6 +41,7 @@ struct ctl_hold {
 struct ctl_conn {
 	struct control		*ctl;
 	struct bufferevent	*bev;
+	struct event		*more_ev;	/* requests left for the next turn */
 	int			 subscribed;
 	int			 slow;		/* output over the bound: closing */
 	struct ctl_hold		 holds[CTL_MAX_HOLDS];
@@ -334,11 +336,17 @@ conn_free(struct ctl_conn *cc)
 			break;
 		}
 	bufferevent_free(cc->bev);
+	event_free(cc->more_ev);
 	free(cc);
 	if (released)
 		carpd_demote_changed(ctl->env);
 }
 
+/*
+ * At most CTL_PER_TURN requests, then the rest on the next loop turn
+ * (more_ev, a zero timer): a client that floods requests delays the
+ * others by one turn's worth, not by its whole input.
+ */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -347,8 +355,14 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	_Alignas(8) uint8_t raw[CTL_MAX_MSG];	/* payload structs read in place */
 	struct ctl_hdr h;
 	const char *why;
+	const struct timeval now = { 0, 0 };
+	int n;
 
-	while (evbuffer_get_length(in) >= sizeof(h)) {
+	for (n = 0; evbuffer_get_length(in) >= sizeof(h); n++) {
+		if (n == CTL_PER_TURN) {
+			evtimer_add(cc->more_ev, &now);
+			return;
+		}
 		evbuffer_copyout(in, raw, sizeof(h));
 		if (ctl_hdr_decode(raw, &h, &why) == -1) {
 			log_warnx("control: closing client: %s", why);
@@ -369,6 +383,17 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		if (cc->slow)
 			return;		/* reap_cb closes it */
 	}
+}
+
+static void
+more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_conn *cc = arg;
+
+	(void)fd;
+	(void)what;
+	if (!cc->slow)
+		conn_read_cb(cc->bev, cc);
 }
 
 static void
@@ -396,8 +421,12 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	cc->ctl = ctl;
 	cc->bev = bufferevent_socket_new(ctl->env->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (cc->bev == NULL) {
-		close(fd);
+	if (cc->bev == NULL ||
+	    (cc->more_ev = evtimer_new(ctl->env->base, more_cb, cc)) == NULL) {
+		if (cc->bev != NULL)
+			bufferevent_free(cc->bev);
+		else
+			close(fd);
 		free(cc);
 		return;
 	}
@@ -497,6 +526,7 @@ control_close(struct control *ctl)
 		struct ctl_conn *cc = ctl->conns;
 		ctl->conns = cc->next;
 		bufferevent_free(cc->bev);
+		event_free(cc->more_ev);
 		free(cc);
 	}
 	evconnlistener_free(ctl->listener);

@@ -759,20 +759,23 @@ raw_drops() {
 # fd_count PID: open file descriptors of a process
 fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 
-# lat_start NAME CMD...: runs CMD in a loop until lat_stop NAME, timing
-# each run (ms, with fractions) into $T_DIR/lat.NAME; a run that fails is
-# written as "fail". lat_stop NAME: stops the loop after its current run
-# and sets LAT_N (runs), LAT_FAIL, LAT_MED, LAT_MAX (ms).
+# lat_start NAME CMD...: runs CMD in a loop until lat_stop NAME, LAT_GAP
+# seconds apart (default 0.02: the sampler must not be the load), timing
+# each run into $T_DIR/lat.NAME, one line per run: its duration in ms
+# (with fractions; "fail" if it failed) and its start (wall clock, s).
+# lat_stop NAME: stops the loop after its current run and sets LAT_N
+# (runs), LAT_FAIL, LAT_MED, LAT_MAX (ms).
 lat_start() {
 	local name=$1; shift
 	rm -f "$T_DIR/lat.$name.stop" "$T_DIR/lat.$name"
 	( while [ ! -e "$T_DIR/lat.$name.stop" ]; do
 		t=$EPOCHREALTIME
 		if "$@" >/dev/null 2>&1; then
-			awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
+			awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f %s\n", (b - a) * 1000, a }'
 		else
-			echo fail
+			echo "fail $t"
 		fi
+		sleep "${LAT_GAP:-0.02}"
 	done ) >"$T_DIR/lat.$name" &
 	eval "LAT_PID_$name=$!"
 	T_PIDS="$T_PIDS $!"
@@ -785,7 +788,25 @@ lat_stop() {
 	[ -n "$p" ] && wait "$p" 2>/dev/null
 	LAT_N=$(wc -l < "$T_DIR/lat.$name")
 	LAT_FAIL=$(grep -c fail "$T_DIR/lat.$name")
-	read -r LAT_MED LAT_MAX <<<"$(grep -v fail "$T_DIR/lat.$name" | sort -n |
+	read -r LAT_MED LAT_MAX <<<"$(grep -v fail "$T_DIR/lat.$name" | cut -d' ' -f1 | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR == 0) print "- -";
 			else print v[int((NR + 1) / 2)], v[NR] }')"
+}
+
+# cpu_ms PID: CPU time (user + system) a process has used so far, in ms
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
+
+# poll_every INTERVAL TIMEOUT CMD...: poll_for with INTERVAL seconds
+# between tries, for checks that fork a lot (carpctl | jq) while the test
+# measures how fast a daemon answers: the poll must not be the load.
+poll_every() {
+	local gap=$1 timeout=$2; shift 2
+	local end=$(( $(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%.0f", t * 1e9 }') ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep "$gap"
+	done
 }
