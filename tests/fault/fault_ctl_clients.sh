@@ -45,6 +45,7 @@ LAT_MAX_MS=100		# a daemon's answer: connect, request, END
 EXEC_SLACK_MS=100	# + a carpctl process start (fork, exec, libpcap's
 			# dynamic linking: 5-8 ms median here, tens of ms
 			# when two loaded cores make it wait)
+san_bounds
 VIP=192.0.2.254
 
 topo_lan && sync_link || { fail "topology"; finish; exit; }

@@ -48,7 +48,8 @@ for b in "$CARPD" "$CARPCTL" "$SYNCD" "$CINJ" "$SINJ" "$HOLD"; do
 done
 
 N=${N:-10000}
-LAT_MAX_MS=100; EXEC_SLACK_MS=100
+LAT_MAX_MS=100; EXEC_SLACK_MS=100	# as in fault_ctl_clients.sh
+san_bounds
 VIP=192.0.2.254
 PASS=carpsync-test
 

@@ -353,6 +353,7 @@ cmd_latency(const char *path, const char *stopfile, const char *gap,
 		if (status_once(path, type) == -1) {
 			fprintf(stderr, "ctl_hold: status query %ld failed\n",
 			    n + 1);
+			free(us);
 			return 1;
 		}
 		if (n == cap) {
@@ -569,6 +570,12 @@ cmd_bad(const char *kind, const char *path, const char *count)
 		}
 	}
 	printf("hung up %d of %d\n", down, n);
+	/* before exit: a sanitizer's leak report must not cut the line */
+	fflush(stdout);
+	for (i = 0; i < n; i++)
+		close(c[i].fd);
+	free(c);
+	free(pfd);
 	return 0;
 }
 
