@@ -179,6 +179,12 @@ $(BUILD)/tests/wire_relay: $(call obj,tests/netns/wire_relay.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 NETNS_TOOLS += $(BUILD)/tests/wire_relay
 
+# how late the machine lets a process run (tests/fault: response times)
+$(BUILD)/tests/stall_probe: $(call obj,tests/netns/stall_probe.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+NETNS_TOOLS += $(BUILD)/tests/stall_probe
+
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)
 
@@ -192,7 +198,8 @@ check-netns-san:
 # the fault-injection scenarios (tests/fault/), FAULT_RUNS runs of each,
 # and the tools they drive
 FAULT_TOOLS := $(BUILD)/tests/wire_relay $(BUILD)/tests/ct_driver \
-	       $(BUILD)/tests/sync_inject $(BUILD)/tests/carp_inject $(BUILD)/tests/ctl_hold
+	       $(BUILD)/tests/sync_inject $(BUILD)/tests/carp_inject $(BUILD)/tests/ctl_hold \
+	       $(BUILD)/tests/stall_probe
 FAULT_RUNS ?= 1
 check-fault: $(BINS) $(FAULT_TOOLS)
 	@FAULT_RUNS=$(FAULT_RUNS) tests/fault/run.sh $(BUILD)

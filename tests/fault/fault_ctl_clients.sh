@@ -21,7 +21,11 @@
 # a process start (ctl_hold -t, every 10 ms: connect, request, END, what
 # carpctl does) within 100 ms every time; carpctl's time, its own process
 # start included, within 100 ms + EXEC_SLACK_MS; medians and maxima
-# printed. fw1 stays MASTER and fw2 BACKUP
+# printed. A reply is held to its bound less the time a do-nothing
+# process at the same priority was kept from running meanwhile
+# (BUILD/tests/stall_probe, lib.sh lat_own): stalls of the whole machine,
+# which other work on the same two cores causes, are not the daemon's.
+# fw1 stays MASTER and fw2 BACKUP
 # with no transition, no demotion, syncd stays connected to carpd; after
 # the waves fw2's table equals fw1's.
 #
@@ -82,12 +86,13 @@ bad_start() {
 bad_stop() { local p; p=$(eval "echo \$BAD_$1"); kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; }
 fds_are() { [ "$(fd_count "$1")" = "$2" ]; }
 
+stall_start
 lat_start carpctl ctl fw1 status
 lat_start syncctl "$CARPCTL" -s "$SSOCK" sync status
 # the daemons' own round trips, without carpctl's process start
 rm -f "$T_DIR/rt.stop"
-"$HOLD" -t "$CSOCK" "$T_DIR/rt.stop" 10 >"$T_DIR/rt.carpd" 2>&1 & rtc=$!
-"$HOLD" -t "$SSOCK" "$T_DIR/rt.stop" 10 sync >"$T_DIR/rt.syncd" 2>&1 & rts=$!
+"$HOLD" -t "$CSOCK" "$T_DIR/rt.stop" 10 status "$T_DIR/rtq.carpd" >"$T_DIR/rt.carpd" 2>&1 & rtc=$!
+"$HOLD" -t "$SSOCK" "$T_DIR/rt.stop" 10 sync "$T_DIR/rtq.syncd" >"$T_DIR/rt.syncd" 2>&1 & rts=$!
 T_PIDS="$T_PIDS $rtc $rts"
 for w in $(seq 1 "$WAVES"); do
 	log "wave $w: $N clients of each kind against carpd and against syncd, all at once"
@@ -137,22 +142,14 @@ for w in $(seq 1 "$WAVES"); do
 	check "wave $w: the churn ran ($(tail -n 1 "$T_DIR/churn.$w"))" [ $rc = 0 ]
 done
 touch "$T_DIR/rt.stop"; wait $rtc $rts
-rt_max() { awk '{ print $4 / 1000 }' "$T_DIR/rt.$1"; }
+lat_stop carpctl; lat_stop syncctl; stall_stop
+log "the machine: the stall probe woke up to $STALL_MAX ms late ($(grep -vc '^#' "$T_DIR/stalls") stalls of 5 ms or more)"
 for d in carpd syncd; do
-	log "$d's round trips (connect, request, END; no process start): $(cat "$T_DIR/rt.$d")"
-	check "$d answered within $LAT_MAX_MS ms every time ($(rt_max $d) ms at most)" eval \
-		'grep -q "queries" "$T_DIR/rt.$d" && awk -v m="$(rt_max $d)" -v b=$LAT_MAX_MS "BEGIN { exit !(m <= b) }"'
+	check "$d's round trips measured ($(cat "$T_DIR/rt.$d"))" grep -q queries "$T_DIR/rt.$d"
+	replies_within "$d's round trips (connect, request, END)" "$T_DIR/rtq.$d" $LAT_MAX_MS
 done
-lat_stop carpctl
-log "carpctl status: $LAT_N queries, $LAT_FAIL failed, median $LAT_MED ms, max $LAT_MAX ms"
-check "carpctl status answered every time ($LAT_N)" eval '[ "$LAT_N" -ge 10 ] && [ "$LAT_FAIL" = 0 ]'
-check "carpctl status within $LAT_MAX_MS ms + $EXEC_SLACK_MS ms for its start each time (max $LAT_MAX ms)" \
-	awk -v m="$LAT_MAX" -v b=$((LAT_MAX_MS + EXEC_SLACK_MS)) 'BEGIN { exit !(m != "-" && m <= b) }'
-lat_stop syncctl
-log "carpctl sync status: $LAT_N queries, $LAT_FAIL failed, median $LAT_MED ms, max $LAT_MAX ms"
-check "carpctl sync status answered every time ($LAT_N)" eval '[ "$LAT_N" -ge 10 ] && [ "$LAT_FAIL" = 0 ]'
-check "carpctl sync status within $LAT_MAX_MS ms + $EXEC_SLACK_MS ms for its start each time (max $LAT_MAX ms)" \
-	awk -v m="$LAT_MAX" -v b=$((LAT_MAX_MS + EXEC_SLACK_MS)) 'BEGIN { exit !(m != "-" && m <= b) }'
+replies_within "carpctl status (its own start included)" "$T_DIR/lat.carpctl" $((LAT_MAX_MS + EXEC_SLACK_MS))
+replies_within "carpctl sync status (its own start included)" "$T_DIR/lat.syncctl" $((LAT_MAX_MS + EXEC_SLACK_MS))
 
 # the sync function: fw2 holds what fw1 holds (the churns' last windows)
 same() {

@@ -33,9 +33,11 @@
 # (and fw2's syncd during the sync floods) answers a status request
 # within 100 ms (ctl_hold -t every 2 ms, no process start) and `carpctl
 # status` answers every time (a process every 20 ms: within 100 ms plus
-# 100 ms for its own start on two loaded cores); medians and maxima are
-# printed. The CARP state (states, transitions, demotion) and fw2's
-# conntrack table are unchanged, and a new state still reaches fw2.
+# 100 ms for its own start on two loaded cores), each less what the whole
+# machine stalled meanwhile (stall_probe, lat_own in lib.sh, as in
+# fault_ctl_clients.sh); medians and maxima are printed. The CARP state
+# (states, transitions, demotion) and fw2's conntrack table are
+# unchanged, and a new state still reaches fw2.
 . "$(dirname "$0")/../netns/lib.sh"
 BUILD=${1:-$BUILD}; CARPD=$BUILD/carpd; CARPCTL=$BUILD/carpctl; SYNCD=$BUILD/syncd
 need_root
@@ -76,27 +78,19 @@ carp_snap() {	# carp_snap NODE: state, transitions, group demotion
 C1=$(carp_snap fw1); C2=$(carp_snap fw2)
 log "CARP before: fw1 $C1, fw2 $C2 (state, transitions, demotion)"
 
-# rt_start NAME SOCKET [sync]: the daemon's own round trips, every 2 ms
+# rt_start NAME SOCKET [status|sync]: the daemon's own round trips, every
+# 2 ms, each into $T_DIR/rtq.NAME; rt_stop NAME
 rt_start() {
 	rm -f "$T_DIR/rt.$1.stop"
-	"$HOLD" -t "$2" "$T_DIR/rt.$1.stop" 2 ${3:-} >"$T_DIR/rt.$1" 2>&1 &
+	"$HOLD" -t "$2" "$T_DIR/rt.$1.stop" 2 "${3:-status}" "$T_DIR/rtq.$1" >"$T_DIR/rt.$1" 2>&1 &
 	eval "RT_$1=$!"; T_PIDS="$T_PIDS $!"
 }
-rt_stop() {	# rt_stop NAME WHAT: stop, print, judge
-	local rt=$T_DIR/rt.$1 p max
-	p=$(eval "echo \$RT_$1")
-	touch "$rt.stop"; wait "$p"
-	log "$2 round trips (connect, request, END): $(cat "$rt")"
-	max=$(awk '/queries/ { print $4 / 1000 }' "$rt")
-	check "$2 answered within $LAT_MAX_MS ms every time (${max:-?} ms at most)" \
-		awk -v m="$max" -v b=$LAT_MAX_MS 'BEGIN { exit !(m != "" && m <= b) }'
+rt_stop() {
+	local p; p=$(eval "echo \$RT_$1")
+	touch "$T_DIR/rt.$1.stop"; wait "$p"
+	check "$2: round trips measured ($(cat "$T_DIR/rt.$1"))" grep -q queries "$T_DIR/rt.$1"
 }
-lat_judge() {	# lat_judge NAME WHAT: after lat_stop
-	log "$2: $LAT_N queries, $LAT_FAIL failed, median $LAT_MED ms, max $LAT_MAX ms"
-	check "$2 answered every time ($LAT_N)" eval '[ "$LAT_N" -ge 5 ] && [ "$LAT_FAIL" = 0 ]'
-	check "$2 within $LAT_MAX_MS ms + $EXEC_SLACK_MS ms for its start (max $LAT_MAX ms)" \
-		awk -v m="$LAT_MAX" -v b=$((LAT_MAX_MS + EXEC_SLACK_MS)) 'BEGIN { exit !(m != "-" && m <= b) }'
-}
+stall_start
 
 # ---- CARP ------------------------------------------------------------
 cinject() {
@@ -145,7 +139,7 @@ carp_kind() {
 }
 log "CARP: $N packets of each kind at fw1 and fw2, as fast as carp_inject sends"
 rt_start c1 "$T_DIR/fw1/carpd.sock"; rt_start c2 "$T_DIR/fw2/carpd.sock"
-lat_start carpctl ctl fw1 status
+lat_start carpctl_c ctl fw1 status
 t0=$(date +%s%N)
 carp_kind "version 3" badver -V 3
 carp_kind "TTL 254" badttl -t 254
@@ -155,8 +149,7 @@ carp_kind "vhid 99" badvhid -v 99
 carp_kind "wrong key (bad HMAC)" badauth -p wrong-key
 carp_kind "type 2 (not checked, as OpenBSD)" - -y 2
 log "CARP floods took $(( ($(date +%s%N) - t0) / 1000000 )) ms in all"
-lat_stop carpctl; lat_judge carpctl "carpctl status (fw1)"
-rt_stop c1 "fw1's carpd"; rt_stop c2 "fw2's carpd"
+lat_stop carpctl_c; rt_stop c1 "fw1's carpd"; rt_stop c2 "fw2's carpd"
 check "CARP unchanged: fw1 $C1, fw2 $C2" eval \
 	'[ "$(carp_snap fw1)" = "$C1" ] && [ "$(carp_snap fw2)" = "$C2" ]'
 
@@ -201,9 +194,9 @@ sync_kind() {
 		eval '[ $got -gt 0 ] && [ $got = $((N - kd)) ] && [ -z "$other" ]'
 }
 log "sync: $N frames of each kind at fw2, as fast as sync_inject sends"
-rt_start s2 "$T_DIR/fw2/syncd.sock" sync; rt_start c1 "$T_DIR/fw1/carpd.sock"
-lat_start carpctl ctl fw1 status
-lat_start syncctl "$CARPCTL" -s "$T_DIR/fw2/syncd.sock" sync status
+rt_start s2 "$T_DIR/fw2/syncd.sock" sync; rt_start c1s "$T_DIR/fw1/carpd.sock"
+lat_start carpctl_s ctl fw1 status
+lat_start syncctl_s "$CARPCTL" -s "$T_DIR/fw2/syncd.sock" sync status
 t0=$(date +%s%N)
 sync_kind "replay (fw1's frame byte for byte)" replay -a 13
 sync_kind "wrong key (bad HMAC)" badauth $FAKE -k "$T_DIR/wrong.key"
@@ -215,9 +208,18 @@ sync_kind "cut to 40 bytes (truncated header + trailer)" hdrops $FAKE -k "$KEY" 
 sync_kind "record too short for INS (signed)" badact $FAKE -p 17:1e -k "$KEY"
 sync_kind "address family 3 (signed)" badval $FAKE -p 32:03 -k "$KEY"
 log "sync floods took $(( ($(date +%s%N) - t0) / 1000000 )) ms in all"
-lat_stop syncctl; lat_judge syncctl "carpctl sync status (fw2)"
-lat_stop carpctl; lat_judge carpctl "carpctl status (fw1)"
-rt_stop s2 "fw2's syncd"; rt_stop c1 "fw1's carpd"
+lat_stop syncctl_s; lat_stop carpctl_s; rt_stop s2 "fw2's syncd"; rt_stop c1s "fw1's carpd"
+stall_stop
+
+log "the machine: the stall probe woke up to $STALL_MAX ms late ($(grep -vc '^#' "$T_DIR/stalls") stalls of 5 ms or more)"
+E=$((LAT_MAX_MS + EXEC_SLACK_MS))
+replies_within "CARP floods: fw1's carpd (connect, STATUS, END)" "$T_DIR/rtq.c1" $LAT_MAX_MS
+replies_within "CARP floods: fw2's carpd (connect, STATUS, END)" "$T_DIR/rtq.c2" $LAT_MAX_MS
+replies_within "CARP floods: carpctl status on fw1 (its start included)" "$T_DIR/lat.carpctl_c" $E
+replies_within "sync floods: fw2's syncd (connect, SYNC_STATUS, END)" "$T_DIR/rtq.s2" $LAT_MAX_MS
+replies_within "sync floods: fw1's carpd (connect, STATUS, END)" "$T_DIR/rtq.c1s" $LAT_MAX_MS
+replies_within "sync floods: carpctl sync status on fw2 (its start included)" "$T_DIR/lat.syncctl_s" $E
+replies_within "sync floods: carpctl status on fw1 (its start included)" "$T_DIR/lat.carpctl_s" $E
 
 check "fw2's table unchanged (no node 7, no X)" eval 'ct_norm fw2 | cut -f1 | cmp -s - "$T_DIR/table.before"'
 check "no node 7 among fw2's peers" eval '[ "$(sq fw2 "[.peers[] | select(.node_id == 7)] | length")" = 0 ]'

@@ -21,12 +21,13 @@
  *	receive buffer, read up to its END, print "watching", then never
  *	read again: the subscriber that cannot keep up. Stays connected
  *	until killed.
- *   ctl_hold -t SOCKET STOPFILE [GAP_MS [sync]]
+ *   ctl_hold -t SOCKET STOPFILE [GAP_MS [status|sync [SAMPLES]]]
  *	Until STOPFILE exists: connect, STATUS (SYNC_STATUS with "sync":
  *	syncd's), read up to END, close, wait GAP_MS (default 0); then
  *	print "N queries, max US us, median US us" (round trips, connect
  *	included). The daemon's own latency, without carpctl's process
- *	start.
+ *	start. SAMPLES gets every round trip, "MS START_S" (its length, its
+ *	start on the wall clock), the format of lib.sh's lat_start.
  *   ctl_hold -b KIND SOCKET N
  *	N bad clients at once, none of which ever reads: N connections,
  *	then on each, by KIND:
@@ -77,7 +78,7 @@ usage(void)
 	    "       ctl_hold -x SOCKET HEX...\n"
 	    "       ctl_hold -n SOCKET COUNT\n"
 	    "       ctl_hold -w SOCKET\n"
-	    "       ctl_hold -t SOCKET STOPFILE [GAP_MS [sync]]\n"
+	    "       ctl_hold -t SOCKET STOPFILE [GAP_MS [status|sync [SAMPLES]]]\n"
 	    "       ctl_hold -b flood|syncflood|subscribe|watch|garbage|hugelen "
 	    "SOCKET N\n");
 	exit(2);
@@ -330,30 +331,47 @@ cmp_long(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double
+wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int
 cmd_latency(const char *path, const char *stopfile, const char *gap,
-    const char *kind)
+    const char *kind, const char *samples)
 {
 	struct timespec ts = { 0, 0 };
 	uint32_t type = CTL_STATUS;
 	long n = 0, cap = 0, t, *us = NULL, *more;
+	FILE *sf = NULL;
+	double start;
 
 	if (gap != NULL) {
 		t = number(gap, 0, 10000);
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = t % 1000 * 1000000;
 	}
-	if (kind != NULL) {
-		if (strcmp(kind, "sync") != 0)
-			usage();
+	if (kind != NULL && strcmp(kind, "sync") == 0)
 		type = CTL_SYNC_STATUS;
+	else if (kind != NULL && strcmp(kind, "status") != 0)
+		usage();
+	if (samples != NULL && (sf = fopen(samples, "w")) == NULL) {
+		perror(samples);
+		return 1;
 	}
 	while (access(stopfile, F_OK) == -1) {
+		start = wall_s();
 		t = now_us();
 		if (status_once(path, type) == -1) {
 			fprintf(stderr, "ctl_hold: status query %ld failed\n",
 			    n + 1);
 			free(us);
+			if (sf != NULL)
+				fclose(sf);
 			return 1;
 		}
 		if (n == cap) {
@@ -363,6 +381,8 @@ cmd_latency(const char *path, const char *stopfile, const char *gap,
 			us = more;
 		}
 		us[n++] = now_us() - t;
+		if (sf != NULL)
+			fprintf(sf, "%.3f %.6f\n", us[n - 1] / 1e3, start);
 		if (ts.tv_sec > 0 || ts.tv_nsec > 0)
 			nanosleep(&ts, NULL);
 	}
@@ -371,6 +391,8 @@ cmd_latency(const char *path, const char *stopfile, const char *gap,
 	printf("%ld queries, max %ld us, median %ld us\n", n,
 	    n > 0 ? us[n - 1] : 0, n > 0 ? us[(n - 1) / 2] : 0);
 	free(us);
+	if (sf != NULL)
+		fclose(sf);
 	return 0;
 }
 
@@ -588,9 +610,9 @@ main(int argc, char *argv[])
 		return cmd_noread(argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[1], "-w") == 0)
 		return cmd_watch_noread(argv[2]);
-	if (argc >= 4 && argc <= 6 && strcmp(argv[1], "-t") == 0)
+	if (argc >= 4 && argc <= 7 && strcmp(argv[1], "-t") == 0)
 		return cmd_latency(argv[2], argv[3], argc > 4 ? argv[4] : NULL,
-		    argc > 5 ? argv[5] : NULL);
+		    argc > 5 ? argv[5] : NULL, argc > 6 ? argv[6] : NULL);
 	if (argc == 5 && strcmp(argv[1], "-b") == 0)
 		return cmd_bad(argv[2], argv[3], argv[4]);
 	if (argc == 4 && argv[1][0] != '-')

@@ -821,3 +821,55 @@ san_bounds() {
 	LAT_MAX_MS=$((LAT_MAX_MS * 3)); EXEC_SLACK_MS=$((EXEC_SLACK_MS * 3))
 	log "sanitizer build: response bounds tripled ($LAT_MAX_MS ms, +$EXEC_SLACK_MS ms for a carpctl start)"
 }
+
+# stall_start / stall_stop: BUILD/tests/stall_probe while a test times a
+# daemon's replies: every stall of 5 ms or more of a process that only
+# sleeps 1 ms at a time, "MS START_S", in $T_DIR/stalls; stall_stop sets
+# STALL_MAX (ms, the longest late wake-up).
+stall_start() {
+	rm -f "$T_DIR/stall.stop"
+	"$BUILD/tests/stall_probe" "$T_DIR/stall.stop" 5 >"$T_DIR/stalls" 2>&1 &
+	STALL_PID=$!
+	T_PIDS="$T_PIDS $STALL_PID"
+}
+stall_stop() {
+	touch "$T_DIR/stall.stop"
+	wait "$STALL_PID"
+	STALL_MAX=$(sed -n 's/^# .* max \([0-9.]*\) ms$/\1/p' "$T_DIR/stalls")
+}
+# lat_own SAMPLES BOUND_MS: replies ("MS START_S" a line, as lat_start
+# and ctl_hold -t write them; "fail" lines skipped) against a bound, each
+# less the part of it the stall probe spent stalled (after stall_stop):
+# a machine that runs nobody at that priority for 200 ms delays every
+# daemon by 200 ms, whatever its code does. Prints the largest own part
+# and the largest reply; status 0 if no own part is above BOUND_MS.
+lat_own() {
+	awk -v b="$2" '
+		FNR == NR { if ($1 !~ /^#/) { n++; ss[n] = $2; se[n] = $2 + $1 / 1000 }; next }
+		$1 == "fail" { next }
+		{ qs = $2; qe = $2 + $1 / 1000; ov = 0
+		  for (i = 1; i <= n; i++) {
+			s = ss[i] > qs ? ss[i] : qs; e = se[i] < qe ? se[i] : qe
+			if (e > s) ov += e - s
+		  }
+		  own = $1 - ov * 1000
+		  if (own > worst) { worst = own; raw = $1; st = ov * 1000 }
+		  if ($1 > rawmax) rawmax = $1 }
+		END { printf "largest own part %.1f ms (of a %.1f ms reply; %.1f ms of it the probe stalled too), largest reply %.1f ms\n",
+			worst, raw, st, rawmax
+		      exit !(worst <= b) }' "$T_DIR/stalls" "$1"
+}
+# replies_within WHAT SAMPLES BOUND_MS: the replies in SAMPLES (as
+# lat_own reads them), their count, failures, median and maximum, and
+# their largest own part, logged; checks that none failed and that no
+# reply's own part (lat_own) is above BOUND_MS.
+replies_within() {
+	local what=$1 f=$2 b=$3 n nf med max own
+	n=$(grep -c . "$f"); nf=$(grep -c '^fail' "$f")
+	read -r med max <<<"$(grep -v '^fail' "$f" | cut -d' ' -f1 | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else print v[int((NR + 1) / 2)], v[NR] }')"
+	own=$(lat_own "$f" "$b")
+	log "$what: $n replies, $nf failed, median $med ms, max $max ms; $own"
+	check "$what: every reply came ($n)" eval '[ "$n" -ge 5 ] && [ "$nf" = 0 ]'
+	check "$what: each within $b ms, machine stalls aside" lat_own "$f" "$b"
+}
