@@ -55,10 +55,10 @@ endif
 
 # --- sources ---------------------------------------------------------------
 COMMON_SRCS := common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c
-CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_fsm.c \
-	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c
+CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_fsm.c \
+	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c common/keyfile.c
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
-	       carpd/control.c common/notify.c
+	       carpd/control.c common/notify.c common/epoch.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
@@ -68,7 +68,7 @@ SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx
 	       syncd/sync_wire.c syncd/sync_replay.c syncd/sync_conf.c \
 	       syncd/sync_ctl.c syncd/sync_watch.c syncd/sync_pkt.c \
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
-	       common/notify.c common/pcap_out.c
+	       common/notify.c common/pcap_out.c common/keyfile.c common/epoch.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -93,21 +93,23 @@ $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c commo
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
 
 # --- unit tests: each binary links the module under test and its needs -----
-UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_carp_wire test_carp_hmac \
+UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_epoch test_carp_wire test_carp_hmac test_carp_auth \
 	      test_carp_fsm test_carp_demote test_carp_conf test_carp_garp \
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
 	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
 	      test_sync_pkt test_sync_pace
 test_buf_SRCS		:= common/buf.c
+test_epoch_SRCS		:= common/epoch.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
 test_carp_wire_SRCS	:= carpd/carp_wire.c common/buf.c
-test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/buf.c
+test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c
+test_carp_auth_SRCS	:= carpd/carp_auth.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c
 test_carp_fsm_SRCS	:= carpd/carp_fsm.c
 test_carp_demote_SRCS	:= carpd/carp_demote.c
-test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c
+test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c common/keyfile.c
 test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
-test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c
+test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c common/keyfile.c
 test_sync_wire_SRCS	:= syncd/sync_wire.c common/buf.c
 test_sync_replay_SRCS	:= syncd/sync_replay.c
 test_sync_table_SRCS	:= syncd/sync_table.c syncd/sync_wire.c common/buf.c
@@ -135,7 +137,7 @@ check-san:
 	$(MAKE) SAN=1 check-unit
 
 # the test driver for carp_vip.c (tests/netns/test_vip.sh)
-$(BUILD)/tests/vip_driver: $(call obj,tests/netns/vip_driver.c carpd/carp_vip.c carpd/carp_conf.c common/conf_lex.c common/log.c)
+$(BUILD)/tests/vip_driver: $(call obj,tests/netns/vip_driver.c carpd/carp_vip.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -144,9 +146,9 @@ $(BUILD)/tests/ctl_hold: $(call obj,tests/netns/ctl_hold.c common/ctl_client.c c
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c common/buf.c)
+$(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCAP_LIBS)
 
 # sample state-sync frames for tests/netns/test_sync_dissector.sh (-r: fuzz seeds)
 $(BUILD)/tests/sync_pcap: $(call obj,tests/netns/sync_pcap.c syncd/sync_wire.c syncd/sync_pkt.c common/buf.c)
@@ -159,7 +161,7 @@ $(BUILD)/tests/ct_driver: $(call obj,tests/netns/ct_driver.c syncd/ct_kernel.c c
 	$(CC) $(LDFLAGS) -o $@ $^ $(CT_LIBS)
 
 # the test driver for syncd's transport and watch tap (tests/netns/test_sync_net.sh)
-$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c syncd/sync_wire.c common/buf.c common/log.c)
+$(BUILD)/tests/sync_net_driver: $(call obj,tests/netns/sync_net_driver.c syncd/sync_net.c syncd/sync_link.c syncd/sync_pkt.c syncd/sync_conf.c common/conf_lex.c common/keyfile.c syncd/sync_wire.c common/buf.c common/log.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

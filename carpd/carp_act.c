@@ -72,13 +72,43 @@ count_send_error(struct vhost *vh, const char *af)
 	log_warn("vhid %u: sending %s advert", vh->conf.vhid, af);
 }
 
+/* The next auth counter; a new epoch when the sequence runs out (2^32
+ * adverts: months at advbase 0, centuries at advbase 1). */
+static uint64_t
+auth_counter(struct carpd *env)
+{
+	uint64_t counter;
+
+	if ((counter = carp_auth_next_counter(env->auth_epoch,
+	    &env->auth_seq)) != 0)
+		return counter;
+	if (carpd_auth_epoch_raise(env) == 0)
+		return carp_auth_next_counter(env->auth_epoch, &env->auth_seq);
+	/* peers will drop these as replays: loud, as the log says */
+	return (uint64_t)env->auth_epoch << 32 | UINT32_MAX;
+}
+
+/* The trailer after the 36 bytes for a send from src: the bytes to send. */
+static size_t
+auth_append(const struct vhost *vh, uint8_t *pkt, int af, const uint8_t *src,
+    uint64_t counter)
+{
+	if (vh->conf.auth == CARP_AUTH_OFF)
+		return CARP_HDR_LEN;
+	carp_auth_encode(vh->conf.authkey, pkt, af, src, counter,
+	    pkt + CARP_HDR_LEN);
+	return CARP_HDR_LEN + CARP_AUTH_LEN;
+}
+
 static void
 send_advert(struct vhost *vh, uint8_t advbase, uint8_t advskew)
 {
 	struct carp_advert ad;
-	uint8_t pkt[CARP_HDR_LEN], dst[16];
+	uint8_t pkt[CARP_HDR_LEN + CARP_AUTH_LEN], dst[16];
 	const struct carp_vhost_conf *c = &vh->conf;
 	struct carpd *env = vh->env;
+	uint64_t counter = 0;
+	size_t len;
 	int oif;
 
 	memset(&ad, 0, sizeof(ad));
@@ -89,6 +119,8 @@ send_advert(struct vhost *vh, uint8_t advbase, uint8_t advskew)
 	memcpy(ad.counter, vh->cookie, sizeof(ad.counter));
 	carp_hmac_generate(&vh->hmac, CARP_HMAC_NOV6LL, ad.counter, ad.md);
 	carp_wire_encode(&ad, pkt);
+	if (c->auth != CARP_AUTH_OFF)
+		counter = auth_counter(env);
 
 	/* Multicast adverts leave through the vhost's macvlan (vMAC source,
 	 * as OpenBSD); unicast ones follow the parent (carp-protocol.md 1.2). */
@@ -98,8 +130,9 @@ send_advert(struct vhost *vh, uint8_t advbase, uint8_t advskew)
 			memcpy(dst, c->peer.addr, 4);
 		else
 			inet_pton(AF_INET, CARP_GROUP_V4, dst);
+		len = auth_append(vh, pkt, AF_INET, vh->dev->src4, counter);
 		if (carp_net_send(&env->net, AF_INET, oif, vh->dev->src4, dst,
-		    pkt, sizeof(pkt)) == 0) {
+		    pkt, len) == 0) {
 			vh->counters.opackets++;
 			env->counters.opackets++;
 			send_result(vh, 1);
@@ -108,8 +141,9 @@ send_advert(struct vhost *vh, uint8_t advbase, uint8_t advskew)
 	}
 	if (vh->has_v6 && c->peer.af == 0) {
 		inet_pton(AF_INET6, CARP_GROUP_V6, dst);
+		len = auth_append(vh, pkt, AF_INET6, vh->dev->src6, counter);
 		if (carp_net_send(&env->net, AF_INET6, oif, vh->dev->src6, dst,
-		    pkt, sizeof(pkt)) == 0) {
+		    pkt, len) == 0) {
 			vh->counters.opackets6++;
 			env->counters.opackets6++;
 			send_result(vh, 1);
@@ -284,6 +318,10 @@ drop_counter(struct ctl_counters *c, enum carp_drop why)
 	case CARP_DROP_BADVER:	return &c->badver;
 	case CARP_DROP_BADAUTH:	return &c->badauth;
 	case CARP_DROP_LOOP:	return &c->loop;
+	case CARP_DROP_AUTHMISSING:	return &c->authmissing;
+	case CARP_DROP_AUTHMALFORMED:	return &c->authmalformed;
+	case CARP_DROP_AUTHFORGED:	return &c->authforged;
+	case CARP_DROP_REPLAY:		return &c->authreplay;
 	case CARP_OK:
 	case CARP_DROP__MAX:
 		break;
@@ -333,6 +371,21 @@ rx_lookup(struct carpd *env, struct carpdev *dev, uint8_t vhid, int mcast)
 	return NULL;
 }
 
+/* An accepted advert of an `auth` vhost: verified, or (compat) plain. */
+static void
+count_auth(struct carpd *env, struct vhost *vh, int unauthenticated)
+{
+	if (vh->conf.auth == CARP_AUTH_OFF)
+		return;
+	if (unauthenticated) {
+		vh->counters.unauthenticated++;
+		env->counters.unauthenticated++;
+	} else {
+		vh->counters.authvalid++;
+		env->counters.authvalid++;
+	}
+}
+
 static void
 rx_advert(struct carpdev *dev, int af, const uint8_t *carp, size_t len,
     const uint8_t *src, int mcast, enum carp_drop early)
@@ -342,6 +395,7 @@ rx_advert(struct carpdev *dev, int af, const uint8_t *carp, size_t len,
 	struct vhost *vh = NULL;
 	struct carp_event ev = { .type = CARP_EV_ADV_RX };
 	enum carp_drop why = early;
+	int unauthenticated = 0;
 
 	if (af == AF_INET)
 		env->counters.ipackets++;
@@ -366,10 +420,15 @@ rx_advert(struct carpdev *dev, int af, const uint8_t *carp, size_t len,
 		why = CARP_DROP_BADAUTH;
 	if (why == CARP_OK && memcmp(ad.counter, vh->cookie, 8) == 0)
 		why = CARP_DROP_LOOP;
+	/* last, so a plain advert is judged exactly as OpenBSD would */
+	if (why == CARP_OK)
+		why = carp_auth_check(vh->conf.auth, vh->conf.authkey,
+		    &vh->auth_replay, carp, len, af, src, &unauthenticated);
 	if (why != CARP_OK) {
 		count_drop(env, vh, why, af, src);
 		return;
 	}
+	count_auth(env, vh, unauthenticated);
 	ev.advbase = ad.advbase;
 	ev.advskew = ad.advskew;
 	ev.demote = ad.demote;

@@ -19,6 +19,9 @@
 #include <syslog.h>
 
 #include "carp_conf.h"
+#include "keyfile.h"
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
@@ -26,7 +29,8 @@ enum gkw {
 };
 
 enum vkw {
-	VKW_ADDRESS, VKW_ADVBASE, VKW_ADVSKEW, VKW_CARPDEV, VKW_CARPPEER,
+	VKW_ADDRESS, VKW_ADVBASE, VKW_ADVSKEW, VKW_AUTH, VKW_AUTHKEYFILE,
+	VKW_CARPDEV, VKW_CARPPEER,
 	VKW_GROUP, VKW_IFNAME, VKW_LLADDR, VKW_PASS, VKW_PASSFILE, VKW_STATE,
 	VKW_VHID, VKW__MAX
 };
@@ -49,6 +53,7 @@ struct parse_ctx {
 	int			 nwork;
 	int			 capwork;
 	int			 too_many;	/* "too many vhosts" reported */
+	unsigned		 key_owner_uid;	/* besides root, for keyfiles */
 };
 
 /* Both keyword tables start with the name, sorted for bsearch (R14). */
@@ -421,10 +426,58 @@ v_state(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
 		    "init, backup or master", s);
 }
 
+static const char *const auth_mode_names[] = {
+	[CARP_AUTH_OFF] = "off",
+	[CARP_AUTH_COMPAT] = "compat",
+	[CARP_AUTH_STRICT] = "strict",
+};
+
+static void
+v_auth(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(auth_mode_names); i++)
+		if (strcmp(l->words[1], auth_mode_names[i]) == 0) {
+			w->v.auth = (enum carp_auth_mode)i;
+			return;
+		}
+	conf_error(px->diag, l->file, l->line, "auth: '%s' is not strict, "
+	    "compat or off", l->words[1]);
+}
+
+/* The format of syncd's keyfile, checked by the same code (keyfile.c). */
+static void
+v_authkeyfile(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	const char		*name = l->words[1];
+	struct keyfile_ref	 ref = { px->diag, l->file, l->line,
+				     "authkeyfile", px->key_owner_uid };
+	char			*path;
+
+	if (*name == '\0' || strlen(name) >= sizeof(w->v.authkeyfile)) {
+		conf_error(px->diag, l->file, l->line, "authkeyfile: path "
+		    "empty or longer than %zu bytes",
+		    sizeof(w->v.authkeyfile) - 1);
+		return;
+	}
+	if ((path = conf_path_join(l->file, name)) == NULL) {
+		conf_error(px->diag, l->file, l->line, "authkeyfile: out of "
+		    "memory");
+		return;
+	}
+	if (keyfile_load(&ref, path, w->v.authkey) == 0)
+		memcpy(w->v.authkeyfile, name, strlen(name) + 1);
+	free(path);
+}
+
 static const struct vkeyword vkeywords[] = {
 	{ "address",	VKW_ADDRESS,	1, 1, 1, v_address },
 	{ "advbase",	VKW_ADVBASE,	1, 1, 0, v_adv },
 	{ "advskew",	VKW_ADVSKEW,	1, 1, 0, v_adv },
+	{ "auth",	VKW_AUTH,	1, 1, 0, v_auth },
+	{ "authkeyfile", VKW_AUTHKEYFILE, 1, 1, 0, v_authkeyfile },
 	{ "carpdev",	VKW_CARPDEV,	1, 1, 0, v_carpdev },
 	{ "carppeer",	VKW_CARPPEER,	1, 1, 0, v_carppeer },
 	{ "group",	VKW_GROUP,	1, 1, 1, v_group },
@@ -436,7 +489,6 @@ static const struct vkeyword vkeywords[] = {
 	{ "vhid",	VKW_VHID,	1, 1, 0, v_vhid },
 };
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 kw_cmp(const void *key, const void *elem)
@@ -569,6 +621,12 @@ vhost_finish(struct parse_ctx *px, struct vhost_work *w)
 	for (i = 0; i < NITEMS(required); i++)
 		if (!w->seen[required[i].kw])
 			conf_error(px->diag, w->path, 0, "%s", required[i].msg);
+	if (w->v.auth != CARP_AUTH_OFF && !w->seen[VKW_AUTHKEYFILE])
+		conf_error(px->diag, w->path, w->seen[VKW_AUTH], "auth %s: "
+		    "needs authkeyfile", auth_mode_names[w->v.auth]);
+	if (w->v.auth == CARP_AUTH_OFF && w->seen[VKW_AUTHKEYFILE])
+		conf_warn(px->diag, w->path, w->seen[VKW_AUTHKEYFILE],
+		    "authkeyfile: unused while auth is off");
 	if (!w->seen[VKW_IFNAME] && w->v.vhid != 0)
 		snprintf(w->v.ifname, sizeof(w->v.ifname), "carp%u",
 		    (unsigned)w->v.vhid);
@@ -702,6 +760,13 @@ work_free(struct parse_ctx *px)
 struct carpd_conf *
 carp_conf_parse(const char *path, struct conf_diag *diag)
 {
+	return carp_conf_parse_as(path, 0, diag);
+}
+
+struct carpd_conf *
+carp_conf_parse_as(const char *path, unsigned key_owner_uid,
+    struct conf_diag *diag)
+{
 	struct parse_ctx	 px;
 	struct conf_reader	*r;
 	struct conf_line	 l;
@@ -709,6 +774,7 @@ carp_conf_parse(const char *path, struct conf_diag *diag)
 
 	memset(&px, 0, sizeof(px));
 	px.diag = diag;
+	px.key_owner_uid = key_owner_uid;
 	if ((px.conf = calloc(1, sizeof(*px.conf))) == NULL) {
 		conf_error(diag, path, 0, "out of memory");
 		return NULL;
@@ -797,6 +863,13 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v)
 	    "real" : "virtual");
 	fprintf(fp, "state %s\n", (unsigned)v->init_state <
 	    NITEMS(init_state_names) ? init_state_names[v->init_state] : "?");
+	fprintf(fp, "auth %s\n", (unsigned)v->auth < NITEMS(auth_mode_names) ?
+	    auth_mode_names[v->auth] : "?");
+	if (v->authkeyfile[0] != '\0') {
+		fputs("authkeyfile ", fp);
+		conf_print_word(fp, v->authkeyfile, 0);
+		fputc('\n', fp);
+	}
 }
 
 void

@@ -21,6 +21,15 @@
 #define CARP_PASS_MAX		19	/* OpenBSD strlcpy(key, pass, 20) */
 #define CARP_DEFAULT_SOCKET	"/run/carpsync/carpd.sock"
 
+#define CARP_AUTHKEY_LEN	32	/* authkeyfile: 256 bits (keyfile.h) */
+
+/* `auth`: carpsync's authenticated-priority trailer (carp_auth.h). */
+enum carp_auth_mode {
+	CARP_AUTH_OFF		= 0,	/* plain CARP: none sent, none read */
+	CARP_AUTH_COMPAT	= 1,	/* sent; checked when present */
+	CARP_AUTH_STRICT	= 2,	/* sent and required */
+};
+
 struct carp_addr {
 	int		af;		/* AF_INET or AF_INET6 */
 	uint8_t		addr[16];	/* network order; IPv4 in the first 4 bytes */
@@ -56,6 +65,9 @@ struct carp_vhost_conf {
 	int		 ngroups;	/* extra groups; "carp" is implicit */
 	enum carp_lladdr lladdr;
 	enum carp_init_state init_state;
+	enum carp_auth_mode auth;
+	uint8_t		 authkey[CARP_AUTHKEY_LEN];
+	char		 authkeyfile[256];	/* as configured */
 };
 
 struct carpd_conf {
@@ -76,6 +88,10 @@ struct carpd_conf {
  * address per vhost, carpdev given.
  */
 struct carpd_conf *carp_conf_parse(const char *path, struct conf_diag *);
+/* The same; an authkeyfile may also be owned by key_owner_uid (the user
+ * carpd runs as) besides root. carp_conf_parse() allows root only. */
+struct carpd_conf *carp_conf_parse_as(const char *path, unsigned key_owner_uid,
+	    struct conf_diag *);
 void	carp_conf_free(struct carpd_conf *);
 
 /* Print a config in normalised form, re-parseable (carpd -nv). */

@@ -28,6 +28,10 @@ const char *const carp_drop_names[CARP_DROP__MAX] = {
 	[CARP_DROP_BADVER]	= "badver",
 	[CARP_DROP_BADAUTH]	= "badauth",
 	[CARP_DROP_LOOP]	= "loop",
+	[CARP_DROP_AUTHMISSING]	= "authmissing",
+	[CARP_DROP_AUTHMALFORMED] = "authmalformed",
+	[CARP_DROP_AUTHFORGED]	= "authforged",
+	[CARP_DROP_REPLAY]	= "authreplay",
 };
 
 /*

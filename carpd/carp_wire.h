@@ -76,6 +76,11 @@ enum carp_drop {
 	CARP_DROP_BADVER,
 	CARP_DROP_BADAUTH,
 	CARP_DROP_LOOP,		/* counter == our own cookie */
+	/* carpsync's auth trailer (carp_auth.h), checked last */
+	CARP_DROP_AUTHMISSING,	/* strict: no trailer */
+	CARP_DROP_AUTHMALFORMED, /* our magic, wrong version or length */
+	CARP_DROP_AUTHFORGED,	/* trailer HMAC mismatch */
+	CARP_DROP_REPLAY,	/* counter not above the sender's last */
 	CARP_DROP__MAX
 };
 extern const char *const carp_drop_names[CARP_DROP__MAX];	/* "badttl", ... */

@@ -100,10 +100,15 @@ json_counters(const struct ctl_counters *c)
 	    ",\"badsum\":%" PRIu64 ",\"badver\":%" PRIu64 ",\"badlen\":%" PRIu64
 	    ",\"badauth\":%" PRIu64 ",\"badvhid\":%" PRIu64
 	    ",\"opackets\":%" PRIu64 ",\"opackets6\":%" PRIu64
-	    ",\"onomem\":%" PRIu64 ",\"loop\":%" PRIu64 "}",
+	    ",\"onomem\":%" PRIu64 ",\"loop\":%" PRIu64
+	    ",\"authvalid\":%" PRIu64 ",\"unauthenticated\":%" PRIu64
+	    ",\"authmissing\":%" PRIu64 ",\"authmalformed\":%" PRIu64
+	    ",\"authforged\":%" PRIu64 ",\"authreplay\":%" PRIu64 "}",
 	    c->ipackets, c->ipackets6, c->badif, c->badttl, c->hdrops,
 	    c->badsum, c->badver, c->badlen, c->badauth, c->badvhid,
-	    c->opackets, c->opackets6, c->onomem, c->loop);
+	    c->opackets, c->opackets6, c->onomem, c->loop, c->authvalid,
+	    c->unauthenticated, c->authmissing, c->authmalformed,
+	    c->authforged, c->authreplay);
 }
 
 /* Names are NUL-terminated and come from interface and group names, which
@@ -123,6 +128,14 @@ json_string(const char *str)
 	putchar('"');
 }
 
+static const char *
+auth_name(uint8_t auth)
+{
+	static const char *const names[] = { "off", "compat", "strict" };
+
+	return auth < sizeof(names) / sizeof(names[0]) ? names[auth] : "?";
+}
+
 static void
 json_vhost(const struct ctl_vhost *v, int first)
 {
@@ -131,9 +144,10 @@ json_vhost(const struct ctl_vhost *v, int first)
 	printf(",\"carpdev\":");
 	json_string(v->carpdev);
 	printf(",\"state\":\"%s\",\"advbase\":%u,\"advskew\":%u,\"demote\":%u,"
-	    "\"lladdr\":\"%s\",\"transitions\":%u,\"counters\":",
-	    state_name(v->state), v->advbase, v->advskew, v->demote,
-	    v->lladdr_real ? "real" : "virtual", v->transitions);
+	    "\"lladdr\":\"%s\",\"auth\":\"%s\",\"transitions\":%u,"
+	    "\"counters\":", state_name(v->state), v->advbase, v->advskew,
+	    v->demote, v->lladdr_real ? "real" : "virtual", auth_name(v->auth),
+	    v->transitions);
 	json_counters(&v->counters);
 	putchar('}');
 }
@@ -142,12 +156,12 @@ static void
 text_vhost(const struct ctl_vhost *v, int first)
 {
 	if (first)
-		printf("%-5s %-15s %-15s %-7s %7s %7s %6s %11s\n", "VHID",
-		    "IFNAME", "CARPDEV", "STATE", "ADVBASE", "ADVSKEW",
-		    "DEMOTE", "TRANSITIONS");
-	printf("%-5u %-15s %-15s %-7s %7u %7u %6u %11u\n", v->vhid, v->ifname,
-	    v->carpdev, state_name(v->state), v->advbase, v->advskew,
-	    v->demote, v->transitions);
+		printf("%-5s %-15s %-15s %-7s %7s %7s %6s %11s %s\n",
+		    "VHID", "IFNAME", "CARPDEV", "STATE", "ADVBASE", "ADVSKEW",
+		    "DEMOTE", "TRANSITIONS", "AUTH");
+	printf("%-5u %-15s %-15s %-7s %7u %7u %6u %11u %s\n", v->vhid,
+	    v->ifname, v->carpdev, state_name(v->state), v->advbase,
+	    v->advskew, v->demote, v->transitions, auth_name(v->auth));
 }
 
 static void
@@ -161,6 +175,15 @@ text_counters(const char *what, const struct ctl_counters *c)
 	    c->opackets, c->opackets6, c->badif, c->badttl, c->hdrops,
 	    c->badsum, c->badver, c->badlen, c->badauth, c->badvhid, c->loop,
 	    c->onomem);
+	/* only where the auth trailer is in use, so plain CARP reads as before */
+	if (c->authvalid + c->unauthenticated + c->authmissing +
+	    c->authmalformed + c->authforged + c->authreplay == 0)
+		return;
+	printf("%s: auth: valid %" PRIu64 " unauthenticated %" PRIu64
+	    " dropped: authmissing %" PRIu64 " authmalformed %" PRIu64
+	    " authforged %" PRIu64 " authreplay %" PRIu64 "\n", what,
+	    c->authvalid, c->unauthenticated, c->authmissing,
+	    c->authmalformed, c->authforged, c->authreplay);
 }
 
 /* The control socket's own counters (CTL_CONN_STATS), if the daemon sent them. */

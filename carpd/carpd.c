@@ -18,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "carp_vip.h"
 #include "carpd.h"
+#include "epoch.h"
 #include "log.h"
 #include "notify.h"
 
@@ -205,6 +207,39 @@ vhost_configure(struct vhost *vh, const struct carp_vhost_conf *c)
 	vh->fsm.advbase = c->advbase;
 	vh->fsm.advskew = c->advskew;
 	vh->fsm.preempt = vh->env->conf->preempt;
+}
+
+/* ------------------------------------------------------------------ */
+/* auth epoch (carp_auth.h): persisted, raised at every start          */
+
+int
+carpd_auth_epoch_raise(struct carpd *env)
+{
+	uint32_t epoch;
+
+	/* Never below the clock: a lost file must not restart the counters
+	 * below what peers accepted before (they would drop us as replays). */
+	if (epoch_next(EPOCH_DIR, "carpd.epoch", (uint32_t)time(NULL),
+	    &epoch) == -1) {
+		log_warn("auth: cannot raise the epoch in %s/carpd.epoch",
+		    EPOCH_DIR);
+		return -1;
+	}
+	env->auth_epoch = epoch;
+	env->auth_seq = 0;
+	log_info("auth: epoch %u", epoch);
+	return 0;
+}
+
+static int
+conf_uses_auth(const struct carpd_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->nvhosts; i++)
+		if (c->vhosts[i].auth != CARP_AUTH_OFF)
+			return 1;
+	return 0;
 }
 
 static int
@@ -460,6 +495,14 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		return -1;
 	}
 	conf_diag_free(&diag);
+	/* the first vhost with `auth` may come with a reload */
+	if (env->auth_epoch == 0 && conf_uses_auth(nc) &&
+	    carpd_auth_epoch_raise(env) == -1) {
+		snprintf(err, errlen, "auth: no epoch (see the log), keeping "
+		    "the running config");
+		carp_conf_free(nc);
+		return -1;
+	}
 	notify_reloading();
 	if (strcmp(nc->control_socket, env->conf->control_socket) != 0)
 		log_warnx("reload: control-socket change needs a restart");
@@ -590,6 +633,8 @@ setup(struct carpd *env)
 	    read_sysctl_int("/proc/sys/net/ipv6/conf/all/forwarding");
 	carp_demote_init(&env->demote);
 	signals_setup(env);
+	if (conf_uses_auth(env->conf) && carpd_auth_epoch_raise(env) == -1)
+		fatalx("auth: no epoch, cannot authenticate adverts");
 	start_vhosts(env);
 }
 

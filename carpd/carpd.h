@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "carp_auth.h"
 #include "carp_conf.h"
 #include "carp_demote.h"
 #include "carp_fsm.h"
@@ -39,6 +40,7 @@ struct vhost {
 	/* OpenBSD 1.370: a random cookie sent unchanged in every advert; an
 	 * advert carrying it is our own, looped back (carp-protocol.md 1.5). */
 	uint8_t			 cookie[8];
+	struct carp_auth_replay	 auth_replay;	/* `auth`: senders' counters */
 	uint8_t			 vmac[6];
 	struct carpdev		*dev;
 	int			 vif;		/* ifindex holding the VIPs */
@@ -73,6 +75,10 @@ struct carpd {
 	struct event		*nl_ev;
 	struct control		*ctl;
 	struct ctl_counters	 counters;	/* daemon-wide */
+	/* `auth` trailer counters: one sequence for every vhost, so that a
+	 * vhost re-created by a reload never repeats a counter; 0: unset */
+	uint32_t		 auth_epoch;
+	uint32_t		 auth_seq;
 	struct event		*sig_term, *sig_int, *sig_hup;
 	int			 stopping;
 };
@@ -90,6 +96,8 @@ struct vhost	*carpd_vhost(struct carpd *, uint8_t vhid);
 /* A group's demotion changed: recompute every vhost's count. */
 void		 carpd_demote_changed(struct carpd *);
 int		 carpd_reload(struct carpd *, char *err, size_t errlen);
+/* Raise the persisted auth epoch (carpd.conf(5) auth); -1 if it failed. */
+int		 carpd_auth_epoch_raise(struct carpd *);
 
 /* control.c */
 struct control	*control_open(struct carpd *, const char *path);

@@ -95,8 +95,15 @@ struct ctl_counters {
 	uint64_t	opackets6;	/* IPv6 adverts sent */
 	uint64_t	onomem;		/* send failed */
 	uint64_t	loop;		/* our own cookie came back */
+	/* carpsync's auth trailer (carpd.conf(5) auth) */
+	uint64_t	authvalid;	/* trailer verified, counter fresh */
+	uint64_t	unauthenticated; /* compat: accepted without trailer */
+	uint64_t	authmissing;	/* strict: no trailer */
+	uint64_t	authmalformed;	/* our magic, wrong version/length */
+	uint64_t	authforged;	/* trailer HMAC mismatch */
+	uint64_t	authreplay;	/* counter not above the last accepted */
 };
-_Static_assert(sizeof(struct ctl_counters) == 14 * 8, "ctl_counters size");
+_Static_assert(sizeof(struct ctl_counters) == 20 * 8, "ctl_counters size");
 
 struct ctl_vhost {
 	uint8_t		vhid;
@@ -106,14 +113,14 @@ struct ctl_vhost {
 	uint8_t		demote;		/* demote count this vhost advertises */
 	uint8_t		lladdr_real;	/* 1: `lladdr real` */
 	uint8_t		naddrs;
-	uint8_t		pad;
+	uint8_t		auth;		/* enum carp_auth_mode: 0 off, 1 compat, 2 strict */
 	char		ifname[CTL_NAMELEN];
 	char		carpdev[CTL_NAMELEN];
 	uint32_t	transitions;
 	uint32_t	pad2;
 	struct ctl_counters counters;
 };
-_Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 + 14 * 8,
+_Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 + 20 * 8,
     "ctl_vhost size");
 
 struct ctl_group {

@@ -19,12 +19,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "sync_conf.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define KEY_HEX_LEN	64		/* 256 bits as hexadecimal digits */
-#define KEY_FILE_MAX	128		/* bigger cannot be a key: say so */
 
 enum skw {
 	SKW_ACCEPT, SKW_CARPD_SOCKET, SKW_CONTROL_SOCKET, SKW_DEFER,
@@ -142,152 +141,6 @@ prefix_match(const uint8_t *p, int plen, const uint8_t *a)
 	return (a[full] & mask) == p[full];
 }
 
-/* ---- keyfile ------------------------------------------------------ */
-
-/*
- * A secret must not be readable by anyone else, as OpenBSD's parse.y
- * check_file_secrecy() insists: owner root or the daemon's user, no group
- * or other bits. Every problem is reported; -1 if any.
- */
-static int
-key_check_stat(struct parse_ctx *px, const struct conf_line *l,
-    const char *path, const struct stat *st)
-{
-	unsigned	 owner = px->key_owner_uid;
-	int		 rv = 0;
-
-	if (!S_ISREG(st->st_mode)) {
-		conf_error(px->diag, l->file, l->line, "keyfile %s: not a "
-		    "regular file", path);
-		return -1;
-	}
-	if (st->st_uid != 0 && st->st_uid != owner) {
-		if (owner == 0)
-			conf_error(px->diag, l->file, l->line, "keyfile %s: "
-			    "owned by uid %u, not by root; chown root it",
-			    path, (unsigned)st->st_uid);
-		else
-			conf_error(px->diag, l->file, l->line, "keyfile %s: "
-			    "owned by uid %u, not by root or uid %u; chown "
-			    "root it", path, (unsigned)st->st_uid, owner);
-		rv = -1;
-	}
-	if ((st->st_mode & 077) != 0) {
-		conf_error(px->diag, l->file, l->line, "keyfile %s: mode %04o "
-		    "allows group or others; chmod 600 it", path,
-		    (unsigned)(st->st_mode & 07777));
-		rv = -1;
-	}
-	return rv;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * The text of a keyfile: exactly 64 hexadecimal digits, either case,
- * optionally followed by one newline. Decoded into key; -1 (reported)
- * otherwise. Bytes that are not digits are named by position only, so
- * that no part of a secret ends up in a log.
- */
-static int
-key_decode(struct parse_ctx *px, const struct conf_line *l, const char *path,
-    const char *text, size_t n, uint8_t key[32])
-{
-	size_t	 i;
-
-	if (n > 0 && text[n - 1] == '\n')
-		n--;
-	for (i = 0; i < n; i++) {
-		if (hexval((unsigned char)text[i]) >= 0)
-			continue;
-		if (text[i] == '\n')
-			conf_error(px->diag, l->file, l->line, "keyfile %s: "
-			    "more than one line", path);
-		else
-			conf_error(px->diag, l->file, l->line, "keyfile %s: "
-			    "byte %zu is not a hexadecimal digit", path, i + 1);
-		return -1;
-	}
-	if (n != KEY_HEX_LEN) {
-		conf_error(px->diag, l->file, l->line, "keyfile %s: %zu "
-		    "hexadecimal digits, need exactly %d (256 bits; `openssl "
-		    "rand -hex 32` makes a key)", path, n, KEY_HEX_LEN);
-		return -1;
-	}
-	for (i = 0; i < KEY_HEX_LEN / 2; i++)
-		key[i] = (uint8_t)(hexval((unsigned char)text[2 * i]) << 4 |
-		    hexval((unsigned char)text[2 * i + 1]));
-	return 0;
-}
-
-/* Up to cap bytes of fd; the count, or -1 with errno set. */
-static ssize_t
-read_all(int fd, char *buf, size_t cap)
-{
-	size_t	 n = 0;
-	ssize_t	 r;
-
-	while (n < cap) {
-		r = read(fd, buf + n, cap - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
-/* Check and read the keyfile at path into key; -1 (reported) if bad. */
-static int
-key_load(struct parse_ctx *px, const struct conf_line *l, const char *path,
-    uint8_t key[32])
-{
-	struct stat	 st;
-	char		 text[KEY_FILE_MAX];
-	ssize_t		 n = -1;
-	int		 fd, rv = -1;
-
-	/* O_NONBLOCK: a FIFO must fail the regular-file test, not hang */
-	fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		conf_error(px->diag, l->file, l->line, "keyfile %s: %s", path,
-		    strerror(errno));
-		goto done;
-	}
-	if (key_check_stat(px, l, path, &st) == -1)
-		goto done;
-	if (st.st_size > KEY_FILE_MAX) {
-		conf_error(px->diag, l->file, l->line, "keyfile %s: %lld "
-		    "bytes, too long for a key of %d hexadecimal digits", path,
-		    (long long)st.st_size, KEY_HEX_LEN);
-		goto done;
-	}
-	if ((n = read_all(fd, text, sizeof(text))) == -1) {
-		conf_error(px->diag, l->file, l->line, "keyfile %s: %s", path,
-		    strerror(errno));
-		goto done;
-	}
-	rv = key_decode(px, l, path, text, (size_t)n, key);
- done:
-	explicit_bzero(text, sizeof(text));
-	if (fd != -1)
-		close(fd);
-	return rv;
-}
-
 /* ---- keywords ----------------------------------------------------- */
 
 static void
@@ -295,6 +148,7 @@ k_keyfile(struct parse_ctx *px, const struct conf_line *l)
 {
 	struct syncd_conf	*c = px->conf;
 	const char		*w = l->words[1];
+	struct keyfile_ref	 ref;
 	char			*path;
 
 	if (*w == '\0') {
@@ -312,7 +166,12 @@ k_keyfile(struct parse_ctx *px, const struct conf_line *l)
 		    "memory");
 		return;
 	}
-	if (key_load(px, l, path, c->key) == 0)
+	ref.diag = px->diag;
+	ref.file = l->file;
+	ref.line = l->line;
+	ref.keyword = "keyfile";
+	ref.owner_uid = px->key_owner_uid;
+	if (keyfile_load(&ref, path, c->key) == 0)
 		memcpy(c->keyfile, w, strlen(w) + 1);
 	free(path);
 }

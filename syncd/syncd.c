@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "epoch.h"
 #include "log.h"
 #include "notify.h"
 #include "syncd.h"
 
-#define EPOCH_DIR		"/var/lib/carpsync"
 #define CT_RCVBUF		(32 * 1024 * 1024)	/* pfsync-conntrack.md 5.5 */
 #define EVENTS_PER_TURN		512
 
@@ -49,31 +49,14 @@ usage(void)
 /* epoch: raised and persisted at every start (carpsync-sync(7))       */
 
 static uint32_t
-epoch_next(uint32_t node_id)
+syncd_epoch_next(uint32_t node_id)
 {
-	char path[256], buf[32];
-	uint32_t epoch = 0;
-	ssize_t n;
-	int fd;
+	char		 name[64];
+	uint32_t	 epoch;
 
-	snprintf(path, sizeof(path), "%s/syncd-%u.epoch", EPOCH_DIR, node_id);
-	if (mkdir(EPOCH_DIR, 0750) == -1 && errno != EEXIST)
-		fatal("mkdir %s", EPOCH_DIR);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		fatal("open %s", path);
-	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		epoch = (uint32_t)strtoul(buf, NULL, 10);
-	}
-	if (epoch == UINT32_MAX)
-		fatalx("%s: epoch exhausted", path);
-	epoch++;
-	n = snprintf(buf, sizeof(buf), "%u\n", epoch);
-	/* written and synced before the first frame carries it */
-	if (lseek(fd, 0, SEEK_SET) == -1 || ftruncate(fd, 0) == -1 ||
-	    write(fd, buf, (size_t)n) != n || fsync(fd) == -1)
-		fatal("write %s", path);
-	close(fd);
+	snprintf(name, sizeof(name), "syncd-%u.epoch", node_id);
+	if (epoch_next(EPOCH_DIR, name, 0, &epoch) == -1)
+		fatal("%s/%s", EPOCH_DIR, name);
 	return epoch;
 }
 
@@ -327,7 +310,7 @@ setup(struct syncd *env)
 	const struct syncd_conf *c = env->conf;
 	struct sync_table_conf tc;
 
-	env->epoch = epoch_next(c->node_id);
+	env->epoch = syncd_epoch_next(c->node_id);
 	if ((env->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((env->ct = ct_open(CT_RCVBUF)) == NULL)

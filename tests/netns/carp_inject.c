@@ -10,7 +10,7 @@
  * usage: carp_inject -i IFNAME -s SRC [-d DST] [-m DSTMAC] [-t TTL]
  *            [-v VHID] [-V VERSION] [-b ADVBASE] [-k ADVSKEW] [-D DEMOTE]
  *            [-p PASS] [-a VIP]... [-n COUNTER] [-C] [-l CARPLEN] [-c COUNT]
- *            [-I USEC] [-y TYPE]
+ *            [-I USEC] [-P PCAP] [-y TYPE]
  *
  *   -d DST     IPv4 destination, default 224.0.0.18; a unicast one needs
  *              -m with the next hop's MAC
@@ -25,6 +25,11 @@
  *              each packet); a node's own cookie makes it see a loop
  *   -c COUNT   packets to send (default 1), -I USEC between them (0: at
  *              full speed)
+ *   -P PCAP    replay instead: the CARP payload (trailer and all) of the
+ *              first IPv4 CARP packet in the capture, sent from its
+ *              source unless -s; -k, -b and -D rewrite their byte and the
+ *              36-byte checksum is made good again, as a forger would
+ *              (tests/netns/test_auth.sh)
  *
  * Prints "sent N" and exits 0 when every packet was sent, 1 otherwise.
  */
@@ -32,6 +37,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <pcap/pcap.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -64,6 +70,10 @@ struct inject {
 	const char		*pass;
 	struct carp_addr	 vips[CARP_MAX_ADDRS];
 	int			 nvips;
+	/* -P: the captured payload, and which fields to rewrite in it */
+	const char		*pcap;
+	uint8_t			 replay[MAX_CARPLEN];
+	int			 set_advskew, set_advbase, set_demote;
 };
 
 static void
@@ -74,7 +84,7 @@ usage(void)
 	    "           [-V VERSION] [-b ADVBASE] [-k ADVSKEW] [-D DEMOTE] "
 	    "[-p PASS] [-a VIP]...\n"
 	    "           [-n COUNTER] [-C] [-l CARPLEN] [-c COUNT] [-I USEC] "
-	    "[-y TYPE]\n");
+	    "[-P PCAP] [-y TYPE]\n");
 	exit(2);
 }
 
@@ -144,12 +154,68 @@ vip_arg(struct inject *in, const char *s)
 	in->nvips++;
 }
 
+/* The IPv4 packet in a captured frame, or NULL. */
+static const uint8_t *
+frame_ipv4(int linktype, const uint8_t *f, size_t caplen, size_t *len)
+{
+	size_t	 off;
+
+	if (linktype == DLT_EN10MB && caplen > 14 && f[12] == 0x08 &&
+	    f[13] == 0x00)
+		off = 14;
+	else if (linktype == DLT_LINUX_SLL && caplen > 16 && f[14] == 0x08 &&
+	    f[15] == 0x00)
+		off = 16;
+	else if (linktype == DLT_RAW)
+		off = 0;
+	else
+		return NULL;
+	*len = caplen - off;
+	return f + off;
+}
+
+/* -P: the first IPv4 CARP packet of the capture, kept as captured. */
+static void
+load_capture(struct inject *in)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const uint8_t *f, *ip;
+	size_t len, hlen;
+	pcap_t *p;
+
+	if ((p = pcap_open_offline(in->pcap, err)) == NULL) {
+		fprintf(stderr, "carp_inject: %s\n", err);
+		exit(1);
+	}
+	while (pcap_next_ex(p, &h, &f) == 1) {
+		ip = frame_ipv4(pcap_datalink(p), f, h->caplen, &len);
+		if (ip == NULL || len < IP_HLEN || ip[9] != CARP_PROTO)
+			continue;
+		hlen = (size_t)(ip[0] & 0x0f) * 4;
+		len = (size_t)ip[2] << 8 | ip[3];
+		if (len > h->caplen || len < hlen + CARP_HDR_LEN ||
+		    len - hlen > MAX_CARPLEN)
+			continue;
+		in->carplen = len - hlen;
+		memcpy(in->replay, ip + hlen, in->carplen);
+		if (!in->have_src) {
+			memcpy(in->src, ip + 12, 4);
+			in->have_src = 1;
+		}
+		pcap_close(p);
+		return;
+	}
+	fprintf(stderr, "carp_inject: %s: no IPv4 CARP packet\n", in->pcap);
+	exit(1);
+}
+
 static void
 parse_args(struct inject *in, int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:b:c:Cd:D:i:I:k:l:m:n:p:s:t:v:V:y:"))
+	while ((ch = getopt(argc, argv, "a:b:c:Cd:D:i:I:k:l:m:n:p:P:s:t:v:V:y:"))
 	    != -1) {
 		switch (ch) {
 		case 'a':
@@ -157,6 +223,7 @@ parse_args(struct inject *in, int argc, char *argv[])
 			break;
 		case 'b':
 			in->ad.advbase = (uint8_t)number(optarg, 0, 255);
+			in->set_advbase = 1;
 			break;
 		case 'c':
 			in->count = number(optarg, 1, 100000000);
@@ -169,6 +236,7 @@ parse_args(struct inject *in, int argc, char *argv[])
 			break;
 		case 'D':
 			in->ad.demote = (uint8_t)number(optarg, 0, 255);
+			in->set_demote = 1;
 			break;
 		case 'i':
 			in->ifname = optarg;
@@ -178,6 +246,7 @@ parse_args(struct inject *in, int argc, char *argv[])
 			break;
 		case 'k':
 			in->ad.advskew = (uint8_t)number(optarg, 0, 255);
+			in->set_advskew = 1;
 			break;
 		case 'l':
 			in->carplen = (size_t)number(optarg, 0, MAX_CARPLEN);
@@ -191,6 +260,9 @@ parse_args(struct inject *in, int argc, char *argv[])
 			break;
 		case 'p':
 			in->pass = optarg;
+			break;
+		case 'P':
+			in->pcap = optarg;
 			break;
 		case 's':
 			ipv4_arg(optarg, in->src);
@@ -212,7 +284,11 @@ parse_args(struct inject *in, int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc || in->ifname == NULL || !in->have_src)
+	if (optind != argc || in->ifname == NULL)
+		usage();
+	if (in->pcap != NULL)
+		load_capture(in);
+	if (!in->have_src)
 		usage();
 	/* 224.0.0.0/4 maps to 01:00:5e + the low 23 bits (RFC 1112). */
 	if ((in->dst[0] & 0xf0) == 0xe0) {
@@ -226,6 +302,27 @@ parse_args(struct inject *in, int argc, char *argv[])
 	}
 }
 
+/* -P: the captured payload with the asked-for bytes rewritten and the
+ * checksum over the 36 bytes recomputed; what follows them is kept. */
+static void
+replay_carp(struct inject *in, uint8_t *carp)
+{
+	struct buf_writer w;
+
+	memcpy(carp, in->replay, in->carplen);
+	if (in->set_advskew)
+		carp[2] = in->ad.advskew;
+	if (in->set_demote)
+		carp[4] = in->ad.demote;
+	if (in->set_advbase)
+		carp[5] = in->ad.advbase;
+	carp[6] = carp[7] = 0;
+	bw_init(&w, carp + 6, 2);
+	bw_u16be(&w, in_cksum(carp, CARP_HDR_LEN));
+	if (in->bad_cksum)
+		carp[7] ^= 0xff;
+}
+
 /* The CARP part: a valid advert from our codec, then the requested fault. */
 static void
 build_carp(struct inject *in, uint8_t *carp)
@@ -234,6 +331,10 @@ build_carp(struct inject *in, uint8_t *carp)
 	struct carp_hmac hmac;
 	struct buf_writer w;
 
+	if (in->pcap != NULL) {
+		replay_carp(in, carp);
+		return;
+	}
 	memset(key, 0, sizeof(key));
 	if (in->pass != NULL)
 		carp_key_from_pass(in->pass, key);

@@ -116,10 +116,10 @@ log "carpctl -j status: valid JSON with exactly the documented keys"
 ctl fw1 -j status >"$out" 2>"$err"; rc=$?
 check "exits 0, nothing on stderr" eval '[ "$rc" = 0 ] && [ ! -s "$err" ]'
 check "valid JSON, one object" jq -e 'type == "object"' "$out"
-ckeys='["badauth","badif","badlen","badsum","badttl","badver","badvhid","hdrops","ipackets","ipackets6","loop","onomem","opackets","opackets6"]'
+ckeys='["authforged","authmalformed","authmissing","authreplay","authvalid","badauth","badif","badlen","badsum","badttl","badver","badvhid","hdrops","ipackets","ipackets6","loop","onomem","opackets","opackets6","unauthenticated"]'
 check "top-level keys" jq -e '(keys == ["control","counters","groups","version","vhosts"]) and .version == 1' "$out"
 check "control socket keys" jq -e '.control | keys == ["accepted","badmsg","closed_bad","closed_slow","open"]' "$out"
-check "vhost keys" jq -e '[.vhosts[] | keys == ["advbase","advskew","carpdev","counters","demote","ifname","lladdr","state","transitions","vhid"]] | length == 1 and all' "$out"
+check "vhost keys" jq -e '[.vhosts[] | keys == ["advbase","advskew","auth","carpdev","counters","demote","ifname","lladdr","state","transitions","vhid"]] | length == 1 and all' "$out"
 check "vhost counter keys" jq -e --argjson k "$ckeys" '[.vhosts[].counters | keys == $k] | all' "$out"
 check "daemon counter keys" jq -e --argjson k "$ckeys" '.counters | keys == $k' "$out"
 check "group keys" jq -e '[.groups[] | keys == ["demote","name"]] | length >= 1 and all' "$out"
@@ -133,8 +133,8 @@ check "adverts counted as sent" jq -e '.vhosts[0].counters.opackets > 0 and .vho
 log "carpctl status: the text table"
 ctl fw1 status >"$out" 2>"$err"; rc=$?
 check "exits 0" [ "$rc" = 0 ]
-check "table header" grep -Eq '^VHID +IFNAME +CARPDEV +STATE +ADVBASE +ADVSKEW +DEMOTE +TRANSITIONS$' "$out"
-check "the vhost row" grep -Eq '^1 +carp1 +eth0 +MASTER +0 +30 +0 +[0-9]+$' "$out"
+check "table header" grep -Eq '^VHID +IFNAME +CARPDEV +STATE +ADVBASE +ADVSKEW +DEMOTE +TRANSITIONS +AUTH$' "$out"
+check "the vhost row" grep -Eq '^1 +carp1 +eth0 +MASTER +0 +30 +0 +[0-9]+ +off$' "$out"
 check "group header and rows" eval 'grep -Eq "^GROUP +DEMOTE$" "$out" && grep -Eq "^carp +0$" "$out" && grep -Eq "^uplinks +0$" "$out"'
 check "counter lines" eval 'grep -q "^vhid 1: in " "$out" && grep -q "^all: in " "$out"'
 

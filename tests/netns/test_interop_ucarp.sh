@@ -5,7 +5,9 @@
 # digest"), and failover works both ways: ucarp killed -> carpd MASTER;
 # carpd silenced -> ucarp MASTER, then yields when carpd is heard again;
 # carpd stopped -> ucarp takes over at once on the bow-out; carpd with
-# preempt takes the role back from ucarp.
+# preempt takes the role back from ucarp. With `auth compat` (adverts
+# carry carpsync's 48-byte trailer) ucarp still follows carpd, and carpd
+# accepts ucarp's plain adverts.
 . "$(dirname "$0")/lib.sh"
 BUILD=${1:-$BUILD}; CARPD=$BUILD/carpd; CARPCTL=$BUILD/carpctl
 need_root
@@ -104,5 +106,20 @@ check "  on ucarp's slower advert" grep -q "BACKUP -> MASTER (preempt)" "$T_DIR/
 check "ucarp yields" poll_for 3 ucarp_state down
 check "VIP only on carpd" poll_for 2 eval 'has_vip fw1 $VIP && ! has_vip fw2 $VIP'
 check "carpd dropped none of ucarp's adverts" eval '[ "$(counter fw1 1 ipackets)" -ge 1 ] && [ "$(drops fw1)" = 0 ]'
+
+log "carpd with auth compat (carpd.conf(5)): ucarp reads the 36 bytes, carpd accepts ucarp"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T_DIR/auth.key" && chmod 600 "$T_DIR/auth.key"
+stop_carpd fw1
+write_conf fw1 1 1 30 "$VIP/24" "preempt yes" "auth compat\nauthkeyfile $T_DIR/auth.key"
+check "ucarp MASTER while carpd is away" poll_for 4 ucarp_master
+start_carpd fw1
+check "carpd (compat) preempts" poll_for 5 is_state fw1 1 MASTER
+check "ucarp yields to carpd's adverts with the trailer" poll_for 3 ucarp_state down
+check "carpd took ucarp's adverts as unauthenticated, dropped none" eval \
+	'[ "$(counter fw1 1 unauthenticated)" -ge 1 ] && [ "$(drops fw1)" = 0 ] &&
+	 [ "$(ctl fw1 -j status | jq ".vhosts[0].counters | .authmissing + .authmalformed + .authforged + .authreplay")" = 0 ]'
+op=$(counter fw1 1 opackets)
+check "carpd keeps advertising (5 adverts)" poll_for 8 eval '[ "$(counter fw1 1 opackets)" -ge $((op + 5)) ]'
+check "ucarp stays BACKUP, VIP only on carpd" eval 'ucarp_state down && has_vip fw1 $VIP && ! has_vip fw2 $VIP'
 check "ucarp logged no bad packet in the whole run" ucarp_clean
 finish

@@ -43,7 +43,7 @@
 static const char *const fixtures[] = {
 	"defaults", "full", "groups", "ipv6", "multi-carpdev", "no-vhosts",
 	"pass-truncated", "quoting", "socket-max",
-	"err-address", "err-args", "err-carppeer", "err-dup-vhid",
+	"err-address", "err-args", "err-auth", "err-carppeer", "err-dup-vhid",
 	"err-duplicate", "err-group", "err-include", "err-include-order",
 	"err-lex", "err-missing", "err-pass", "err-range", "err-socket-long",
 	"err-unknown", "err-values",

@@ -359,7 +359,8 @@ test_drop_names(void **state)
 {
 	static const char *const want[CARP_DROP__MAX] = {
 		"ok", "badif", "badttl", "hdrops", "badlen", "badsum",
-		"badvhid", "badver", "badauth", "loop" };
+		"badvhid", "badver", "badauth", "loop", "authmissing",
+		"authmalformed", "authforged", "authreplay" };
 	int	 i;
 
 	for (i = 0; i < CARP_DROP__MAX; i++) {

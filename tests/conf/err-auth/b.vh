@@ -1,0 +1,4 @@
+vhid 2
+carpdev eth0
+address 192.0.2.2
+auth strict
