@@ -182,6 +182,19 @@ NETNS_TOOLS := $(BUILD)/tests/vip_driver $(BUILD)/tests/ctl_hold $(BUILD)/tests/
 	       $(BUILD)/tests/sync_pcap $(BUILD)/tests/ct_driver $(BUILD)/tests/sync_net_driver \
 	       $(BUILD)/tests/sync_inject
 
+# a faulty cable: relays frames between two veths, dropping, duplicating,
+# reordering (tests/fault/fault_sync_wire.sh; no sch_netem in CI's kernel)
+$(BUILD)/tests/wire_relay: $(call obj,tests/netns/wire_relay.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+NETNS_TOOLS += $(BUILD)/tests/wire_relay
+
+# how late the machine lets a process run (tests/fault: response times)
+$(BUILD)/tests/stall_probe: $(call obj,tests/netns/stall_probe.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+NETNS_TOOLS += $(BUILD)/tests/stall_probe
+
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)
 
@@ -192,9 +205,13 @@ check: check-unit check-netns
 check-netns-san:
 	$(MAKE) SAN=1 check-netns
 
-# the fault-injection scenarios (tests/fault/), FAULT_RUNS runs of each
+# the fault-injection scenarios (tests/fault/), FAULT_RUNS runs of each,
+# and the tools they drive
+FAULT_TOOLS := $(BUILD)/tests/wire_relay $(BUILD)/tests/ct_driver \
+	       $(BUILD)/tests/sync_inject $(BUILD)/tests/carp_inject $(BUILD)/tests/ctl_hold \
+	       $(BUILD)/tests/stall_probe
 FAULT_RUNS ?= 1
-check-fault: $(BINS)
+check-fault: $(BINS) $(FAULT_TOOLS)
 	@FAULT_RUNS=$(FAULT_RUNS) tests/fault/run.sh $(BUILD)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -40,6 +41,26 @@ setopt_int(int fd, int level, int name, int val, const char *what)
 	return 0;
 }
 
+/*
+ * A raw socket gets a copy of every packet of its protocol. The send
+ * sockets are never read: a filter that accepts nothing keeps the kernel
+ * from queueing (and then dropping, once their buffer is full) a copy of
+ * every advert, and of every packet of a flood, for nobody.
+ */
+static int
+tx_deaf(int fd)
+{
+	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { 1, &drop_all };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1) {
+		log_warn("carp_net: setsockopt SO_ATTACH_FILTER");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 tx4_open(void)
 {
@@ -62,7 +83,7 @@ tx4_open(void)
 	    "IP_MULTICAST_LOOP") == -1 ||
 	    setopt_int(fd, IPPROTO_IP, IP_FREEBIND, 1, "IP_FREEBIND") == -1 ||
 	    setopt_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO,
-	    "IP_MTU_DISCOVER") == -1) {
+	    "IP_MTU_DISCOVER") == -1 || tx_deaf(fd) == -1) {
 		close(fd);
 		return -1;
 	}
@@ -89,7 +110,7 @@ tx6_open(void)
 	    setopt_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0,
 	    "IPV6_MULTICAST_LOOP") == -1 ||
 	    setopt_int(fd, IPPROTO_IPV6, IPV6_FREEBIND, 1,
-	    "IPV6_FREEBIND") == -1) {
+	    "IPV6_FREEBIND") == -1 || tx_deaf(fd) == -1) {
 		close(fd);
 		return -1;
 	}

@@ -186,6 +186,30 @@ text_counters(const char *what, const struct ctl_counters *c)
 	    c->authmalformed, c->authforged, c->authreplay);
 }
 
+/* The control socket's own counters (CTL_CONN_STATS), if the daemon sent them. */
+static void
+json_conn_stats(const struct ctl_conn_stats *c, uint64_t refused)
+{
+	printf(",\"control\":{\"refused\":%" PRIu64, refused);
+	if (c != NULL)
+		printf(",\"open\":%u,\"accepted\":%" PRIu64
+		    ",\"closed_bad\":%" PRIu64 ",\"closed_slow\":%" PRIu64
+		    ",\"badmsg\":%" PRIu64, c->open, c->accepted,
+		    c->closed_bad, c->closed_slow, c->badmsg);
+	printf("}");
+}
+
+static void
+text_conn_stats(const struct ctl_conn_stats *c, uint64_t refused)
+{
+	printf("control: refused %" PRIu64, refused);
+	if (c != NULL)
+		printf(" open %u accepted %" PRIu64 " hung up: bad %" PRIu64
+		    " slow %" PRIu64 "; badmsg %" PRIu64, c->open, c->accepted,
+		    c->closed_bad, c->closed_slow, c->badmsg);
+	printf("\n");
+}
+
 static int
 cmd_status(struct ctl_session *s)
 {
@@ -194,7 +218,8 @@ cmd_status(struct ctl_session *s)
 	struct ctl_vhost v[256];
 	struct ctl_group g[64];
 	struct ctl_counters total;
-	int nv = 0, ng = 0, i;
+	struct ctl_conn_stats cs;
+	int nv = 0, ng = 0, i, got_cs = 0;
 
 	memset(&total, 0, sizeof(total));
 	request(s, CTL_STATUS, NULL, 0);
@@ -205,6 +230,10 @@ cmd_status(struct ctl_session *s)
 			memcpy(&g[ng++], p, sizeof(g[0]));
 		else if (h.type == CTL_COUNTERS)
 			memcpy(&total, p, sizeof(total));
+		else if (h.type == CTL_CONN_STATS) {
+			memcpy(&cs, p, sizeof(cs));
+			got_cs = 1;
+		}
 	}
 	if (s->json) {
 		printf("{\"version\":1,\"vhosts\":[");
@@ -218,8 +247,8 @@ cmd_status(struct ctl_session *s)
 		}
 		printf("],\"counters\":");
 		json_counters(&total);
-		printf(",\"control\":{\"refused\":%" PRIu64 "}}\n",
-		    total.ctl_refused);
+		json_conn_stats(got_cs ? &cs : NULL, total.ctl_refused);
+		printf("}\n");
 		return 0;
 	}
 	for (i = 0; i < nv; i++)
@@ -236,7 +265,7 @@ cmd_status(struct ctl_session *s)
 		text_counters(what, &v[i].counters);
 	}
 	text_counters("all", &total);
-	printf("control: refused %" PRIu64 "\n", total.ctl_refused);
+	text_conn_stats(got_cs ? &cs : NULL, total.ctl_refused);
 	return 0;
 }
 
@@ -332,7 +361,6 @@ json_sync_more(const struct ctl_sync_info *i)
 	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
 	    i->loss.table_reqs, i->loss.toomany, i->loss.acks_out,
 	    i->loss.acks_in, i->loss.window_waits);
-	printf(",\"control\":{\"refused\":%" PRIu64 "}", i->ctl_refused);
 }
 
 static void
@@ -363,7 +391,6 @@ text_sync_more(const struct ctl_sync_info *i)
 	    i->loss.retx_lost, i->loss.retx_dup, i->loss.heartbeats,
 	    i->loss.table_reqs, i->loss.toomany, i->loss.acks_out,
 	    i->loss.acks_in, i->loss.window_waits);
-	printf("control: refused %" PRIu64 "\n", i->ctl_refused);
 }
 
 static void
@@ -382,7 +409,7 @@ json_sync_table(const struct ctl_sync_table *t)
 
 static void
 json_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
-    int np)
+    int np, const struct ctl_conn_stats *cs)
 {
 	int d;
 
@@ -418,7 +445,9 @@ json_sync(const struct ctl_sync_info *i, const struct ctl_sync_peer *p,
 		    d ? "," : "", p[d].node_id, p[d].epoch, p[d].seq,
 		    p[d].frames, p[d].gaps, p[d].missing, p[d].lost, p[d].late,
 		    p[d].nacks, p[d].table_reqs, p[d].bulks, p[d].heard_ms);
-	printf("]}\n");
+	printf("]");
+	json_conn_stats(cs, i->ctl_refused);
+	printf("}\n");
 }
 
 static void
@@ -467,7 +496,8 @@ cmd_sync_status(struct ctl_session *s)
 	struct ctl_hdr h;
 	struct ctl_sync_info info;
 	struct ctl_sync_peer peers[SYNC_MAX_PEERS];
-	int np = 0, got = 0;
+	struct ctl_conn_stats cs;
+	int np = 0, got = 0, got_cs = 0;
 
 	request(s, CTL_SYNC_STATUS, NULL, 0);
 	while (reply(s, &h, p)) {
@@ -476,6 +506,10 @@ cmd_sync_status(struct ctl_session *s)
 			got = 1;
 		} else if (h.type == CTL_SYNC_PEER && np < SYNC_MAX_PEERS)
 			memcpy(&peers[np++], p, sizeof(peers[0]));
+		else if (h.type == CTL_CONN_STATS) {
+			memcpy(&cs, p, sizeof(cs));
+			got_cs = 1;
+		}
 	}
 	if (!got) {
 		fprintf(stderr, "carpctl: no sync status in the reply "
@@ -483,9 +517,11 @@ cmd_sync_status(struct ctl_session *s)
 		return 1;
 	}
 	if (s->json)
-		json_sync(&info, peers, np);
-	else
+		json_sync(&info, peers, np, got_cs ? &cs : NULL);
+	else {
 		text_sync(&info, peers, np);
+		text_conn_stats(got_cs ? &cs : NULL, info.ctl_refused);
+	}
 	return 0;
 }
 

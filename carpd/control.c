@@ -4,6 +4,12 @@
  * ending in CTL_END or one CTL_ERROR. A connection may hold demotions
  * (CTL_DEMOTE_HOLD, what syncd uses); they are dropped when it closes, so
  * a dead client never leaves carpd demoted.
+ *
+ * A client whose unread output passes CTL_MAX_OUTPUT (it sends requests
+ * or subscribes and does not read) is hung up on, as is one whose header
+ * cannot be decoded; both are counted (struct ctl_conn_stats). Dropping
+ * its replies instead would cut reply streams short and lose events
+ * without a word; a subscriber that reconnects asks for the state again.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +31,7 @@
 
 #define CTL_MAX_HOLDS		16
 #define CTL_MAX_OUTPUT		(256 * 1024)	/* a client that never reads */
+#define CTL_PER_TURN		32	/* requests of one client per loop turn */
 
 struct ctl_hold {
 	char	group[CTL_NAMELEN];
@@ -34,7 +41,9 @@ struct ctl_hold {
 struct ctl_conn {
 	struct control		*ctl;
 	struct bufferevent	*bev;
+	struct event		*more_ev;	/* requests left for the next turn */
 	int			 subscribed;
+	int			 slow;		/* output over the bound: closing */
 	struct ctl_hold		 holds[CTL_MAX_HOLDS];
 	int			 nholds;
 	struct ctl_conn		*next;
@@ -46,7 +55,37 @@ struct control {
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_conn		*conns;
 	struct priv_ctl_guard	 guard;		/* peer credential checks */
+	struct event		*reap_ev;	/* closes slow connections */
+	struct ctl_conn_stats	 stats;
 };
+
+static void	conn_free(struct ctl_conn *);
+
+/*
+ * Slow connections are closed from an event of their own, never inside
+ * a send: the sender may be walking the connection list (publish) or be
+ * the connection's own read callback.
+ */
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+	struct ctl_conn *cc;
+
+	(void)fd;
+	(void)what;
+	/* from the head each time: closing one may change the list */
+	for (;;) {
+		for (cc = ctl->conns; cc != NULL && !cc->slow; cc = cc->next)
+			;
+		if (cc == NULL)
+			return;
+		log_warnx("control: closing client: %zu bytes of replies "
+		    "unread", evbuffer_get_length(bufferevent_get_output(cc->bev)));
+		ctl->stats.closed_slow++;
+		conn_free(cc);
+	}
+}
 
 static void
 conn_send(struct ctl_conn *cc, uint32_t type, uint32_t seq,
@@ -56,9 +95,15 @@ conn_send(struct ctl_conn *cc, uint32_t type, uint32_t seq,
 	size_t n;
 	struct evbuffer *out = bufferevent_get_output(cc->bev);
 
-	/* A client that stops reading loses its events, not our memory. */
-	if (evbuffer_get_length(out) > CTL_MAX_OUTPUT)
+	if (cc->slow)
 		return;
+	/* A client that stops reading is hung up on, not kept in memory. */
+	if (evbuffer_get_length(out) > CTL_MAX_OUTPUT) {
+		cc->slow = 1;
+		bufferevent_disable(cc->bev, EV_READ);
+		event_active(cc->ctl->reap_ev, 0, 0);
+		return;
+	}
 	if ((n = ctl_msg_build(buf, sizeof(buf), type, seq, payload, plen)) > 0)
 		bufferevent_write(cc->bev, buf, n);
 }
@@ -95,9 +140,21 @@ vhost_to_ctl(const struct vhost *vh, struct ctl_vhost *v)
 }
 
 static void
+control_conn_stats(const struct control *ctl, struct ctl_conn_stats *cs)
+{
+	const struct ctl_conn *cc;
+
+	*cs = ctl->stats;
+	cs->open = 0;
+	for (cc = ctl->conns; cc != NULL; cc = cc->next)
+		cs->open++;
+}
+
+static void
 do_status(struct ctl_conn *cc, uint32_t seq)
 {
 	struct carpd *env = cc->ctl->env;
+	struct ctl_conn_stats cs;
 	struct ctl_vhost v;
 	struct ctl_group g;
 	int i;
@@ -114,6 +171,8 @@ do_status(struct ctl_conn *cc, uint32_t seq)
 	}
 	env->counters.ctl_refused = cc->ctl->guard.refused;
 	conn_send(cc, CTL_COUNTERS, seq, &env->counters, sizeof(env->counters));
+	control_conn_stats(cc->ctl, &cs);
+	conn_send(cc, CTL_CONN_STATS, seq, &cs, sizeof(cs));
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
 
@@ -280,11 +339,17 @@ conn_free(struct ctl_conn *cc)
 			break;
 		}
 	bufferevent_free(cc->bev);
+	event_free(cc->more_ev);
 	free(cc);
 	if (released)
 		carpd_demote_changed(ctl->env, "connection closed");
 }
 
+/*
+ * At most CTL_PER_TURN requests, then the rest on the next loop turn
+ * (more_ev, a zero timer): a client that floods requests delays the
+ * others by one turn's worth, not by its whole input.
+ */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -293,11 +358,18 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	_Alignas(8) uint8_t raw[CTL_MAX_MSG];	/* payload structs read in place */
 	struct ctl_hdr h;
 	const char *why;
+	const struct timeval now = { 0, 0 };
+	int n;
 
-	while (evbuffer_get_length(in) >= sizeof(h)) {
+	for (n = 0; evbuffer_get_length(in) >= sizeof(h); n++) {
+		if (n == CTL_PER_TURN) {
+			evtimer_add(cc->more_ev, &now);
+			return;
+		}
 		evbuffer_copyout(in, raw, sizeof(h));
 		if (ctl_hdr_decode(raw, &h, &why) == -1) {
 			log_warnx("control: closing client: %s", why);
+			cc->ctl->stats.closed_bad++;
 			conn_free(cc);
 			return;
 		}
@@ -307,11 +379,24 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		if (ctl_msg_check(&h, raw + sizeof(h), &why) == -1) {
 			log_warnx("control: bad %s request: %s",
 			    ctl_type_name(h.type), why);
+			cc->ctl->stats.badmsg++;
 			conn_error(cc, h.seq, CTL_E_BADMSG, why);
-			continue;
-		}
-		dispatch(cc, &h, raw + sizeof(h));
+		} else
+			dispatch(cc, &h, raw + sizeof(h));
+		if (cc->slow)
+			return;		/* reap_cb closes it */
 	}
+}
+
+static void
+more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_conn *cc = arg;
+
+	(void)fd;
+	(void)what;
+	if (!cc->slow)
+		conn_read_cb(cc->bev, cc);
 }
 
 static void
@@ -342,8 +427,12 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	cc->ctl = ctl;
 	cc->bev = bufferevent_socket_new(ctl->env->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (cc->bev == NULL) {
-		close(fd);
+	if (cc->bev == NULL ||
+	    (cc->more_ev = evtimer_new(ctl->env->base, more_cb, cc)) == NULL) {
+		if (cc->bev != NULL)
+			bufferevent_free(cc->bev);
+		else
+			close(fd);
 		free(cc);
 		return;
 	}
@@ -351,6 +440,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(cc->bev, EV_READ);
 	cc->next = ctl->conns;
 	ctl->conns = cc;
+	ctl->stats.accepted++;
 }
 
 static void
@@ -400,6 +490,10 @@ control_open(struct carpd *env, const char *path)
 		return NULL;
 	ctl->env = env;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	if ((ctl->reap_ev = event_new(env->base, -1, 0, reap_cb, ctl)) == NULL) {
+		free(ctl);
+		return NULL;
+	}
 	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);	/* 0660 */
 	ctl->listener = evconnlistener_new_bind(env->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
@@ -407,6 +501,7 @@ control_open(struct carpd *env, const char *path)
 	umask(old);
 	if (ctl->listener == NULL) {
 		log_warn("control: bind %s", path);
+		event_free(ctl->reap_ev);
 		free(ctl);
 		return NULL;
 	}
@@ -423,9 +518,11 @@ control_close(struct control *ctl)
 		struct ctl_conn *cc = ctl->conns;
 		ctl->conns = cc->next;
 		bufferevent_free(cc->bev);
+		event_free(cc->more_ev);
 		free(cc);
 	}
 	evconnlistener_free(ctl->listener);
+	event_free(ctl->reap_ev);
 	unlink(ctl->path);
 	free(ctl);
 }

@@ -70,6 +70,7 @@ static const struct ctl_typeinfo ctl_types[CTL_TYPE__MAX] = {
 	TYPE0(SYNC_PEER, sizeof(struct ctl_sync_peer)),
 	TYPE0(SYNC_WATCH, 0),
 	TYPEV(SYNC_FRAME, ctl_sync_frame, caplen, CTL_SYNC_FRAME_MAX),
+	TYPE0(CONN_STATS, sizeof(struct ctl_conn_stats)),
 };
 
 #undef TYPEV

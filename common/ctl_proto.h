@@ -43,6 +43,8 @@ enum ctl_type {
 					 * then SYNC_FRAME as frames pass */
 	CTL_SYNC_FRAME		= 18,	/* event: struct ctl_sync_frame, then
 					 * caplen bytes of the frame */
+	CTL_CONN_STATS		= 19,	/* reply: struct ctl_conn_stats, before
+					 * the END of STATUS and SYNC_STATUS */
 	CTL_TYPE__MAX
 };
 
@@ -314,5 +316,23 @@ _Static_assert(offsetof(struct ctl_sync_frame, caplen) == 8,
     "ctl_sync_frame caplen");
 _Static_assert(sizeof(struct ctl_hdr) + sizeof(struct ctl_sync_frame) +
     CTL_SYNC_FRAME_MAX <= CTL_MAX_MSG, "a SYNC_FRAME fits in a message");
+
+/*
+ * A daemon's control socket itself (CTL_CONN_STATS): connections, and the
+ * clients it hung up on, by reason. A client is hung up on when its next
+ * header is unusable (the stream cannot be resynchronised) or when the
+ * replies it asked for pile up unread beyond the daemon's bound (it does
+ * not read; dropping replies instead would cut reply streams short).
+ */
+struct ctl_conn_stats {
+	uint64_t	accepted;	/* connections accepted */
+	uint64_t	closed_bad;	/* hung up on: bad header (garbage, length
+					 * out of range) */
+	uint64_t	closed_slow;	/* hung up on: replies unread */
+	uint64_t	badmsg;		/* requests answered with BADMSG */
+	uint32_t	open;		/* connections open now */
+	uint32_t	pad;
+};
+_Static_assert(sizeof(struct ctl_conn_stats) == 4 * 8 + 8, "ctl_conn_stats size");
 
 #endif

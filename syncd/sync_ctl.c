@@ -9,7 +9,10 @@
  * A subscriber that reads slower than frames pass must never hold syncd
  * up: its frames are dropped while its output is over SYNC_CTL_WATCH_MAX,
  * counted (watch_drops), and the next frame it gets says how many it
- * missed.
+ * missed. A client whose replies pile up unread beyond
+ * SYNC_CTL_MAX_OUTPUT (it asks and does not read) is hung up on, as is
+ * one whose header cannot be decoded; both are counted (struct
+ * ctl_conn_stats, in the SYNC_STATUS reply).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,6 +59,7 @@ struct sync_ctl_conn {
 	int			 watching;	/* sent SYNC_WATCH */
 	uint32_t		 watch_seq;	/* its seq, echoed in events */
 	uint32_t		 missed;	/* drops not yet told */
+	int			 slow;		/* replies over the bound: closing */
 };
 
 struct sync_ctl {
@@ -66,6 +70,7 @@ struct sync_ctl {
 	uint32_t		 watchers;
 	uint64_t		 watch_frames, watch_drops;
 	struct priv_ctl_guard	 guard;		/* peer credential checks */
+	struct ctl_conn_stats	 stats;
 };
 
 static void
@@ -75,9 +80,14 @@ conn_send(struct sync_ctl_conn *cc, uint32_t type, uint32_t seq,
 	uint8_t buf[CTL_MAX_MSG];
 	size_t n;
 
-	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) >
-	    SYNC_CTL_MAX_OUTPUT)
+	if (cc->slow)
 		return;
+	/* it does not read: conn_read_cb hangs up once the request is done */
+	if (evbuffer_get_length(bufferevent_get_output(cc->bev)) >
+	    SYNC_CTL_MAX_OUTPUT) {
+		cc->slow = 1;
+		return;
+	}
 	if ((n = ctl_msg_build(buf, sizeof(buf), type, seq, payload, plen)) > 0)
 		bufferevent_write(cc->bev, buf, n);
 }
@@ -213,7 +223,9 @@ static void
 do_sync_status(struct sync_ctl_conn *cc, uint32_t seq)
 {
 	const struct syncd *env = cc->ctl->env;
+	const struct sync_ctl_conn *c;
 	struct ctl_sync_info info;
+	struct ctl_conn_stats cs;
 	struct ctl_sync_peer p;
 	int i;
 
@@ -223,6 +235,10 @@ do_sync_status(struct sync_ctl_conn *cc, uint32_t seq)
 		peer_fill(&env->peers[i], &p);
 		conn_send(cc, CTL_SYNC_PEER, seq, &p, sizeof(p));
 	}
+	cs = cc->ctl->stats;
+	for (c = cc->ctl->conns; c != NULL; c = c->next)
+		cs.open++;
+	conn_send(cc, CTL_CONN_STATS, seq, &cs, sizeof(cs));
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
 
@@ -286,6 +302,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		/* without a sane length the stream cannot be resynchronised */
 		if (ctl_hdr_decode(raw, &h, &why) == -1) {
 			log_warnx("control: closing client: %s", why);
+			cc->ctl->stats.closed_bad++;
 			conn_free(cc);
 			return;
 		}
@@ -293,10 +310,18 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		evbuffer_remove(in, raw, h.len);
 		if (ctl_msg_check(&h, raw + sizeof(h), &why) == -1) {
+			cc->ctl->stats.badmsg++;
 			conn_error(cc, h.seq, CTL_E_BADMSG, why);
-			continue;
+		} else
+			dispatch(cc, &h);
+		if (cc->slow) {
+			log_warnx("control: closing client: %zu bytes of "
+			    "replies unread", evbuffer_get_length(
+			    bufferevent_get_output(bev)));
+			cc->ctl->stats.closed_slow++;
+			conn_free(cc);
+			return;
 		}
-		dispatch(cc, &h);
 	}
 }
 
@@ -333,6 +358,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	bufferevent_enable(cc->bev, EV_READ);
 	cc->next = ctl->conns;
 	ctl->conns = cc;
+	ctl->stats.accepted++;
 }
 
 /* One subscriber's copy of a frame, or a count of it as missed. */

@@ -10,11 +10,13 @@
  * usage: carp_inject -i IFNAME -s SRC [-d DST] [-m DSTMAC] [-t TTL]
  *            [-v VHID] [-V VERSION] [-b ADVBASE] [-k ADVSKEW] [-D DEMOTE]
  *            [-p PASS] [-a VIP]... [-n COUNTER] [-C] [-l CARPLEN] [-c COUNT]
- *            [-I USEC]
+ *            [-I USEC] [-P PCAP] [-y TYPE]
  *
  *   -d DST     IPv4 destination, default 224.0.0.18; a unicast one needs
  *              -m with the next hop's MAC
  *   -t TTL     default 255                 -V VERSION  default 2
+ *   -y TYPE    the CARP type (default 1, advertisement; the HMAC covers
+ *              the constant 1, as OpenBSD's, so only the byte changes)
  *   -C         corrupt the CARP checksum   -l CARPLEN  bytes of CARP
  *              payload: < 36 truncates, > 36 pads with zeros (default 36)
  *   -p PASS    passphrase (default none: all-zero key, as carpd)
@@ -61,7 +63,7 @@ struct inject {
 	uint8_t			 src[4], dst[4];
 	uint8_t			 dstmac[ETH_ALEN];
 	int			 have_src, have_mac;
-	int			 ttl, version, bad_cksum, fixed_counter;
+	int			 ttl, version, type, bad_cksum, fixed_counter;
 	size_t			 carplen;
 	long			 count, interval_us;
 	struct carp_advert	 ad;
@@ -82,7 +84,7 @@ usage(void)
 	    "           [-V VERSION] [-b ADVBASE] [-k ADVSKEW] [-D DEMOTE] "
 	    "[-p PASS] [-a VIP]...\n"
 	    "           [-n COUNTER] [-C] [-l CARPLEN] [-c COUNT] [-I USEC] "
-	    "[-P PCAP]\n");
+	    "[-P PCAP] [-y TYPE]\n");
 	exit(2);
 }
 
@@ -213,7 +215,7 @@ parse_args(struct inject *in, int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:b:c:Cd:D:i:I:k:l:m:n:p:P:s:t:v:V:"))
+	while ((ch = getopt(argc, argv, "a:b:c:Cd:D:i:I:k:l:m:n:p:P:s:t:v:V:y:"))
 	    != -1) {
 		switch (ch) {
 		case 'a':
@@ -274,6 +276,9 @@ parse_args(struct inject *in, int argc, char *argv[])
 			break;
 		case 'V':
 			in->version = (int)number(optarg, 0, 15);
+			break;
+		case 'y':
+			in->type = (int)number(optarg, 0, 15);
 			break;
 		default:
 			usage();
@@ -342,8 +347,8 @@ build_carp(struct inject *in, uint8_t *carp)
 	carp_hmac_generate(&hmac, CARP_HMAC_NOV6LL, in->ad.counter, in->ad.md);
 	memset(carp, 0, MAX_CARPLEN);
 	carp_wire_encode(&in->ad, carp);
-	if (in->version != CARP_VERSION) {
-		carp[0] = (uint8_t)(in->version << 4 | CARP_TYPE_ADVERT);
+	if (in->version != CARP_VERSION || in->type != CARP_TYPE_ADVERT) {
+		carp[0] = (uint8_t)(in->version << 4 | in->type);
 		carp[6] = carp[7] = 0;
 		bw_init(&w, carp + 6, 2);
 		bw_u16be(&w, in_cksum(carp, CARP_HDR_LEN));
@@ -420,6 +425,7 @@ main(int argc, char *argv[])
 	memset(&in, 0, sizeof(in));
 	in.ttl = CARP_TTL;
 	in.version = CARP_VERSION;
+	in.type = CARP_TYPE_ADVERT;
 	in.carplen = CARP_HDR_LEN;
 	in.count = 1;
 	in.ad.vhid = 1;

@@ -719,3 +719,191 @@ forget_pid() {
 	done
 	T_PIDS=$keep
 }
+
+# --- helpers added with fault_sync_wire, fault_ctl_clients and
+# fault_malformed -----------------------------------------------------
+
+# relay_sync_link: the sync cable of sync_link, cut in two by namespace
+# "wire" (ns_add it first), where BUILD/tests/wire_relay joins the halves:
+#   fw1 sync0 203.0.113.1/30 -- ra [wire] rb -- fw2 sync0 203.0.113.2/30
+# The wire's ends have no address and no IPv6: it says nothing itself.
+relay_sync_link() {
+	ip link add "$T_ID-r1" type veth peer name "$T_ID-r2" || return 1
+	ip link add "$T_ID-r3" type veth peer name "$T_ID-r4" || return 1
+	ip link set "$T_ID-r1" netns "$(ns fw1)" name sync0 &&
+	ip link set "$T_ID-r2" netns "$(ns wire)" name ra &&
+	ip link set "$T_ID-r3" netns "$(ns wire)" name rb &&
+	ip link set "$T_ID-r4" netns "$(ns fw2)" name sync0 &&
+	nsx wire sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
+	nsx wire sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
+	ip -n "$(ns wire)" link set dev ra up &&
+	ip -n "$(ns wire)" link set dev rb up &&
+	ip -n "$(ns fw1)" addr add 203.0.113.1/30 dev sync0 &&
+	ip -n "$(ns fw2)" addr add 203.0.113.2/30 dev sync0 &&
+	ip -n "$(ns fw1)" link set sync0 up &&
+	ip -n "$(ns fw2)" link set sync0 up
+}
+
+# relay_start ARGS...: wire_relay ARGS ra rb in namespace wire, its output
+# in $T_DIR/relay.out; returns once it is relaying ("ready").
+relay_start() {
+	ip netns exec "$(ns wire)" "$BUILD/tests/wire_relay" "$@" ra rb \
+		>"$T_DIR/relay.out" 2>&1 &
+	RELAY_PID=$!
+	T_PIDS="$T_PIDS $RELAY_PID"
+	poll_for 5 grep -qx ready "$T_DIR/relay.out"
+}
+# relay_stop: SIGTERM; the relay sends what it holds, prints its counters
+# and exits.
+relay_stop() {
+	kill -TERM "$RELAY_PID" 2>/dev/null || return 1
+	wait "$RELAY_PID"
+}
+# relay_counts DIR FIELD...: the relay's last report for DIR ("A>B" is
+# fw1 -> fw2), the FIELDs' values on one line
+relay_counts() {
+	local dir=$1; shift
+	grep "^$dir " "$T_DIR/relay.out" | tail -n 1 | awk -v f="$*" '
+		{ for (i = 2; i < NF; i += 2) v[$i] = $(i + 1)
+		  n = split(f, w, " "); s = ""
+		  for (i = 1; i <= n; i++) s = s (i > 1 ? " " : "") (w[i] in v ? v[w[i]] : "?")
+		  print s }'
+}
+relay_out_dev() { [ "$1" = "A>B" ] && echo rb || echo ra; }
+
+# link_drops NODE DEV rx|tx: packets the device dropped that way
+link_drops() {
+	ip -n "$(ns "$1")" -s -j link show dev "$2" | jq -r ".[0].stats64.$3.dropped"
+}
+# raw_drops NODE PROTO: datagrams the kernel dropped on the node's raw
+# sockets of IP protocol PROTO (IPv4 and IPv6; a full receive buffer),
+# the drops column of /proc/net/raw and raw6 (the "port" is the protocol)
+raw_drops() {
+	nsx "$1" cat /proc/net/raw /proc/net/raw6 | awk -v p="$2" '
+		function hex(h,   i, v) {	# mawk has no strtonum
+			v = 0
+			for (i = 1; i <= length(h); i++)
+				v = v * 16 + index("0123456789ABCDEF", toupper(substr(h, i, 1))) - 1
+			return v
+		}
+		$2 ~ /:/ { n = split($2, a, ":"); if (hex(a[n]) == p) s += $NF }
+		END { print s + 0 }'
+}
+
+# fd_count PID: open file descriptors of a process
+fd_count() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+
+# lat_start NAME CMD...: runs CMD in a loop until lat_stop NAME, LAT_GAP
+# seconds apart (default 0.02: the sampler must not be the load), timing
+# each run into $T_DIR/lat.NAME, one line per run: its duration in ms
+# (with fractions; "fail" if it failed) and its start (wall clock, s).
+# lat_stop NAME: stops the loop after its current run and sets LAT_N
+# (runs), LAT_FAIL, LAT_MED, LAT_MAX (ms).
+lat_start() {
+	local name=$1; shift
+	rm -f "$T_DIR/lat.$name.stop" "$T_DIR/lat.$name"
+	( while [ ! -e "$T_DIR/lat.$name.stop" ]; do
+		t=$EPOCHREALTIME
+		if "$@" >/dev/null 2>&1; then
+			awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f %s\n", (b - a) * 1000, a }'
+		else
+			echo "fail $t"
+		fi
+		sleep "${LAT_GAP:-0.02}"
+	done ) >"$T_DIR/lat.$name" &
+	eval "LAT_PID_$name=$!"
+	T_PIDS="$T_PIDS $!"
+	poll_for 5 test -s "$T_DIR/lat.$name"
+}
+lat_stop() {
+	local name=$1 p
+	p=$(eval "echo \${LAT_PID_$name:-}")
+	touch "$T_DIR/lat.$name.stop"
+	[ -n "$p" ] && wait "$p" 2>/dev/null
+	LAT_N=$(wc -l < "$T_DIR/lat.$name")
+	LAT_FAIL=$(grep -c fail "$T_DIR/lat.$name")
+	read -r LAT_MED LAT_MAX <<<"$(grep -v fail "$T_DIR/lat.$name" | cut -d' ' -f1 | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "- -";
+			else print v[int((NR + 1) / 2)], v[NR] }')"
+}
+
+# cpu_ms PID: CPU time (user + system) a process has used so far, in ms
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
+
+# poll_every INTERVAL TIMEOUT CMD...: poll_for with INTERVAL seconds
+# between tries, for checks that fork a lot (carpctl | jq) while the test
+# measures how fast a daemon answers: the poll must not be the load.
+poll_every() {
+	local gap=$1 timeout=$2; shift 2
+	local end=$(( $(date +%s%N) + $(awk -v t="$timeout" 'BEGIN { printf "%.0f", t * 1e9 }') ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep "$gap"
+	done
+}
+
+# san_bounds: under a sanitizer build, LAT_MAX_MS and EXEC_SLACK_MS
+# (response-time bounds) tripled, and said so: ASan+UBSan run the
+# daemons' code 2-3 times slower and give every carpctl a runtime to set
+# up (~60 ms median here against ~6); that run is for memory and UB
+# findings, the normal build is held to the bounds themselves.
+san_bounds() {
+	[ "$T_SAN_BUILD" = 1 ] || return 0
+	LAT_MAX_MS=$((LAT_MAX_MS * 3)); EXEC_SLACK_MS=$((EXEC_SLACK_MS * 3))
+	log "sanitizer build: response bounds tripled ($LAT_MAX_MS ms, +$EXEC_SLACK_MS ms for a carpctl start)"
+}
+
+# stall_start / stall_stop: BUILD/tests/stall_probe while a test times a
+# daemon's replies: every stall of 5 ms or more of a process that only
+# sleeps 1 ms at a time, "MS START_S", in $T_DIR/stalls; stall_stop sets
+# STALL_MAX (ms, the longest late wake-up).
+stall_start() {
+	rm -f "$T_DIR/stall.stop"
+	"$BUILD/tests/stall_probe" "$T_DIR/stall.stop" 5 >"$T_DIR/stalls" 2>&1 &
+	STALL_PID=$!
+	T_PIDS="$T_PIDS $STALL_PID"
+}
+stall_stop() {
+	touch "$T_DIR/stall.stop"
+	wait "$STALL_PID"
+	STALL_MAX=$(sed -n 's/^# .* max \([0-9.]*\) ms$/\1/p' "$T_DIR/stalls")
+}
+# lat_own SAMPLES BOUND_MS: replies ("MS START_S" a line, as lat_start
+# and ctl_hold -t write them; "fail" lines skipped) against a bound, each
+# less the part of it the stall probe spent stalled (after stall_stop):
+# a machine that runs nobody at that priority for 200 ms delays every
+# daemon by 200 ms, whatever its code does. Prints the largest own part
+# and the largest reply; status 0 if no own part is above BOUND_MS.
+lat_own() {
+	awk -v b="$2" '
+		FNR == NR { if ($1 !~ /^#/) { n++; ss[n] = $2; se[n] = $2 + $1 / 1000 }; next }
+		$1 == "fail" { next }
+		{ qs = $2; qe = $2 + $1 / 1000; ov = 0
+		  for (i = 1; i <= n; i++) {
+			s = ss[i] > qs ? ss[i] : qs; e = se[i] < qe ? se[i] : qe
+			if (e > s) ov += e - s
+		  }
+		  own = $1 - ov * 1000
+		  if (own > worst) { worst = own; raw = $1; st = ov * 1000 }
+		  if ($1 > rawmax) rawmax = $1 }
+		END { printf "largest own part %.1f ms (of a %.1f ms reply; %.1f ms of it the probe stalled too), largest reply %.1f ms\n",
+			worst, raw, st, rawmax
+		      exit !(worst <= b) }' "$T_DIR/stalls" "$1"
+}
+# replies_within WHAT SAMPLES BOUND_MS: the replies in SAMPLES (as
+# lat_own reads them), their count, failures, median and maximum, and
+# their largest own part, logged; checks that none failed and that no
+# reply's own part (lat_own) is above BOUND_MS.
+replies_within() {
+	local what=$1 f=$2 b=$3 n nf med max own
+	n=$(grep -c . "$f"); nf=$(grep -c '^fail' "$f")
+	read -r med max <<<"$(grep -v '^fail' "$f" | cut -d' ' -f1 | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else print v[int((NR + 1) / 2)], v[NR] }')"
+	own=$(lat_own "$f" "$b")
+	log "$what: $n replies, $nf failed, median $med ms, max $max ms; $own"
+	check "$what: every reply came ($n)" eval '[ "$n" -ge 5 ] && [ "$nf" = 0 ]'
+	check "$what: each within $b ms, machine stalls aside" lat_own "$f" "$b"
+}

@@ -14,13 +14,16 @@
  *   -L LEN       then set the header's len field to LEN (not signed again)
  *   -c BYTES     then send only the first BYTES bytes (0: an empty datagram)
  *   -t TTL       IP TTL (default 255, what a receiver requires)
+ *   -N COUNT     send it COUNT times (default 1), back to back, as fast as
+ *                the socket takes them (-c is the cut: taken)
  *   -x           send nothing: print the result's header fields and size
  *
  * The packet is chosen with -a ACTION (the first section's action, e.g. 13
  * for INS) and -n N (the N-th of those that match, default 1).
  *
  * usage: sync_inject [-a ACTION] [-n N] [-p OFF:HEX]... [-k KEYFILE]
- *                    [-L LEN] [-c BYTES] [-t TTL] [-d ADDR] [-x] DEV PCAP
+ *                    [-L LEN] [-c BYTES] [-t TTL] [-N COUNT] [-d ADDR] [-x]
+ *                    DEV PCAP
  * Exit 0 when sent, 1 on failure, 2 on a usage error.
  */
 #include <sys/socket.h>
@@ -54,6 +57,7 @@ struct opts {
 	long		 len;		/* -1: keep */
 	long		 cut;		/* -1: whole frame */
 	int		 ttl;
+	long		 count;		/* -N */
 	int		 show;		/* -x */
 	const char	*dst;
 	const char	*dev;
@@ -64,7 +68,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: sync_inject [-a ACTION] [-n N] [-p OFF:HEX]... "
-	    "[-k KEYFILE] [-L LEN] [-c BYTES] [-t TTL] [-d ADDR] DEV PCAP\n");
+	    "[-k KEYFILE] [-L LEN] [-c BYTES] [-t TTL] [-N COUNT] [-d ADDR] "
+	    "DEV PCAP\n");
 	exit(2);
 }
 
@@ -147,8 +152,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->nth = 1;
 	o->len = o->cut = -1;
 	o->ttl = SYNC_TTL;
+	o->count = 1;
 	o->dst = SYNC_GROUP_V4;
-	while ((c = getopt(argc, argv, "a:n:p:k:L:c:t:d:x")) != -1) {
+	while ((c = getopt(argc, argv, "a:n:p:k:L:c:t:N:d:x")) != -1) {
 		switch (c) {
 		case 'a':
 			o->action = (int)num_arg(optarg, 0, 255);
@@ -170,6 +176,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			o->ttl = (int)num_arg(optarg, 1, 255);
+			break;
+		case 'N':
+			o->count = num_arg(optarg, 1, 100000000);
 			break;
 		case 'd':
 			o->dst = optarg;
@@ -371,12 +380,14 @@ apply(const struct opts *o, uint8_t *frame, size_t flen)
 
 /* ---- sending ------------------------------------------------------------ */
 
-static void
+/* The frame, o->count times; returns how many went out. */
+static long
 send_frame(const struct opts *o, const uint8_t *frame, size_t flen)
 {
 	struct sockaddr_in	 to;
 	struct ip_mreqn		 mr;
 	int			 fd, off = 0;
+	long			 sent;
 
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
@@ -400,12 +411,18 @@ send_frame(const struct opts *o, const uint8_t *frame, size_t flen)
 		perror("sync_inject: raw socket");
 		exit(1);
 	}
-	if (sendto(fd, frame, flen, 0, (struct sockaddr *)&to, sizeof(to)) !=
-	    (ssize_t)flen) {
-		perror("sync_inject: sendto");
-		exit(1);
-	}
+	for (sent = 0; sent < o->count; sent++)
+		while (sendto(fd, frame, flen, 0, (struct sockaddr *)&to,
+		    sizeof(to)) != (ssize_t)flen) {
+			/* a full transmit queue is back-pressure, not an error */
+			if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
+				perror("sync_inject: sendto");
+				printf("sent %ld\n", sent);
+				exit(1);
+			}
+		}
 	close(fd);
+	return sent;
 }
 
 int
@@ -430,7 +447,10 @@ main(int argc, char **argv)
 		    rd32be(frame + 4), rd32be(frame + 8), rd32be(frame + 12));
 		return 0;
 	}
-	send_frame(&o, frame, flen);
-	printf("sent %zu bytes, TTL %d\n", flen, o.ttl);
+	if (o.count == 1) {
+		send_frame(&o, frame, flen);
+		printf("sent %zu bytes, TTL %d\n", flen, o.ttl);
+	} else
+		printf("sent %ld\n", send_frame(&o, frame, flen));
 	return 0;
 }

@@ -166,7 +166,7 @@ STATUS=$(hdr 4 16)
 check "a header with length 0xffffffff: carpd hangs up" eval '[ "$(raw ffffffffffffffffffffffffffffffff)" = "EOF " ]'
 check "a header with length 8: carpd hangs up" eval '[ "$(raw "$(hdr 4 8)")" = "EOF " ]'
 check "an unknown type: an error, then the connection still serves" eval \
-	'[ "$(raw "$(hdr 99 16)" "$STATUS")" = "ERROR BADMSG VHOST GROUP COUNTERS END " ]'
+	'[ "$(raw "$(hdr 99 16)" "$STATUS")" = "ERROR BADMSG VHOST GROUP COUNTERS CONN_STATS END " ]'
 check "DEMOTE with a short payload: an error" eval '[ "$(raw "$(hdr 7 20)00000000")" = "ERROR BADMSG " ]'
 check "DEMOTE with an unterminated group name: an error" eval \
 	'[ "$(raw "$(hdr 7 84)$(printf "41%.0s" $(seq 1 32))0a000000$(printf "00%.0s" $(seq 1 32))")" = "ERROR BADMSG " ]'
@@ -179,10 +179,14 @@ check "carpd answers others all along" eval 'ctl fw1 status >/dev/null && is_sta
 log "a client that sends 100000 requests and never reads a reply"
 rss() { awk '/^VmRSS/ { print $2 }' /proc/"$(pid_of fw1)"/status; }
 rss0=$(rss)
+slow0=$(ctl fw1 -j status | jq .control.closed_slow)
 watch_start
 "$CTL_HOLD" -n "$sock" 100000 >"$T_DIR/noread.out" 2>&1 &
 nr=$!; T_PIDS="$T_PIDS $nr"
-check "the silent client got all its requests in" poll_for 10 grep -q "sent 100000" "$T_DIR/noread.out"
+# its replies pile up unread: carpd hangs up on it (its next send fails)
+check "carpd hangs up on the silent client" poll_for 10 grep -q "send: " "$T_DIR/noread.out"
+check "  and counts it (control.closed_slow +1)" eval \
+	'[ "$(ctl fw1 -j status | jq .control.closed_slow)" = $((slow0 + 1)) ]'
 # and a few more queries once carpd has worked through them all
 q=$(grep -c query "$T_DIR/carpctl.out")
 poll_for 5 eval '[ $(grep -c query "$T_DIR/carpctl.out") -ge $((q + 5)) ]'

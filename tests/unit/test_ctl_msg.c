@@ -65,6 +65,8 @@ static const struct type_case types[] = {
 	/* the fixed part; fill_payload makes caplen 0 (test_sync_frame) */
 	{ CTL_SYNC_FRAME, "SYNC_FRAME", sizeof(struct ctl_sync_frame), 0,
 	    { { 0, 0 } } },
+	{ CTL_CONN_STATS, "CONN_STATS", sizeof(struct ctl_conn_stats), 0,
+	    { { 0, 0 } } },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 
