@@ -198,7 +198,6 @@ fuzz_ctl_SRCS := common/ctl_msg.c common/ctl_client.c syncd/sync_pkt.c common/bu
 FUZZ_CONF_WRAP := -Wl,--wrap=fopen,--wrap=open,--wrap=glob
 fuzz_carp_conf_SRCS := tests/fuzz/fuzz_conf.c carpd/carp_conf.c common/conf_lex.c
 fuzz_carp_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
-fuzz_carp_conf_FLAGS := -max_len=2048
 fuzz_sync_conf_SRCS := tests/fuzz/fuzz_conf.c syncd/sync_conf.c common/conf_lex.c
 fuzz_sync_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
 FUZZ_HDRS := $(wildcard common/*.h carpd/*.h syncd/*.h tests/fuzz/*.h)
@@ -214,7 +213,7 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 FUZZ_SECONDS ?= 30
 fuzz: fuzz-build
 	@set -e; $(foreach t,$(FUZZ_TARGETS),mkdir -p build/fuzz/corpus-$(t); \
-	  build/fuzz/$(t) -max_total_time=$(FUZZ_SECONDS) $($(t)_FLAGS) \
+	  build/fuzz/$(t) -max_total_time=$(FUZZ_SECONDS) \
 	  build/fuzz/corpus-$(t) tests/fuzz/corpus/$(t);)
 
 # regenerate the seeds made from the encoders and the config fixtures
