@@ -196,9 +196,11 @@ fuzz_sync_SRCS := syncd/sync_wire.c common/buf.c
 fuzz_ctl_SRCS := common/ctl_msg.c common/ctl_client.c syncd/sync_pkt.c common/buf.c
 # the config parsers' reads are confined to the fuzzer's directory (fuzz_conf.h)
 FUZZ_CONF_WRAP := -Wl,--wrap=fopen,--wrap=open,--wrap=glob
-fuzz_carp_conf_SRCS := tests/fuzz/fuzz_conf.c carpd/carp_conf.c common/conf_lex.c
+fuzz_carp_conf_SRCS := tests/fuzz/fuzz_conf.c carpd/carp_conf.c common/conf_lex.c \
+		       common/keyfile.c
 fuzz_carp_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
-fuzz_sync_conf_SRCS := tests/fuzz/fuzz_conf.c syncd/sync_conf.c common/conf_lex.c
+fuzz_sync_conf_SRCS := tests/fuzz/fuzz_conf.c syncd/sync_conf.c common/conf_lex.c \
+		       common/keyfile.c
 fuzz_sync_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
 FUZZ_HDRS := $(wildcard common/*.h carpd/*.h syncd/*.h tests/fuzz/*.h)
 fuzz-build: $(addprefix build/fuzz/,$(FUZZ_TARGETS))

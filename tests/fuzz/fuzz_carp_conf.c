@@ -1,11 +1,13 @@
 /*
  * fuzz_carp_conf.c: libFuzzer target for carpd's config parser
  * (carpd/carp_conf.c, common/conf_lex.c): the global file and the vhost
- * files it includes, with their passfiles.
+ * files it includes, with their passfiles and authkeyfiles.
  *
  * The input is a set of files (fuzz_conf.h): the main part is carpd.conf,
  * each "%% NAME" part one more file next to it that an `include` or a
- * `passfile` may name. Every read stays in the fuzzer's own directory.
+ * `passfile` or `authkeyfile` may name (the fuzzer's files are 0600 and
+ * its own, so they pass the keyfile checks). Every read stays in the
+ * fuzzer's own directory.
  * Inputs with more than MAX_INCLUDES "include" are skipped (speed).
  *
  * Checks: a config comes back exactly when no error was counted; a
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "carp_conf.h"
 #include "conf_lex.h"
@@ -53,7 +56,8 @@ parse(const char *sub, struct conf_diag *d)
 	snprintf(path, sizeof(path), "%s/%s/" MAIN, dir, sub);
 	conf_diag_init(d);
 	fuzz_conf_guard(1);
-	c = carp_conf_parse(path, d);
+	/* our files are ours: root in CI, a developer's uid elsewhere */
+	c = carp_conf_parse_as(path, (unsigned)geteuid(), d);
 	fuzz_conf_guard(0);
 	FUZZ_CHECK((c == NULL) == (d->nerrors > 0));
 	FUZZ_CHECK((d->text != NULL) == (d->nerrors + d->nwarnings > 0));
@@ -80,6 +84,10 @@ check_values(const struct carpd_conf *c)
 		FUZZ_CHECK(v->ngroups >= 0 && v->ngroups <= CARP_MAX_GROUPS);
 		FUZZ_CHECK(v->key[CARP_KEY_LEN - 1] == 0);
 		FUZZ_CHECK(v->peer.af == 0 || v->peer.af == AF_INET);
+		FUZZ_CHECK(v->auth == CARP_AUTH_OFF ||
+		    v->auth == CARP_AUTH_COMPAT || v->auth == CARP_AUTH_STRICT);
+		FUZZ_CHECK((v->auth != CARP_AUTH_OFF) ==
+		    (v->authkeyfile[0] != '\0'));
 		FUZZ_CHECK(carp_conf_vhost(c, v->vhid) != NULL);
 	}
 }
@@ -134,10 +142,11 @@ normalise(const char *s, char *out, size_t cap)
 
 /* The files of the new layout: names and contents stay valid until put. */
 struct layout {
-	struct fuzz_file	 f[1 + 2 * CARP_MAX_VHOSTS];
+	struct fuzz_file	 f[1 + 3 * CARP_MAX_VHOSTS];
 	size_t			 n;
-	char			 names[2 * CARP_MAX_VHOSTS][280];
-	char			 phrases[CARP_MAX_VHOSTS][CARP_KEY_LEN + 2];
+	char			 names[3 * CARP_MAX_VHOSTS][280];
+	char			 texts[2 * CARP_MAX_VHOSTS][2 * CARP_AUTHKEY_LEN + 2];
+	size_t			 nkeys;		/* key files so far */
 };
 
 static void
@@ -147,46 +156,62 @@ add(struct layout *lo, const char *name, const void *p, size_t n)
 }
 
 /*
- * The passfiles of the printed config, written again next to the new
- * vhost files, each holding its key as the phrase. 0, or -1 when the
- * layout cannot hold them (an absolute path, a name the include would
- * read as a vhost, one name for two keys): the round trip is skipped.
+ * A passfile or authkeyfile of the printed config, written again next to
+ * the new vhost files with text (the phrase, the key in hex). 0, or -1
+ * when the layout cannot hold it (an absolute path, a name the include
+ * would read as a vhost, one name for two texts): no round trip then.
  */
 static int
-add_passfiles(struct layout *lo, const struct carpd_conf *c, size_t nblocks)
+add_keyfile(struct layout *lo, size_t nblocks, const char *file,
+    const char *text)
 {
-	char		 norm[256], *name;
-	const uint8_t	*keys[CARP_MAX_VHOSTS];
-	size_t		 len, np = 0, j;
-	int		 i, dup;
+	char		 norm[256];
+	size_t		 len, j, k;
+
+	if (file[0] == '/')
+		return -1;
+	normalise(file, norm, sizeof(norm));
+	len = strlen(norm);
+	if (len == 0 || (len >= 5 && strcmp(norm + len - 5, ".conf") == 0))
+		return -1;
+	for (j = 0; j < lo->nkeys; j++) {
+		k = nblocks + j;
+		if (strcmp(lo->names[k] + 3, norm) == 0)
+			return strcmp(lo->texts[j], text) == 0 ? 0 : -1;
+	}
+	k = nblocks + lo->nkeys;
+	snprintf(lo->names[k], sizeof(lo->names[k]), "vh/%s", norm);
+	snprintf(lo->texts[lo->nkeys], sizeof(lo->texts[0]), "%s", text);
+	add(lo, lo->names[k], lo->texts[lo->nkeys],
+	    strlen(lo->texts[lo->nkeys]));
+	lo->nkeys++;
+	return 0;
+}
+
+/* Each vhost's passfile (its key as the phrase) and authkeyfile. */
+static int
+add_keyfiles(struct layout *lo, const struct carpd_conf *c, size_t nblocks)
+{
+	char	 text[2 * CARP_AUTHKEY_LEN + 2];
+	int	 i, k;
 
 	for (i = 0; i < c->nvhosts; i++) {
 		const struct carp_vhost_conf *v = &c->vhosts[i];
 
-		if (v->passfile[0] == '\0')
-			continue;
-		if (v->passfile[0] == '/')
-			return -1;
-		normalise(v->passfile, norm, sizeof(norm));
-		len = strlen(norm);
-		if (len == 0 || (len >= 5 && strcmp(norm + len - 5, ".conf") == 0))
-			return -1;
-		for (j = 0, dup = 0; j < np; j++) {
-			if (strcmp(lo->names[nblocks + j] + 3, norm) != 0)
-				continue;
-			if (memcmp(keys[j], v->key, CARP_KEY_LEN) != 0)
+		if (v->passfile[0] != '\0') {
+			snprintf(text, sizeof(text), "%.*s\n", CARP_KEY_LEN,
+			    (const char *)v->key);
+			if (add_keyfile(lo, nblocks, v->passfile, text) == -1)
 				return -1;
-			dup = 1;
 		}
-		if (dup)
-			continue;
-		keys[np] = v->key;
-		name = lo->names[nblocks + np];
-		snprintf(name, sizeof(lo->names[0]), "vh/%s", norm);
-		snprintf(lo->phrases[np], sizeof(lo->phrases[0]), "%.*s\n",
-		    CARP_KEY_LEN, (const char *)v->key);
-		add(lo, name, lo->phrases[np], strlen(lo->phrases[np]));
-		np++;
+		if (v->authkeyfile[0] != '\0') {
+			for (k = 0; k < CARP_AUTHKEY_LEN; k++)
+				snprintf(text + 2 * k, 3, "%02x", v->authkey[k]);
+			text[2 * CARP_AUTHKEY_LEN] = '\n';
+			text[2 * CARP_AUTHKEY_LEN + 1] = '\0';
+			if (add_keyfile(lo, nblocks, v->authkeyfile, text) == -1)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -202,6 +227,7 @@ write_layout(const char *text, const struct carpd_conf *c)
 	int			 rv = -1;
 
 	lo.n = 0;
+	lo.nkeys = 0;
 	p = strstr(text, VHOST_MARK);
 	glen = p != NULL ? (size_t)(p - text) + 1 : strlen(text);
 	FUZZ_CHECK(asprintf(&global, "%.*sinclude \"vh/*.conf\"\n", (int)glen,
@@ -216,7 +242,7 @@ write_layout(const char *text, const struct carpd_conf *c)
 		    strlen(p));
 	}
 	FUZZ_CHECK(i == (size_t)c->nvhosts);
-	if (add_passfiles(&lo, c, i) == 0 &&
+	if (add_keyfiles(&lo, c, i) == 0 &&
 	    fuzz_conf_put(FUZZ_RT, lo.f, lo.n) == (int)lo.n)
 		rv = 0;
 	free(global);
@@ -251,6 +277,9 @@ vhost_equal(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
 	for (i = 0; i < a->ngroups; i++)
 		FUZZ_CHECK(strcmp(a->groups[i], b->groups[i]) == 0);
 	FUZZ_CHECK(a->lladdr == b->lladdr && a->init_state == b->init_state);
+	FUZZ_CHECK(a->auth == b->auth);
+	FUZZ_CHECK(memcmp(a->authkey, b->authkey, CARP_AUTHKEY_LEN) == 0);
+	FUZZ_CHECK(strcmp(a->authkeyfile, b->authkeyfile) == 0);
 }
 
 static void

@@ -43,8 +43,15 @@ nocomments() { sed '/^#/d;/^$/d' "$1"; }
 		nocomments "conf/$v.conf.example"
 	done
 } > "$carp/example"
+# carpsync's authenticated priorities: a vhost with auth and its key
+key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+printf '%s\n' 'include "*.vh"' '%% a.vh' 'vhid 3' 'carpdev eth0' \
+    'address 192.0.2.3/24' 'auth strict' 'authkeyfile keys/carp.key' \
+    '%% b.vh' 'vhid 4' 'carpdev eth0' 'address 192.0.2.4/24' \
+    'auth compat' 'authkeyfile keys/carp.key' 'pass secret' \
+    '%% keys/carp.key' "$key" > "$carp/auth"
 {
 	nocomments conf/syncd.conf.example
 	printf '%%%% syncd.key\n'
-	printf '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n'
+	printf '%s\n' "$key"
 } > "$sync/example"
