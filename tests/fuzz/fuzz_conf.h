@@ -1,13 +1,15 @@
 /*
  * fuzz_conf.h: what fuzz_carp_conf and fuzz_sync_conf share. The config
  * parsers read files, so each input is laid out as files in a private
- * directory (mkdtemp, 0700, one per process, removed at exit):
+ * directory DIR (mkdtemp, 0700, one per process, in /dev/shm when it is
+ * writable, else /tmp; removed at exit):
  *
  *   the input up to the first line that starts with "%% " is the main
  *   file (DIR/in/MAIN); each "%% NAME" line starts another file,
- *   DIR/in/NAME, holding the lines up to the next such line. NAME is
- *   1-3 components of [A-Za-z0-9._+- ] (not starting with '.'), 64 bytes
- *   at most; a part with another name is left out. Files are 0600.
+ *   DIR/in/NAME, holding the lines up to the next such line (16 at
+ *   most). NAME is 1-3 components of [A-Za-z0-9._+- ] (not starting
+ *   with '.'), 64 bytes at most; a part with another name is left out.
+ *   Files are 0600. DIR/rt is for the round trips.
  *
  * While a parser runs (fuzz_conf_guard(1)), every file it opens for
  * reading and every `include` glob must lie inside DIR (no ".."
