@@ -215,19 +215,41 @@ check-fault: $(BINS) $(FAULT_TOOLS)
 	@FAULT_RUNS=$(FAULT_RUNS) tests/fault/run.sh $(BUILD)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
-FUZZ_TARGETS := fuzz_carp fuzz_sync
+FUZZ_TARGETS := fuzz_carp fuzz_sync fuzz_ctl fuzz_carp_conf fuzz_sync_conf
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c common/buf.c
 fuzz_sync_SRCS := syncd/sync_wire.c common/buf.c
+fuzz_ctl_SRCS := common/ctl_msg.c common/ctl_client.c syncd/sync_pkt.c common/buf.c
+# the config parsers' reads are confined to the fuzzer's directory (fuzz_conf.h)
+FUZZ_CONF_WRAP := -Wl,--wrap=fopen,--wrap=open,--wrap=glob
+fuzz_carp_conf_SRCS := tests/fuzz/fuzz_conf.c carpd/carp_conf.c common/conf_lex.c \
+		       common/keyfile.c
+fuzz_carp_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
+fuzz_sync_conf_SRCS := tests/fuzz/fuzz_conf.c syncd/sync_conf.c common/conf_lex.c \
+		       common/keyfile.c
+fuzz_sync_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
+FUZZ_HDRS := $(wildcard common/*.h carpd/*.h syncd/*.h tests/fuzz/*.h)
 fuzz-build: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
-build/fuzz/%: tests/fuzz/%.c
+define fuzz_rule
+build/fuzz/$(1): tests/fuzz/$(1).c $$($(1)_SRCS) $$(FUZZ_HDRS)
 	@mkdir -p build/fuzz
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Icommon -Icarpd -Isyncd -o $@ $< $($*_SRCS) -lcrypto
+	  $$(WARN) -Icommon -Icarpd -Isyncd -Itests/fuzz -o $$@ $$< $$($(1)_SRCS) \
+	  $$($(1)_LDFLAGS) -lcrypto
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 FUZZ_SECONDS ?= 30
 fuzz: fuzz-build
-	@for t in $(FUZZ_TARGETS); do mkdir -p build/fuzz/corpus-$$t; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
-	  || exit 1; done
+	@set -e; $(foreach t,$(FUZZ_TARGETS),mkdir -p build/fuzz/corpus-$(t); \
+	  build/fuzz/$(t) -max_total_time=$(FUZZ_SECONDS) \
+	  build/fuzz/corpus-$(t) tests/fuzz/corpus/$(t);)
+
+# regenerate the seeds made from the encoders and the config fixtures
+build/fuzz/gen_ctl_corpus: tests/fuzz/gen_ctl_corpus.c common/ctl_msg.c $(FUZZ_HDRS)
+	@mkdir -p build/fuzz
+	$(CC) $(CFLAGS) -o $@ tests/fuzz/gen_ctl_corpus.c common/ctl_msg.c
+fuzz-seeds: build/fuzz/gen_ctl_corpus
+	build/fuzz/gen_ctl_corpus tests/fuzz/corpus/fuzz_ctl
+	tests/fuzz/mk_conf_seeds.sh
 
 bench: $(BINS) $(BUILD)/tests/ct_driver
 	@tests/bench/run.sh $(BUILD)
@@ -262,6 +284,6 @@ install: $(BINS)
 clean:
 	rm -rf build
 
-.PHONY: all check check-unit check-san check-netns check-netns-san check-fault bench demo install clean fuzz fuzz-build lint-man
+.PHONY: all check check-unit check-san check-netns check-netns-san check-fault bench demo install clean fuzz fuzz-build fuzz-seeds lint-man
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -213,6 +213,13 @@ lex_word_start(struct lex *lx, int quoted)
 			    XSTR(CONF_MAX_WORDS) ")");
 			return;
 		}
+		/* lex_putc keeps room for a word's NUL, but an empty quoted
+		 * word ("") has no byte to put: check for its NUL here */
+		if (lx->pos >= CONF_MAX_LINE) {
+			lex_error(lx, l->line, "line too long (max "
+			    XSTR(CONF_MAX_LINE) " bytes)");
+			return;
+		}
 		if (l->nwords == 0)
 			l->line = lx->r->lineno;
 		l->words[l->nwords] = lx->r->buf + lx->pos;

@@ -279,6 +279,41 @@ test_lex_line_limit(void **state)
 	free(words); free(diag); free(path); free(text);
 }
 
+/*
+ * Found while writing the config fuzzers (the input is in their seed
+ * corpora, tests/fuzz/corpus/fuzz_*_conf/lex-empty-word-at-line-limit):
+ * the longest word fills the buffer with its NUL, and an empty quoted
+ * word after it has no byte for its own NUL, which was written one past
+ * the buffer (ASan: make check-san).
+ */
+static void
+test_lex_line_limit_empty_word(void **state)
+{
+	struct fixture	*fx = *state;
+	char		*text, *path, *words, *diag;
+	size_t		 n = CONF_MAX_LINE - 1;	/* longest word + its NUL */
+
+	text = malloc(n + 16);
+	assert_non_null(text);
+	memset(text, 'a', n);
+	strcpy(text + n, " \"\"\nok\n");
+	path = write_file(fx->dir, "empty.conf", text, 0);
+	lex_file(path, &words, &diag);
+	assert_string_equal(words, "2: [ok]\n");
+	assert_string_equal(diag, "F:1: line too long (max 4096 bytes)\n");
+	free(words); free(diag); free(path);
+
+	/* one byte shorter: both words fit, the empty one as its NUL */
+	memset(text, 'a', n - 1);
+	strcpy(text + n - 1, " \"\"\nok\n");
+	path = write_file(fx->dir, "fits.conf", text, 0);
+	lex_file(path, &words, &diag);
+	assert_string_equal(diag, "");
+	assert_int_equal(strlen(words), strlen("1: [") + n - 1 +
+	    strlen("] \"\"\n") + strlen("2: [ok]\n"));
+	free(words); free(diag); free(path); free(text);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -665,6 +700,8 @@ main(void)
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_lex_word_limit, setup_dir,
 		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_lex_line_limit_empty_word,
+		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_lex_line_limit, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup_dir,
