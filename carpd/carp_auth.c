@@ -1,17 +1,14 @@
 /*
- * carp_auth.c: the authenticated-priority trailer (carp_auth.h). Pure:
- * OpenSSL is used for computation only.
+ * carp_auth.c: the authenticated-priority trailer (carp_auth.h). Pure;
+ * the HMAC itself is computed by carp_hmac.c.
  */
 #include <sys/socket.h>
 
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "buf.h"
 #include "carp_auth.h"
+#include "carp_hmac.h"
 
 static const uint8_t auth_magic[4] = { 'C', 'S', 'A', '1' };
 static const char auth_label[] = "carpsync-auth-1";	/* no NUL hashed */
@@ -35,7 +32,6 @@ auth_mac(const uint8_t key[CARP_AUTH_KEY_LEN], const uint8_t *hdr, int af,
 	uint8_t		 msg[sizeof(auth_label) - 1 + 1 + 16 + CARP_HDR_LEN +
 			     AUTH_OFF_HMAC];
 	size_t		 n = 0, alen = addr_len(af);
-	unsigned int	 maclen = CARP_AUTH_MAC_LEN;
 
 	memcpy(msg, auth_label, sizeof(auth_label) - 1);
 	n += sizeof(auth_label) - 1;
@@ -47,7 +43,7 @@ auth_mac(const uint8_t key[CARP_AUTH_KEY_LEN], const uint8_t *hdr, int af,
 	memcpy(msg + n, t, AUTH_OFF_HMAC);
 	msg[n + AUTH_OFF_ADJUST] = msg[n + AUTH_OFF_ADJUST + 1] = 0;
 	n += AUTH_OFF_HMAC;
-	HMAC(EVP_sha256(), key, CARP_AUTH_KEY_LEN, msg, n, mac, &maclen);
+	carp_hmac_sha256(key, CARP_AUTH_KEY_LEN, msg, n, mac);
 }
 
 void
@@ -80,7 +76,6 @@ carp_auth_verify(const uint8_t key[CARP_AUTH_KEY_LEN], const uint8_t *carp,
 	const uint8_t	*t = carp + CARP_HDR_LEN;
 	uint8_t		 mac[CARP_AUTH_MAC_LEN];
 	struct buf_reader r;
-	int		 ok;
 
 	if (len < CARP_HDR_LEN + sizeof(auth_magic) ||
 	    memcmp(t, auth_magic, sizeof(auth_magic)) != 0)
@@ -90,9 +85,7 @@ carp_auth_verify(const uint8_t key[CARP_AUTH_KEY_LEN], const uint8_t *carp,
 	    t[4] != CARP_AUTH_VERSION || t[5] != CARP_AUTH_LEN / 4)
 		return CARP_AUTH_MALFORMED;
 	auth_mac(key, carp, af, src, t, mac);
-	ok = CRYPTO_memcmp(mac, t + AUTH_OFF_HMAC, sizeof(mac)) == 0;
-	OPENSSL_cleanse(mac, sizeof(mac));
-	if (!ok)
+	if (!carp_hmac_sha256_equal(mac, t + AUTH_OFF_HMAC))
 		return CARP_AUTH_FORGED;
 	br_init(&r, t + AUTH_OFF_COUNTER, 8);
 	*counter = br_u64be(&r);

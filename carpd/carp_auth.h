@@ -59,6 +59,7 @@ _Static_assert(CARP_AUTH_LEN % 4 == 0, "trailer length in words");
 
 /* enum carp_auth_mode (the `auth` keyword) is in carp_conf.h. */
 _Static_assert(CARP_AUTH_KEY_LEN == CARP_AUTHKEY_LEN, "auth key size");
+_Static_assert(CARP_AUTH_MAC_LEN == 32, "HMAC-SHA256 size (carp_hmac.h)");
 
 /*
  * Fill out[CARP_AUTH_LEN], the trailer for the 36-byte header hdr as it

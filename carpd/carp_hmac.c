@@ -215,3 +215,21 @@ carp_hmac_verify(const struct carp_hmac *h, const uint8_t counter[8],
 	OPENSSL_cleanse(mine, sizeof(mine));
 	return ok;
 }
+
+void
+carp_hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *msg,
+    size_t len, uint8_t out[CARP_SHA256_LEN])
+{
+	unsigned int	 outlen = CARP_SHA256_LEN;
+
+	HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen);
+}
+
+int
+carp_hmac_sha256_equal(uint8_t mine[CARP_SHA256_LEN], const uint8_t *theirs)
+{
+	int	 ok = CRYPTO_memcmp(mine, theirs, CARP_SHA256_LEN) == 0;
+
+	OPENSSL_cleanse(mine, CARP_SHA256_LEN);
+	return ok;
+}

@@ -43,4 +43,15 @@ void	carp_hmac_generate(const struct carp_hmac *, enum carp_hmac_variant,
 int	carp_hmac_verify(const struct carp_hmac *, const uint8_t counter[8],
 	    const uint8_t md[CARP_MD_LEN]);
 
+/*
+ * HMAC-SHA256 of msg (carp_auth.c's trailer) and a constant-time check
+ * of a received one against it, which wipes what it computed: OpenSSL
+ * stays in this file (house style R5).
+ */
+#define CARP_SHA256_LEN	32
+void	carp_hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *msg,
+	    size_t len, uint8_t out[CARP_SHA256_LEN]);
+int	carp_hmac_sha256_equal(uint8_t mine[CARP_SHA256_LEN],
+	    const uint8_t *theirs);
+
 #endif
