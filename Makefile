@@ -8,6 +8,7 @@
 #   make bench        figures (never fails on speed)
 #   make demo         live two-firewall failover demo in namespaces
 #   make install DESTDIR=...
+#   make deb          Debian package build/carpsync_VERSION_ARCH.deb (debhelper)
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
