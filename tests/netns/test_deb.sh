@@ -96,6 +96,7 @@ cat >"$T_DIR/want" <<EOF
 644 /usr/share/doc/carpsync/examples/vhost1.conf.example
 644 /usr/share/doc/carpsync/examples/vhost2.conf.example
 644 /usr/share/doc/carpsync/examples/carpsync-sysctl.conf
+644 /usr/share/doc/carpsync/examples/nftables.conf.example
 644 /usr/share/man/man5/carpd.conf.5.gz
 644 /usr/share/man/man5/syncd.conf.5.gz
 644 /usr/share/man/man7/carpsync-sync.7.gz
@@ -134,6 +135,10 @@ check "the units are conf/carpd.service and conf/syncd.service" eval \
 check "the conffile is conf/carpsync.nft, the sysctl example conf/carpsync-sysctl.conf" eval \
 	'cmp -s conf/carpsync.nft "$R/etc/carpsync/carpsync.nft" &&
 	 cmp -s conf/carpsync-sysctl.conf "$R/usr/share/doc/carpsync/examples/carpsync-sysctl.conf"'
+check "the installed nftables.conf.example with the installed carpsync.nft passes nft -c" eval \
+	'sed "s|\"/etc/carpsync/carpsync.nft\"|\"$R/etc/carpsync/carpsync.nft\"|" \
+		"$R/usr/share/doc/carpsync/examples/nftables.conf.example" >"$T_DIR/nftables.conf" &&
+	 grep -q "include \"$R/" "$T_DIR/nftables.conf" && nft -c -f "$T_DIR/nftables.conf"'
 check "the dissector is scripts/carpsync-sync.lua" \
 	cmp -s scripts/carpsync-sync.lua "$R/usr/share/carpsync/carpsync-sync.lua"
 

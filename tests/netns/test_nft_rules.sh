@@ -5,11 +5,10 @@
 #
 # client - LAN bridge - fw1/fw2 - WAN bridge - server, and the sync cable
 # (topo_fw_pair). Both firewalls: conf/carpsync-sysctl.conf applied with
-# sysctl -p, the strict forward ruleset of fw_strict (forward policy drop,
-# SNAT to the WAN VIP), and an operator's input chain with policy drop
-# that accepts only established/related and loopback, plus, in the second
-# half, `include "conf/carpsync.nft"` with carpsync_syncdev and
-# carpsync_peer defined as the README says. carpd: LAN vhid 1 (IPv4), WAN
+# sysctl -p, and conf/nftables.conf.example (input and forward policy
+# drop, SNAT to the WAN VIP) with only its defines changed; in the first
+# half without its `include "/etc/carpsync/carpsync.nft"` line, in the
+# second with it, pointed at conf/carpsync.nft. carpd: LAN vhid 1 (IPv4), WAN
 # vhid 2 (IPv4), LAN vhid 3 (IPv6 only: its adverts are IPv6 only, so the
 # ip6 rule is checked on its own); fw1 preferred. syncd on both.
 #
@@ -32,6 +31,7 @@ for b in "$CARPD" "$SYNCD" "$CARPCTL"; do
 done
 REPO=$(pwd)
 RULES=$REPO/conf/carpsync.nft
+EXAMPLE=$REPO/conf/nftables.conf.example
 SYSCTLS=$REPO/conf/carpsync-sysctl.conf
 PORT=7000
 DUR=8
@@ -40,34 +40,36 @@ WAN_VIP=198.51.100.254
 LAN_VIP6=2001:db8::fe
 SERVER=198.51.100.100
 
-# fw_input NODE PEER 0|1: the operator's input table (replaced atomically),
-# with (1) or without (0) the shipped rules; counter "dropped" counts the
-# CARP (112) and sync (240) packets that reach the drop policy.
-fw_input() {
-	local node=$1 peer=$2 with=$3
-	{
-		echo "table inet filter { }"
-		echo "delete table inet filter"
-		echo "define carpsync_syncdev = \"sync0\""
-		echo "define carpsync_peer = $peer"
-		echo "table inet filter {"
-		echo "	counter dropped { }"
-		echo "	chain input {"
-		echo "		type filter hook input priority filter; policy drop;"
-		echo "		ct state established,related accept"
-		echo "		ct state invalid drop"
-		echo "		iif lo accept"
-		[ "$with" = 1 ] && echo "		include \"$RULES\""
-		echo "		meta l4proto { 112, 240 } counter name \"dropped\""
-		echo "	}"
-		echo "}"
-	} >"$T_DIR/$node.input.nft"
-	nsx "$node" nft -f "$T_DIR/$node.input.nft"
+# fw_rules NODE PEER 0|1: conf/nftables.conf.example, only its defines
+# set to this topology (LAN 2001:db8::/64, WAN VIP .254, sync0, the other
+# node) and its include pointed at conf/carpsync.nft, or (0) deleted.
+# Then a test-only rule at the end of the input chain: counter "dropped",
+# the CARP (112) and sync (240) packets that reach the drop policy.
+fw_rules() {
+	local node=$1 peer=$2 with=$3 f=$T_DIR/$1.nft
+	sed -e 's|^define lan_net = .*|define lan_net = 192.0.2.0/24|' \
+	    -e 's|^define lan_net6 = .*|define lan_net6 = 2001:db8::/64|' \
+	    -e "s|^define wan_vip = .*|define wan_vip = $WAN_VIP|" \
+	    -e 's|^define carpsync_syncdev = .*|define carpsync_syncdev = "sync0"|' \
+	    -e "s|^define carpsync_peer = .*|define carpsync_peer = $peer|" \
+	    -e "s|\"/etc/carpsync/carpsync.nft\"|\"$RULES\"|" \
+	    "$EXAMPLE" >"$f"
+	[ "$with" = 1 ] || sed -i '/include "/d' "$f"
+	# every define was found and set
+	[ "$(grep -c -e '^define lan_net = 192.0.2.0/24$' -e '^define lan_net6 = 2001:db8::/64$' \
+	    -e "^define wan_vip = $WAN_VIP\$" -e '^define carpsync_syncdev = "sync0"$' \
+	    -e "^define carpsync_peer = $peer\$" "$f")" = 5 ] || return 1
+	[ "$with" = 0 ] || grep -q "include \"$RULES\"" "$f" || return 1
+	nsx "$node" nft -f "$f" &&
+	nsx "$node" nft add counter inet filter dropped &&
+	nsx "$node" nft add rule inet filter input meta l4proto { 112, 240 } counter name dropped
 }
-dropped() {
-	nsx "$1" nft -j list counter inet filter dropped |
+cnt() {		# cnt NODE NAME: packets of a named counter of table inet filter
+	nsx "$1" nft -j list counter inet filter "$2" |
 		jq -r '.nftables[] | select(.counter) | .counter.packets'
 }
+dropped() { cnt "$1" dropped; }
+invalid() { cnt "$1" invalid; }
 all_vhids() { is_state "$1" 1 "$2" && is_state "$1" 2 "$2" && is_state "$1" 3 "$2"; }
 one_master() { all_vhids fw1 MASTER && all_vhids fw2 BACKUP; }
 peers() {	# peers: each syncd lists the other as a peer
@@ -93,9 +95,8 @@ check "  ... forwarding on, rp_filter loose, tcp_loose 0" eval \
 	'[ "$(nsx fw1 sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
 		net.ipv4.conf.all.rp_filter net.netfilter.nf_conntrack_tcp_loose |
 		tr "\n" " ")" = "1 1 2 0 " ]'
-fw_strict fw1 && fw_strict fw2 || { fail "forward rulesets"; finish; exit; }
-check "fw1: input policy drop, without the shipped rules" fw_input fw1 203.0.113.2 0
-check "fw2: input policy drop, without the shipped rules" fw_input fw2 203.0.113.1 0
+check "fw1: conf/nftables.conf.example without its include of carpsync.nft" fw_rules fw1 203.0.113.2 0
+check "fw2: the same" fw_rules fw2 203.0.113.1 0
 
 # advbase 0: fw1 adverts every 20/256 s, fw2 every 60/256 s
 write_conf fw1 1 0 20 "$LAN_VIP/24" "preempt yes"
@@ -124,8 +125,8 @@ check "the syncds have no peer" eval \
 	'[ "$(sq fw1 ".peers | length")" = 0 ] && [ "$(sq fw2 ".peers | length")" = 0 ]'
 
 log "with conf/carpsync.nft included"
-check "fw1: the input chain includes conf/carpsync.nft" fw_input fw1 203.0.113.2 1
-check "fw2: the input chain includes conf/carpsync.nft" fw_input fw2 203.0.113.1 1
+check "fw1: conf/nftables.conf.example, including conf/carpsync.nft" fw_rules fw1 203.0.113.2 1
+check "fw2: the same" fw_rules fw2 203.0.113.1 1
 check "exactly one MASTER of each vhid: fw1 MASTER, fw2 BACKUP of 1, 2 and 3" poll_for 10 one_master
 check "  ... and it stays so for 2 s" eval 'sleep 2; one_master'
 check "the syncds pair up and finish their bulks" poll_for 15 eval \
@@ -140,7 +141,7 @@ T_PIDS="$T_PIDS $CPID"
 check "a TCP stream flows through fw1" poll_for 10 eval '[ "$(grep -c "^echo " "$cl")" -ge 20 ]'
 p=$(awk '$1 == "PORT" { print $2 }' "$cl")
 check "syncd put its conntrack entry (ESTABLISHED, SNAT) on fw2" poll_for 3 fw2_has "$p"
-inv0=$(nft_count fw2 invalid)
+inv0=$(invalid fw2)
 silence_all fw1
 t_sw=$(now_s)
 check "fw1 dies silently: fw2 becomes MASTER of 1, 2 and 3" poll_for 5 all_vhids fw2 MASTER
@@ -150,7 +151,7 @@ after=$(awk -v t="$t_sw" '$1 == "echo" && $3 > t { n++ } END { print n + 0 }' "$
 note "stream: rc $rc, $after echoes after fw1's death, $(tail -n 1 "$cl")"
 check "the stream runs to its end through fw2 (rc $rc, $after echoes after)" eval \
 	'[ "$rc" = 0 ] && [ "$after" -ge 40 ]'
-check "fw2 dropped none of it as invalid (tcp_loose 0)" eval '[ "$(nft_count fw2 invalid)" = "$inv0" ]'
+check "fw2 dropped none of it as invalid (tcp_loose 0)" eval '[ "$(invalid fw2)" = "$inv0" ]'
 
 log "why rp_filter=2: strict reverse-path filtering on the MASTER"
 check "rp_filter 2: a new connection through the VIPs works" connects
