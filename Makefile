@@ -298,6 +298,8 @@ clean:
 VERSION	:= 0.5.0
 DEB_SRC	:= build/deb/carpsync-$(VERSION)
 DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_UNSET := SAN BUILD DESTDIR PREFIX SBINDIR MANDIR SYSCONFDIR UNITDIR \
+	      TMPFILESDIR SYSUSERSDIR DATADIR
 DEB_DATE = $(shell git log -1 --format=%cD 2>/dev/null || date -R)
 deb:
 	rm -rf build/deb && mkdir -p $(DEB_SRC)
@@ -307,7 +309,10 @@ deb:
 	  '  * Built from the carpsync sources by make deb.' '' \
 	  ' -- carpsync developers <carpsync@example.org>  $(DEB_DATE)' \
 	  > $(DEB_SRC)/debian/changelog
-	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS dpkg-buildpackage -us -uc -b
+	@# the package build gets none of this make's flags and variables
+	@# (make exports those given on its command line: SAN=1, BUILD=...)
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS $(foreach v,$(DEB_UNSET),-u $(v)) \
+	  dpkg-buildpackage -us -uc -b
 	cp build/deb/carpsync_$(VERSION)_$(DEB_ARCH).deb build/
 	@echo "built build/carpsync_$(VERSION)_$(DEB_ARCH).deb"
 
