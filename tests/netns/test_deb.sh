@@ -213,8 +213,14 @@ if command -v tshark >/dev/null; then
 		grep -q "	carpsync.state.orig.src	"'
 fi
 
-# remove: the conffile stays, as edited; everything else goes
+# an upgrade (the same package again: postinst configure with the old
+# version) keeps the operator's edit of the conffile and restarts nothing
 echo "# edited by the operator" >>"$R/etc/carpsync/carpsync.nft"
+check "dpkg -i again (the upgrade path) exits 0" eval 'rdpkg -i "$deb" >"$T_DIR/upgrade.log" 2>&1'
+check "  ... the edited conffile is kept" grep -q "edited by the operator" "$R/etc/carpsync/carpsync.nft"
+check "  ... the host's systemd asked nothing" eval '[ ! -s "$T_DIR/stub.log" ]'
+
+# remove: the conffile stays, as edited; everything else goes
 : >"$T_DIR/stub.log"
 check "dpkg -r exits 0" rdpkg -r carpsync
 check "dpkg says: deinstall ok config-files" eval \
