@@ -62,7 +62,7 @@ fw_rules() {
 	[ "$with" = 0 ] || grep -q "include \"$RULES\"" "$f" || return 1
 	nsx "$node" nft -f "$f" &&
 	nsx "$node" nft add counter inet filter dropped &&
-	nsx "$node" nft add rule inet filter input meta l4proto { 112, 240 } counter name dropped
+	nsx "$node" nft add rule inet filter input 'meta l4proto { 112, 240 } counter name dropped'
 }
 cnt() {		# cnt NODE NAME: packets of a named counter of table inet filter
 	nsx "$1" nft -j list counter inet filter "$2" |
