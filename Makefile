@@ -8,6 +8,7 @@
 #   make bench        figures (never fails on speed)
 #   make demo         live two-firewall failover demo in namespaces
 #   make install DESTDIR=...
+#   make deb          Debian package build/carpsync_VERSION_ARCH.deb (debhelper)
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -285,5 +286,34 @@ clean:
 	rm -rf build
 
 .PHONY: all check check-unit check-san check-netns check-netns-san check-fault bench demo install clean fuzz fuzz-build fuzz-seeds lint-man
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
+# --- Debian package ------------------------------------------------------
+# `make deb`: build/carpsync_VERSION_ARCH.deb, with debhelper (compat 13).
+# The packaging lives in scripts/debian/ (the repository's top level holds
+# no debian/): a copy of the sources is assembled in build/deb/carpsync-
+# VERSION/ with it as debian/ and a changelog made from VERSION, the one
+# place the version is set, and dpkg-buildpackage builds the binary
+# package there (the unit tests included, unless DEB_BUILD_OPTIONS=nocheck).
+VERSION	:= 0.5.0
+DEB_SRC	:= build/deb/carpsync-$(VERSION)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_UNSET := SAN BUILD DESTDIR PREFIX SBINDIR MANDIR SYSCONFDIR UNITDIR \
+	      TMPFILESDIR SYSUSERSDIR DATADIR
+DEB_DATE = $(shell git log -1 --format=%cD 2>/dev/null || date -R)
+deb:
+	rm -rf build/deb && mkdir -p $(DEB_SRC)
+	cp -R Makefile README.md carpd syncd common conf man tests scripts $(DEB_SRC)/
+	rm -rf $(DEB_SRC)/scripts/debian && cp -R scripts/debian $(DEB_SRC)/debian
+	printf '%s\n' 'carpsync ($(VERSION)) unstable; urgency=medium' '' \
+	  '  * Built from the carpsync sources by make deb.' '' \
+	  ' -- carpsync developers <carpsync@example.org>  $(DEB_DATE)' \
+	  > $(DEB_SRC)/debian/changelog
+	@# the package build gets none of this make's flags and variables
+	@# (make exports those given on its command line: SAN=1, BUILD=...)
+	cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS $(foreach v,$(DEB_UNSET),-u $(v)) \
+	  dpkg-buildpackage -us -uc -b
+	cp build/deb/carpsync_$(VERSION)_$(DEB_ARCH).deb build/
+	@echo "built build/carpsync_$(VERSION)_$(DEB_ARCH).deb"
+
+.PHONY: deb
