@@ -291,32 +291,43 @@ all_zero(const uint8_t *p, size_t len)
 	return (1);
 }
 
+/* What `tiebreak` makes of an exact tie. */
+enum tie {
+	TIE_OPENBSD,	/* nothing to decide by: OpenBSD's rule (yield) */
+	TIE_WON,	/* our source address is the lower */
+	TIE_LOST,	/* the advert's is */
+	TIE_OTHER_AF,	/* another family decides: neither yield nor win */
+};
+
 /*
- * `tiebreak lower-address` on an exact tie: -1 if our source address is
- * the lower (we are preferred), 1 if the advert's is, 0 if nothing can be
- * decided (tiebreak none, family or own address unknown, same address):
- * then OpenBSD's rule applies. Byte order, i.e. the numeric order of the
- * addresses in network order, the same on every host (ucarp compares
- * host-order words: carp-protocol.md 3).
+ * `tiebreak lower-address`: compare the advert's source with ours, in
+ * network byte order, i.e. the numeric order of the addresses, the same
+ * on every host (ucarp compares host-order words: carp-protocol.md 3).
+ * Only the family fsm->tie_af decides (IPv4 on a dual-stack vhost: its
+ * IPv6 sources are link-locals, whose order need not agree with the IPv4
+ * one); a tie heard over the other family is left to it. Unknown family
+ * or own address, or the same address: OpenBSD's rule.
  */
-static int
-tie_cmp(const struct carp_fsm *fsm, const struct carp_event *ev)
+static enum tie
+tie_decide(const struct carp_fsm *fsm, const struct carp_event *ev)
 {
 	size_t	len;
 	int	c;
 
 	if (fsm->tiebreak != CARP_TIEBREAK_LOWER)
-		return (0);
+		return (TIE_OPENBSD);
 	if (ev->af == AF_INET)
 		len = 4;
 	else if (ev->af == AF_INET6)
 		len = 16;
 	else
-		return (0);
+		return (TIE_OPENBSD);
+	if (fsm->tie_af != 0 && ev->af != fsm->tie_af)
+		return (TIE_OTHER_AF);
 	if (all_zero(ev->self, len) || all_zero(ev->src, len))
-		return (0);
+		return (TIE_OPENBSD);
 	c = memcmp(ev->self, ev->src, len);
-	return (c < 0 ? -1 : c > 0 ? 1 : 0);
+	return (c < 0 ? TIE_WON : c > 0 ? TIE_LOST : TIE_OPENBSD);
 }
 
 /*
@@ -346,23 +357,26 @@ static void
 adv_rx_master(struct carp_fsm *fsm, const struct carp_event *ev,
     uint64_t now, struct carp_actions *acts)
 {
-	int	cmp = adv_cmp(fsm, ev), tie;
+	int		cmp = adv_cmp(fsm, ev);
+	enum tie	tie;
 
 	if (ev->demote < fsm->demote)
 		become_backup(fsm, now, "peer less demoted", acts);
 	else if (ev->demote == fsm->demote && cmp > 0)
 		become_backup(fsm, now, "more frequent advert", acts);
-	else if (ev->demote == fsm->demote && cmp == 0 &&
-	    (tie = tie_cmp(fsm, ev)) == 0)
+	else if (ev->demote != fsm->demote || cmp != 0)
+		won_contest(fsm, now, acts);
+	else if ((tie = tie_decide(fsm, ev)) == TIE_OPENBSD)
 		become_backup(fsm, now, "more frequent advert", acts);
-	else if (ev->demote == fsm->demote && cmp == 0 && tie > 0) {
+	else if (tie == TIE_LOST) {
 		/* One last advert, as ucarp does before it yields: the peer
 		 * may not have heard us since the split, and only hearing a
 		 * less preferred node makes it re-announce (won_contest). */
 		act(acts, CARP_A_SEND_ADV);
 		become_backup(fsm, now, "tie, lower peer address", acts);
-	} else
+	} else if (tie == TIE_WON)
 		won_contest(fsm, now, acts);
+	/* TIE_OTHER_AF: that family's adverts decide */
 }
 
 /*
@@ -382,7 +396,7 @@ adv_rx_backup(struct carp_fsm *fsm, const struct carp_event *ev,
 	    ev->demote >= fsm->demote)
 		become_master(fsm, now, "preempt", acts);
 	else if (fsm->preempt && adv_cmp(fsm, ev) == 0 &&
-	    ev->demote == fsm->demote && tie_cmp(fsm, ev) < 0)
+	    ev->demote == fsm->demote && tie_decide(fsm, ev) == TIE_WON)
 		become_master(fsm, now, "preempt, lower address", acts);
 	else if (ev->demote > fsm->demote)
 		become_master(fsm, now, "peer demoted", acts);

@@ -108,6 +108,9 @@ struct carp_fsm {
 	uint64_t	ad_deadline;	/* MASTER: next advert (us); 0 = unset */
 	uint64_t	md_deadline;	/* BACKUP: master down (us); 0 = unset */
 	enum carp_tiebreak tiebreak;	/* `tiebreak`, default NONE */
+	int		tie_af;		/* the family whose sources decide a tie
+					 * (AF_INET if the vhost advertises over
+					 * IPv4 too); 0: the advert's own */
 	uint64_t	garp_refresh_us; /* `garp-refresh` period; 0 = off */
 	uint64_t	refresh_deadline; /* MASTER: next refresh (us); 0 = unset */
 	uint64_t	won_garp_at;	/* last CARP_ANN_WON (us); 0 = never */

@@ -1214,6 +1214,50 @@ test_tie_backup(void **state)
 	assert_acts(&acts, TAKE("BACKUP", "preempt, lower address"));
 }
 
+/* A dual-stack vhost: IPv4 decides (tie_af); an IPv6 tie is neither won
+ * nor lost, whatever its link-locals say; non-ties over IPv6 as ever. */
+static void
+test_tie_dual_stack(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	fsm.tie_af = AF_INET;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::1", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.state, CARP_S_MASTER);
+	step_adv_from(&fsm, 1, 100, 3, AF_INET, "192.0.2.2", "192.0.2.1",
+	    NOW, &acts);
+	assert_acts(&acts, "GARP(won)");
+	step_adv_from(&fsm, 1, 99, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, YIELD_OBSD);
+	/* the IPv4 tie is lost: yield */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	fsm.tie_af = AF_INET;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET, "192.0.2.1", "192.0.2.2",
+	    NOW, &acts);
+	assert_acts(&acts, YIELD_TIE);
+	/* a BACKUP with preempt does not take over on an IPv6 tie */
+	setup_tb(&fsm, CARP_S_BACKUP, CARP_TIEBREAK_LOWER, 1);
+	fsm.tie_af = AF_INET;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	/* an IPv6-only vhost decides by IPv6 */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	fsm.tie_af = AF_INET6;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "GARP(won)");
+}
+
 /* Split brain, both MASTER with identical settings, then one hears the
  * other first (either one): with tiebreak lower-address the lower address
  * is the one MASTER left, and it re-announces, because the loser's last
@@ -1419,6 +1463,7 @@ main(void)
 		cmocka_unit_test(test_tie_lower_address),
 		cmocka_unit_test(test_tie_non_tie_unaffected),
 		cmocka_unit_test(test_tie_backup),
+		cmocka_unit_test(test_tie_dual_stack),
 		cmocka_unit_test(test_tie_pair),
 		cmocka_unit_test(test_won_rate_limited),
 		cmocka_unit_test(test_announce_reasons),
