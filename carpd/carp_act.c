@@ -172,14 +172,31 @@ vip_apply(struct vhost *vh, int up)
 		carp_nl_link_set_up(nl, vh->vif, 0);
 }
 
+/* Count an announcement round or one frame of it (struct ctl_counters
+ * field f), on the vhost and on the daemon. */
+#define COUNT_ANN(vh, f)	do {					\
+	(vh)->counters.f++;						\
+	(vh)->env->counters.f++;					\
+} while (0)
+
 static void
-announce(struct vhost *vh)
+announce(struct vhost *vh, enum carp_announce why)
 {
 	uint8_t frame[128];
 	size_t len;
 	int i;
 	const struct carp_addr *a;
 
+	if (why == CARP_ANN_WON)
+		COUNT_ANN(vh, ann_won);
+	else if (why == CARP_ANN_REFRESH)
+		COUNT_ANN(vh, ann_refresh);
+	else
+		COUNT_ANN(vh, ann_takeover);
+	if (why != CARP_ANN_TAKEOVER)
+		log_debug("vhid %u: re-announcing (%s)", vh->conf.vhid,
+		    why == CARP_ANN_WON ? "won a contest" :
+		    why == CARP_ANN_REFRESH ? "garp-refresh" : "delayed");
 	for (i = 0; i < vh->conf.naddrs; i++) {
 		a = &vh->conf.addrs[i];
 		if (a->af == AF_INET)
@@ -188,8 +205,15 @@ announce(struct vhost *vh)
 		else
 			len = carp_garp_build_na(frame, sizeof(frame),
 			    vh->vmac, a->addr, vh->env->ipv6_forwarding);
-		if (len > 0)
-			carp_net_send_frame(&vh->env->net, vh->vif, frame, len);
+		if (len == 0)
+			continue;
+		if (carp_net_send_frame(&vh->env->net, vh->vif, frame,
+		    len) == -1)
+			COUNT_ANN(vh, ann_errors);
+		else if (a->af == AF_INET)
+			COUNT_ANN(vh, garp);
+		else
+			COUNT_ANN(vh, na);
 	}
 }
 
@@ -243,7 +267,7 @@ run_action(struct vhost *vh, const struct carp_action *a)
 		vip_apply(vh, 0);
 		break;
 	case CARP_A_GARP:
-		announce(vh);
+		announce(vh, a->announce);
 		break;
 	case CARP_A_STATE:
 		vh->transitions++;
@@ -432,6 +456,11 @@ rx_advert(struct carpdev *dev, int af, const uint8_t *carp, size_t len,
 	ev.advbase = ad.advbase;
 	ev.advskew = ad.advskew;
 	ev.demote = ad.demote;
+	/* for `tiebreak lower-address`: the advert's source against ours */
+	ev.af = af;
+	memcpy(ev.src, src, af == AF_INET ? 4 : 16);
+	memcpy(ev.self, af == AF_INET ? dev->src4 : dev->src6,
+	    af == AF_INET ? 4 : 16);
 	carpd_event(vh, &ev);
 }
 

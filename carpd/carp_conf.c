@@ -25,14 +25,14 @@
 
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
-	GKW_STARTUP_DEMOTE, GKW_USER, GKW__MAX
+	GKW_STARTUP_DEMOTE, GKW_USER, GKW_GARP_REFRESH, GKW__MAX
 };
 
 enum vkw {
 	VKW_ADDRESS, VKW_ADVBASE, VKW_ADVSKEW, VKW_AUTH, VKW_AUTHKEYFILE,
 	VKW_CARPDEV, VKW_CARPPEER,
 	VKW_GROUP, VKW_IFNAME, VKW_LLADDR, VKW_PASS, VKW_PASSFILE, VKW_STATE,
-	VKW_VHID, VKW__MAX
+	VKW_VHID, VKW_GARP_REFRESH, VKW_TIEBREAK, VKW__MAX
 };
 
 /* A vhost while it is parsed, with the line where each keyword was first
@@ -135,6 +135,32 @@ g_user(struct parse_ctx *px, const struct conf_line *l)
 	(void)conf_username(l, 1, px->conf->user, px->diag);
 }
 
+/* `garp-refresh S|off`, in either file: 1..3600 s, or off (0). */
+static void
+garp_refresh(struct conf_diag *diag, const struct conf_line *l, int *out)
+{
+	uint64_t	 n;
+
+	if (strcmp(l->words[1], "off") == 0) {
+		*out = 0;
+		return;
+	}
+	if (l->words[1][0] < '0' || l->words[1][0] > '9') {
+		conf_error(diag, l->file, l->line, "%s: '%s' is not off or a "
+		    "number of seconds (1-%d)", l->words[0], l->words[1],
+		    CARP_GARP_REFRESH_MAX);
+		return;
+	}
+	if (conf_uint(l, 1, 1, CARP_GARP_REFRESH_MAX, &n, diag) == 0)
+		*out = (int)n;
+}
+
+static void
+g_garp_refresh(struct parse_ctx *px, const struct conf_line *l)
+{
+	garp_refresh(px->diag, l, &px->conf->garp_refresh);
+}
+
 /* A glob like "*.conf" next to carpd.conf would pull the file in again. */
 static int
 is_global_file(struct parse_ctx *px, const char *path)
@@ -175,6 +201,7 @@ g_include(struct parse_ctx *px, const struct conf_line *l)
 
 static const struct gkeyword gkeywords[] = {
 	{ "control-socket",	GKW_CONTROL_SOCKET, 1, 1, 0, g_control_socket },
+	{ "garp-refresh",	GKW_GARP_REFRESH, 1, 1, 0, g_garp_refresh },
 	{ "include",		GKW_INCLUDE,	1, 1, 1, g_include },
 	{ "log-level",		GKW_LOG_LEVEL,	1, 1, 0, g_log_level },
 	{ "preempt",		GKW_PREEMPT,	1, 1, 0, g_preempt },
@@ -480,6 +507,33 @@ v_authkeyfile(struct parse_ctx *px, struct vhost_work *w,
 	free(path);
 }
 
+static void
+v_garp_refresh(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	garp_refresh(px->diag, l, &w->v.garp_refresh);
+}
+
+static const char *const tiebreak_names[] = {
+	[CARP_TB_NONE] = "none",
+	[CARP_TB_LOWER_ADDRESS] = "lower-address",
+};
+
+static void
+v_tiebreak(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(tiebreak_names); i++)
+		if (strcmp(l->words[1], tiebreak_names[i]) == 0) {
+			w->v.tiebreak = (enum carp_tiebreak_conf)i;
+			return;
+		}
+	conf_error(px->diag, l->file, l->line, "tiebreak: '%s' is not none "
+	    "or lower-address", l->words[1]);
+}
+
 static const struct vkeyword vkeywords[] = {
 	{ "address",	VKW_ADDRESS,	1, 1, 1, v_address },
 	{ "advbase",	VKW_ADVBASE,	1, 1, 0, v_adv },
@@ -488,12 +542,14 @@ static const struct vkeyword vkeywords[] = {
 	{ "authkeyfile", VKW_AUTHKEYFILE, 1, 1, 0, v_authkeyfile },
 	{ "carpdev",	VKW_CARPDEV,	1, 1, 0, v_carpdev },
 	{ "carppeer",	VKW_CARPPEER,	1, 1, 0, v_carppeer },
+	{ "garp-refresh", VKW_GARP_REFRESH, 1, 1, 0, v_garp_refresh },
 	{ "group",	VKW_GROUP,	1, 1, 1, v_group },
 	{ "ifname",	VKW_IFNAME,	1, 1, 0, v_ifname },
 	{ "lladdr",	VKW_LLADDR,	1, 1, 0, v_lladdr },
 	{ "pass",	VKW_PASS,	1, 1, 0, v_pass },
 	{ "passfile",	VKW_PASSFILE,	1, 1, 0, v_passfile },
 	{ "state",	VKW_STATE,	1, 1, 0, v_state },
+	{ "tiebreak",	VKW_TIEBREAK,	1, 1, 0, v_tiebreak },
 	{ "vhid",	VKW_VHID,	1, 1, 0, v_vhid },
 };
 
@@ -733,6 +789,18 @@ vhost_cmp(const void *pa, const void *pb)
 	return strcmp(a->carpdev, b->carpdev);
 }
 
+/* Global defaults for the vhosts that do not set their own: after the
+ * whole global file, so its order (before or after include) is free. */
+static void
+apply_defaults(struct parse_ctx *px)
+{
+	int	 i;
+
+	for (i = 0; i < px->nwork; i++)
+		if (!px->work[i].seen[VKW_GARP_REFRESH])
+			px->work[i].v.garp_refresh = px->conf->garp_refresh;
+}
+
 static int
 take_vhosts(struct parse_ctx *px)
 {
@@ -798,6 +866,7 @@ carp_conf_parse_as(const char *path, unsigned key_owner_uid,
 			global_line(&px, &l);
 		conf_close(r);
 		check_unique(&px);
+		apply_defaults(&px);
 		if (diag->nerrors == nerr0)
 			take_vhosts(&px);
 	}
@@ -842,8 +911,9 @@ print_key(FILE *fp, const struct carp_vhost_conf *v)
 	}
 }
 
+/* gdefault: the global garp-refresh, which an unset one would inherit. */
 static void
-print_vhost(FILE *fp, const struct carp_vhost_conf *v)
+print_vhost(FILE *fp, const struct carp_vhost_conf *v, int gdefault)
 {
 	char	 buf[INET6_ADDRSTRLEN + 8];
 	int	 i;
@@ -879,6 +949,14 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v)
 		conf_print_word(fp, v->authkeyfile, 0);
 		fputc('\n', fp);
 	}
+	/* only when set, so configs that do not use them print as before */
+	if (v->tiebreak != CARP_TB_NONE)
+		fprintf(fp, "tiebreak %s\n", (unsigned)v->tiebreak <
+		    NITEMS(tiebreak_names) ? tiebreak_names[v->tiebreak] : "?");
+	if (v->garp_refresh != 0)
+		fprintf(fp, "garp-refresh %d\n", v->garp_refresh);
+	else if (gdefault != 0)
+		fputs("garp-refresh off\n", fp);
 }
 
 void
@@ -892,9 +970,11 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 	fprintf(fp, "\nlog-level %s\n", conf_log_level_name(c->log_level));
 	fprintf(fp, "startup-demote %d\n", c->startup_demote);
 	fprintf(fp, "user %s\n", c->user);
+	if (c->garp_refresh != 0)
+		fprintf(fp, "garp-refresh %d\n", c->garp_refresh);
 	for (i = 0; i < c->nvhosts; i++) {
 		fputc('\n', fp);
-		print_vhost(fp, &c->vhosts[i]);
+		print_vhost(fp, &c->vhosts[i], c->garp_refresh);
 	}
 }
 

@@ -48,6 +48,14 @@ enum carp_init_state {			/* `state` keyword, applied at start */
 	CARP_INIT_MASTER	= 2,	/* become MASTER at once */
 };
 
+/* `tiebreak`: the values of carp_fsm.h enum carp_tiebreak. */
+enum carp_tiebreak_conf {
+	CARP_TB_NONE		= 0,	/* default: OpenBSD, both yield on a tie */
+	CARP_TB_LOWER_ADDRESS	= 1,	/* the lower advert source stays MASTER */
+};
+
+#define CARP_GARP_REFRESH_MAX	3600	/* garp-refresh S: 1..3600 s, 0 off */
+
 struct carp_vhost_conf {
 	char		 file[256];	/* where it was defined, for messages */
 	int		 line;
@@ -69,6 +77,8 @@ struct carp_vhost_conf {
 	enum carp_auth_mode auth;
 	uint8_t		 authkey[CARP_AUTHKEY_LEN];
 	char		 authkeyfile[256];	/* as configured */
+	enum carp_tiebreak_conf tiebreak;
+	int		 garp_refresh;	/* s, 0 = off; default: the global one */
 };
 
 struct carpd_conf {
@@ -80,6 +90,7 @@ struct carpd_conf {
 	struct carp_vhost_conf *vhosts;		/* sorted by vhid */
 	int		 nvhosts;
 	char		 user[CONF_USERNAMELEN];	/* default "carpd"; root: no drop */
+	int		 garp_refresh;		/* default of the vhosts, 0 = off */
 };
 
 /*

@@ -5,6 +5,8 @@
  * deadlines in struct carp_fsm and appends actions; the I/O shell does the
  * rest. No clock, no sockets, no allocation.
  */
+#include <sys/socket.h>
+
 #include <assert.h>
 #include <stddef.h>
 #include <string.h>
@@ -79,14 +81,23 @@ carp_fsm_init(struct carp_fsm *fsm, uint8_t advbase, uint8_t advskew,
 	fsm->preempt = preempt;
 }
 
+/* The earlier of two deadlines, 0 meaning unset. */
+static uint64_t
+earliest(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return (b);
+	if (b == 0 || a < b)
+		return (a);
+	return (b);
+}
+
 uint64_t
 carp_fsm_next_deadline(const struct carp_fsm *fsm)
 {
-	if (fsm->ad_deadline == 0)
-		return (fsm->md_deadline);
-	if (fsm->md_deadline == 0 || fsm->ad_deadline < fsm->md_deadline)
-		return (fsm->ad_deadline);
-	return (fsm->md_deadline);
+	uint64_t	d = earliest(fsm->ad_deadline, fsm->md_deadline);
+
+	return (earliest(d, fsm->refresh_deadline));
 }
 
 /* --- actions --------------------------------------------------------- */
@@ -116,6 +127,17 @@ act(struct carp_actions *acts, enum carp_act_type type)
 	act_add(acts, type, CARP_S_INIT, CARP_S_INIT, NULL, 0);
 }
 
+/* A GARP/NA round, tagged with why it is sent. */
+static void
+act_garp(struct carp_actions *acts, enum carp_announce why)
+{
+	int	n = acts->n;
+
+	act(acts, CARP_A_GARP);
+	if (acts->n > n)
+		acts->a[n].announce = why;
+}
+
 static void
 act_demote(struct carp_actions *acts, int delta, const char *reason)
 {
@@ -137,6 +159,7 @@ static void
 arm_master_down(struct carp_fsm *fsm, uint64_t now)
 {
 	fsm->ad_deadline = 0;
+	fsm->refresh_deadline = 0;
 	fsm->md_deadline = now +
 	    carp_master_down_us(fsm->advbase, fsm->advskew);
 }
@@ -147,6 +170,7 @@ clear_timers(struct carp_fsm *fsm)
 	fsm->ad_deadline = 0;
 	fsm->md_deadline = 0;
 	fsm->delayed_garp = 0;
+	fsm->refresh_deadline = 0;
 }
 
 /*
@@ -164,11 +188,13 @@ become_master(struct carp_fsm *fsm, uint64_t now, const char *reason,
 {
 	set_state(fsm, CARP_S_MASTER, reason, acts);
 	act(acts, CARP_A_VIP_UP);
-	act(acts, CARP_A_GARP);
+	act_garp(acts, CARP_ANN_TAKEOVER);
 	act(acts, CARP_A_SEND_ADV);
 	fsm->ad_deadline = now + carp_interval_us(fsm->advbase, fsm->advskew);
 	fsm->md_deadline = 0;
 	fsm->delayed_garp = CARP_GARP_DELAY;
+	fsm->refresh_deadline = fsm->garp_refresh_us != 0 ?
+	    now + fsm->garp_refresh_us : 0;
 }
 
 /*
@@ -254,16 +280,103 @@ adv_cmp(const struct carp_fsm *fsm, const struct carp_event *ev)
 	return (0);
 }
 
+static int
+all_zero(const uint8_t *p, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != 0)
+			return (0);
+	return (1);
+}
+
+/* What `tiebreak` makes of an exact tie. */
+enum tie {
+	TIE_OPENBSD,	/* nothing to decide by: OpenBSD's rule (yield) */
+	TIE_WON,	/* our source address is the lower */
+	TIE_LOST,	/* the advert's is */
+	TIE_OTHER_AF,	/* another family decides: neither yield nor win */
+};
+
+/*
+ * `tiebreak lower-address`: compare the advert's source with ours, in
+ * network byte order, i.e. the numeric order of the addresses, the same
+ * on every host (ucarp compares host-order words: carp-protocol.md 3).
+ * Only the family fsm->tie_af decides (IPv4 on a dual-stack vhost: its
+ * IPv6 sources are link-locals, whose order need not agree with the IPv4
+ * one); a tie heard over the other family is left to it. Unknown family
+ * or own address, or the same address: OpenBSD's rule.
+ */
+static enum tie
+tie_decide(const struct carp_fsm *fsm, const struct carp_event *ev)
+{
+	size_t	len;
+	int	c;
+
+	if (fsm->tiebreak != CARP_TIEBREAK_LOWER)
+		return (TIE_OPENBSD);
+	if (ev->af == AF_INET)
+		len = 4;
+	else if (ev->af == AF_INET6)
+		len = 16;
+	else
+		return (TIE_OPENBSD);
+	if (fsm->tie_af != 0 && ev->af != fsm->tie_af)
+		return (TIE_OTHER_AF);
+	if (all_zero(ev->self, len) || all_zero(ev->src, len))
+		return (TIE_OPENBSD);
+	c = memcmp(ev->self, ev->src, len);
+	return (c < 0 ? TIE_WON : c > 0 ? TIE_LOST : TIE_OPENBSD);
+}
+
+/*
+ * A MASTER heard a node it is preferred to, which yields on our next
+ * advert: a split brain healing. Re-announce so switches and neighbours
+ * that followed the other node come back (keepalived and ucarp do; OpenBSD
+ * does not, carp-protocol.md 6.4), at most once per advert interval so a
+ * peer that never yields cannot make us flood.
+ */
+static void
+won_contest(struct carp_fsm *fsm, uint64_t now, struct carp_actions *acts)
+{
+	uint64_t	t = carp_interval_us(fsm->advbase, fsm->advskew);
+
+	if (fsm->won_garp_at != 0 && now < fsm->won_garp_at + t)
+		return;
+	fsm->won_garp_at = now;
+	act_garp(acts, CARP_ANN_WON);
+}
+
 /* OpenBSD carp_proto_input_c, MASTER: yield if (my >= ch && d <= D) or
- * d < D. Otherwise stay, with no re-GARP and no extra advert. */
+ * d < D; with `tiebreak lower-address` an exact tie is decided by the
+ * source addresses instead (the loser advertises once more as it
+ * yields). Otherwise stay, and re-announce (won_contest; OpenBSD sends
+ * nothing). */
 static void
 adv_rx_master(struct carp_fsm *fsm, const struct carp_event *ev,
     uint64_t now, struct carp_actions *acts)
 {
+	int		cmp = adv_cmp(fsm, ev);
+	enum tie	tie;
+
 	if (ev->demote < fsm->demote)
 		become_backup(fsm, now, "peer less demoted", acts);
-	else if (ev->demote == fsm->demote && adv_cmp(fsm, ev) >= 0)
+	else if (ev->demote == fsm->demote && cmp > 0)
 		become_backup(fsm, now, "more frequent advert", acts);
+	else if (ev->demote != fsm->demote || cmp != 0)
+		won_contest(fsm, now, acts);
+	else if ((tie = tie_decide(fsm, ev)) == TIE_OPENBSD)
+		become_backup(fsm, now, "more frequent advert", acts);
+	else if (tie == TIE_LOST) {
+		/* One last advert, as ucarp does before it yields: the peer
+		 * may not have heard us since the split, and only hearing a
+		 * less preferred node makes it re-announce (won_contest). */
+		act(acts, CARP_A_SEND_ADV);
+		become_backup(fsm, now, "tie, lower peer address", acts);
+	} else if (tie == TIE_WON)
+		won_contest(fsm, now, acts);
+	/* TIE_OTHER_AF: that family's adverts decide */
 }
 
 /*
@@ -282,6 +395,9 @@ adv_rx_backup(struct carp_fsm *fsm, const struct carp_event *ev,
 	if (fsm->preempt && adv_cmp(fsm, ev) < 0 &&
 	    ev->demote >= fsm->demote)
 		become_master(fsm, now, "preempt", acts);
+	else if (fsm->preempt && adv_cmp(fsm, ev) == 0 &&
+	    ev->demote == fsm->demote && tie_decide(fsm, ev) == TIE_WON)
+		become_master(fsm, now, "preempt, lower address", acts);
 	else if (ev->demote > fsm->demote)
 		become_master(fsm, now, "peer demoted", acts);
 	else if (fsm->advbase != 0 &&
@@ -323,12 +439,38 @@ timer_master(struct carp_fsm *fsm, uint64_t now, struct carp_actions *acts)
 	 * after takeover, then never again. It goes before the advert, for
 	 * the reason given at become_master(). */
 	if (fsm->delayed_garp > 0 && --fsm->delayed_garp == 0)
-		act(acts, CARP_A_GARP);
+		act_garp(acts, CARP_ANN_DELAYED);
 	act(acts, CARP_A_SEND_ADV);
 	/* Step from the old deadline so a late wakeup does not stretch the
 	 * interval (acceptance test 3); restart from now if we overslept a
 	 * whole interval rather than sending a burst. */
 	fsm->ad_deadline = next > now ? next : now + t;
+}
+
+/*
+ * `garp-refresh`: re-announce every period while MASTER so switch MAC
+ * tables and neighbour caches do not age out. Armed on becoming MASTER;
+ * a period set or cleared by a reload takes effect here, at the next
+ * advert at the latest. Steps from the old deadline, as timer_master.
+ */
+static void
+timer_refresh(struct carp_fsm *fsm, uint64_t now, struct carp_actions *acts)
+{
+	uint64_t	p = fsm->garp_refresh_us, next;
+
+	if (p == 0) {
+		fsm->refresh_deadline = 0;
+		return;
+	}
+	if (fsm->refresh_deadline == 0) {
+		fsm->refresh_deadline = now + p;
+		return;
+	}
+	if (now < fsm->refresh_deadline)
+		return;
+	act_garp(acts, CARP_ANN_REFRESH);
+	next = fsm->refresh_deadline + p;
+	fsm->refresh_deadline = next > now ? next : now + p;
 }
 
 static void
@@ -343,6 +485,7 @@ ev_timer(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
 			become_master(fsm, now, "master down", acts);
 		break;
 	case CARP_S_MASTER:
+		timer_refresh(fsm, now, acts);
 		timer_master(fsm, now, acts);
 		break;
 	default:

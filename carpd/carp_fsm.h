@@ -31,6 +31,20 @@ enum carp_ev {
 	CARP_EV__MAX
 };
 
+/* `tiebreak`: what decides an exact tie (same advbase, advskew, demote). */
+enum carp_tiebreak {
+	CARP_TIEBREAK_NONE	= 0,	/* OpenBSD: a MASTER yields, so both do */
+	CARP_TIEBREAK_LOWER	= 1,	/* lower-address: the lower source stays */
+};
+
+/* Why a CARP_A_GARP is sent (counted apart in carpctl status). */
+enum carp_announce {
+	CARP_ANN_TAKEOVER	= 0,	/* became MASTER */
+	CARP_ANN_DELAYED	= 1,	/* the second one, two adverts later */
+	CARP_ANN_WON		= 2,	/* MASTER heard a less preferred node */
+	CARP_ANN_REFRESH	= 3,	/* `garp-refresh` period */
+};
+
 enum carp_start {		/* the `state` keyword */
 	CARP_START_BACKUP	= 0,
 	CARP_START_INIT		= 1,
@@ -47,6 +61,13 @@ struct carp_event {
 	enum carp_start	start;
 	/* CARP_EV_DEMOTE: previous value of fsm->demote */
 	uint8_t		old_demote;
+	/* CARP_EV_ADV_RX, for `tiebreak lower-address`: the family the advert
+	 * came in (AF_INET, AF_INET6; 0 = unknown: no tie-break), its source
+	 * and our own advert source on that carpdev in that family, network
+	 * order, IPv4 in the first 4 bytes; all zero = unknown. */
+	int		af;
+	uint8_t		src[16];
+	uint8_t		self[16];
 };
 
 enum carp_act_type {
@@ -66,6 +87,7 @@ struct carp_action {
 	enum carp_state		 new_state;	/* CARP_A_STATE */
 	const char		*reason;	/* CARP_A_STATE, CARP_A_DEMOTE_ADJ: static string */
 	int			 delta;		/* CARP_A_DEMOTE_ADJ */
+	enum carp_announce	 announce;	/* CARP_A_GARP: why */
 };
 
 #define CARP_MAX_ACTIONS	8
@@ -85,6 +107,13 @@ struct carp_fsm {
 	int		delayed_garp;	/* adverts left before the second GARP */
 	uint64_t	ad_deadline;	/* MASTER: next advert (us); 0 = unset */
 	uint64_t	md_deadline;	/* BACKUP: master down (us); 0 = unset */
+	enum carp_tiebreak tiebreak;	/* `tiebreak`, default NONE */
+	int		tie_af;		/* the family whose sources decide a tie
+					 * (AF_INET if the vhost advertises over
+					 * IPv4 too); 0: the advert's own */
+	uint64_t	garp_refresh_us; /* `garp-refresh` period; 0 = off */
+	uint64_t	refresh_deadline; /* MASTER: next refresh (us); 0 = unset */
+	uint64_t	won_garp_at;	/* last CARP_ANN_WON (us); 0 = never */
 };
 
 extern const char *const carp_state_names[CARP_S__MAX];	/* "INIT", ... */

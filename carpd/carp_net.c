@@ -204,6 +204,31 @@ rx6_setup(int fd, int ifindex)
 	return 0;
 }
 
+/*
+ * The default receive buffer (net.core.rmem_default, 212992 bytes) holds
+ * ~300 small packets: a line-rate flood of bad CARP packets fills it
+ * between two reads and the kernel drops the real adverts with the rest
+ * (/proc/net/raw drops). CARP_RX_RCVBUF (carp_net.h) holds thousands, so
+ * carpd reads, counts and drops the flood itself. SO_RCVBUFFORCE passes
+ * net.core.rmem_max with CAP_NET_ADMIN, which carpd keeps; without it
+ * SO_RCVBUF gets what rmem_max allows. Best effort: a socket with the
+ * default buffer still works.
+ */
+static void
+rx_rcvbuf(int fd, const char *ifname)
+{
+	int val = CARP_RX_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &val,
+	    sizeof(val)) == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val)) == -1)
+		log_warn("carp_net: SO_RCVBUF on %s", ifname);
+	else
+		log_info("carp_net: %s: receive buffer limited by "
+		    "net.core.rmem_max (no CAP_NET_ADMIN)", ifname);
+}
+
 int
 carp_net_rx_open(int af, const char *ifname, int ifindex)
 {
@@ -216,6 +241,8 @@ carp_net_rx_open(int af, const char *ifname, int ifindex)
 		return -1;
 	}
 	rc = rx_bind(fd, ifname);
+	if (rc == 0)
+		rx_rcvbuf(fd, ifname);
 	if (rc == 0)
 		rc = af == AF_INET ? rx4_setup(fd, ifindex) :
 		    rx6_setup(fd, ifindex);

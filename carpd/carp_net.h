@@ -17,6 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Receive buffer of the protocol-112 sockets (SO_RCVBUFFORCE; the kernel
+ * doubles it for its bookkeeping): 4 MiB, thousands of flood packets
+ * rather than the default's ~300 (carp_net.c rx_rcvbuf). */
+#define CARP_RX_RCVBUF	(4 * 1024 * 1024)
+
 struct carp_net {
 	int	tx4;
 	int	tx6;

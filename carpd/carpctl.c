@@ -111,6 +111,28 @@ json_counters(const struct ctl_counters *c)
 	    c->authforged, c->authreplay);
 }
 
+/* The announcement counters, apart from the packet counters. */
+static void
+json_announce(const struct ctl_counters *c)
+{
+	printf(",\"announce\":{\"garp\":%" PRIu64 ",\"na\":%" PRIu64
+	    ",\"takeover\":%" PRIu64 ",\"won\":%" PRIu64
+	    ",\"refresh\":%" PRIu64 ",\"errors\":%" PRIu64 "}", c->garp,
+	    c->na, c->ann_takeover, c->ann_won, c->ann_refresh,
+	    c->ann_errors);
+}
+
+static void
+text_announce(const char *what, const struct ctl_counters *c)
+{
+	if (c->ann_takeover + c->ann_won + c->ann_refresh + c->ann_errors == 0)
+		return;
+	printf("%s: announce: garp %" PRIu64 " na %" PRIu64 " rounds: "
+	    "takeover %" PRIu64 " won %" PRIu64 " refresh %" PRIu64
+	    " errors %" PRIu64 "\n", what, c->garp, c->na, c->ann_takeover,
+	    c->ann_won, c->ann_refresh, c->ann_errors);
+}
+
 /* Names are NUL-terminated and come from interface and group names, which
  * cannot hold quotes or control characters; escape them anyway. */
 static void
@@ -149,6 +171,9 @@ json_vhost(const struct ctl_vhost *v, int first)
 	    v->demote, v->lladdr_real ? "real" : "virtual", auth_name(v->auth),
 	    v->transitions);
 	json_counters(&v->counters);
+	printf(",\"tiebreak\":\"%s\",\"garp_refresh\":%u",
+	    v->tiebreak ? "lower-address" : "none", v->garp_refresh);
+	json_announce(&v->counters);
 	putchar('}');
 }
 
@@ -247,6 +272,7 @@ cmd_status(struct ctl_session *s)
 		}
 		printf("],\"counters\":");
 		json_counters(&total);
+		json_announce(&total);
 		json_conn_stats(got_cs ? &cs : NULL, total.ctl_refused);
 		printf("}\n");
 		return 0;
@@ -263,8 +289,10 @@ cmd_status(struct ctl_session *s)
 		char what[32];
 		snprintf(what, sizeof(what), "vhid %u", v[i].vhid);
 		text_counters(what, &v[i].counters);
+		text_announce(what, &v[i].counters);
 	}
 	text_counters("all", &total);
+	text_announce("all", &total);
 	text_conn_stats(got_cs ? &cs : NULL, total.ctl_refused);
 	return 0;
 }

@@ -222,6 +222,13 @@ vhost_configure(struct vhost *vh, const struct carp_vhost_conf *c)
 	vh->fsm.advbase = c->advbase;
 	vh->fsm.advskew = c->advskew;
 	vh->fsm.preempt = vh->env->conf->preempt;
+	vh->fsm.tiebreak = c->tiebreak == CARP_TB_LOWER_ADDRESS ?
+	    CARP_TIEBREAK_LOWER : CARP_TIEBREAK_NONE;
+	vh->fsm.garp_refresh_us = (uint64_t)c->garp_refresh * 1000000;
+	/* a dual-stack vhost's ties go by IPv4: its IPv6 advert sources are
+	 * link-locals, ordered by MAC rather than as the IPv4 ones */
+	vh->fsm.tie_af = vh->has_v4 || c->peer.af == AF_INET ? AF_INET :
+	    AF_INET6;
 }
 
 /* ------------------------------------------------------------------ */

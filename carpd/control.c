@@ -137,6 +137,8 @@ vhost_to_ctl(const struct vhost *vh, struct ctl_vhost *v)
 	ctl_strlcpy(v->carpdev, vh->conf.carpdev, sizeof(v->carpdev));
 	v->transitions = vh->transitions;
 	v->counters = vh->counters;
+	v->tiebreak = (uint8_t)vh->conf.tiebreak;
+	v->garp_refresh = (uint16_t)vh->conf.garp_refresh;
 }
 
 static void

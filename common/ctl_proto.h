@@ -104,8 +104,18 @@ struct ctl_counters {
 	uint64_t	authreplay;	/* counter not above the last accepted */
 	uint64_t	ctl_refused;	/* control connections refused by their
 					 * peer credentials (daemon-wide only) */
+	/* announcements (GARP / unsolicited NA rounds, carpd.conf(5)) */
+	uint64_t	garp;		/* gratuitous ARP frames sent */
+	uint64_t	na;		/* unsolicited NA frames sent */
+	uint64_t	ann_takeover;	/* rounds on becoming MASTER (and the
+					 * delayed second one) */
+	uint64_t	ann_won;	/* rounds after a won contest */
+	uint64_t	ann_refresh;	/* rounds of garp-refresh */
+	uint64_t	ann_errors;	/* frames that could not be sent */
 };
-_Static_assert(sizeof(struct ctl_counters) == 21 * 8, "ctl_counters size");
+#define CTL_COUNTERS_N	(21 + 6)
+_Static_assert(sizeof(struct ctl_counters) == CTL_COUNTERS_N * 8,
+    "ctl_counters size");
 
 struct ctl_vhost {
 	uint8_t		vhid;
@@ -121,9 +131,13 @@ struct ctl_vhost {
 	uint32_t	transitions;
 	uint32_t	pad2;
 	struct ctl_counters counters;
+	uint8_t		tiebreak;	/* 0 none, 1 lower-address */
+	uint8_t		pad3;
+	uint16_t	garp_refresh;	/* s, 0 = off */
+	uint32_t	pad4;
 };
-_Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 + 21 * 8,
-    "ctl_vhost size");
+_Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 +
+    CTL_COUNTERS_N * 8 + 8, "ctl_vhost size");
 
 struct ctl_group {
 	char		name[CTL_NAMELEN];

@@ -42,11 +42,11 @@
 /* Every fixture directory; test_fixture_list checks none is missing. */
 static const char *const fixtures[] = {
 	"defaults", "full", "groups", "ipv6", "multi-carpdev", "no-vhosts",
-	"pass-truncated", "quoting", "socket-max",
+	"pass-truncated", "quoting", "socket-max", "tiebreak",
 	"err-address", "err-args", "err-auth", "err-carppeer", "err-dup-vhid",
 	"err-duplicate", "err-group", "err-include", "err-include-order",
 	"err-lex", "err-missing", "err-pass", "err-range", "err-socket-long",
-	"err-unknown", "err-values",
+	"err-unknown", "err-values", "err-tiebreak",
 };
 #define NFIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -364,6 +364,8 @@ vhost_equal(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
 		assert_string_equal(a->groups[i], b->groups[i]);
 	assert_int_equal(a->lladdr, b->lladdr);
 	assert_int_equal(a->init_state, b->init_state);
+	assert_int_equal(a->tiebreak, b->tiebreak);
+	assert_int_equal(a->garp_refresh, b->garp_refresh);
 }
 
 static void
@@ -376,6 +378,7 @@ conf_equal(const struct carpd_conf *a, const struct carpd_conf *b)
 	assert_int_equal(a->log_level, b->log_level);
 	assert_int_equal(a->startup_demote, b->startup_demote);
 	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->garp_refresh, b->garp_refresh);
 	assert_int_equal(a->nvhosts, b->nvhosts);
 	for (i = 0; i < a->nvhosts; i++)
 		vhost_equal(&a->vhosts[i], &b->vhosts[i]);
@@ -518,6 +521,35 @@ test_full_struct(void **state)
 	assert_int_equal(v->lladdr, CARP_LLADDR_REAL);
 	assert_int_equal(v->line, 2);
 	assert_null(carp_conf_vhost(c, 1));
+	carp_conf_free(c);
+	conf_diag_free(&d);
+}
+
+/* tiebreak and garp-refresh: values, defaults, the global default. */
+static void
+test_tiebreak_struct(void **state)
+{
+	struct conf_diag	 d;
+	struct carpd_conf	*c;
+	(void)state;
+
+	conf_diag_init(&d);
+	assert_non_null(c = parse_fixture("tiebreak", &d));
+	assert_null(d.text);
+	assert_int_equal(c->garp_refresh, 30);
+	assert_int_equal(c->nvhosts, 3);
+	assert_int_equal(carp_conf_vhost(c, 1)->tiebreak, CARP_TB_LOWER_ADDRESS);
+	assert_int_equal(carp_conf_vhost(c, 1)->garp_refresh, 30);
+	assert_int_equal(carp_conf_vhost(c, 2)->tiebreak, CARP_TB_LOWER_ADDRESS);
+	assert_int_equal(carp_conf_vhost(c, 2)->garp_refresh, 0);
+	assert_int_equal(carp_conf_vhost(c, 3)->tiebreak, CARP_TB_NONE);
+	assert_int_equal(carp_conf_vhost(c, 3)->garp_refresh, 3600);
+	carp_conf_free(c);
+	/* defaults: none, off */
+	assert_non_null(c = parse_fixture("defaults", &d));
+	assert_int_equal(c->garp_refresh, 0);
+	assert_int_equal(c->vhosts[0].tiebreak, CARP_TB_NONE);
+	assert_int_equal(c->vhosts[0].garp_refresh, 0);
 	carp_conf_free(c);
 	conf_diag_free(&d);
 }
@@ -667,6 +699,7 @@ main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_fixture_list),
 		cmocka_unit_test(test_full_struct),
+		cmocka_unit_test(test_tiebreak_struct),
 		cmocka_unit_test(test_missing_global),
 		cmocka_unit_test(test_diag_not_reset),
 		cmocka_unit_test(test_key_from_pass),

@@ -5,6 +5,9 @@
  * (independent of the module's), so a failure shows both lists in full:
  * types in order, STATE old>new:reason, DEMOTE_ADJ delta:reason.
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -51,7 +54,8 @@ sname(enum carp_state s)
 	return (n[s]);
 }
 
-/* "STATE(BACKUP>MASTER:master down) VIP_UP GARP SEND_ADV" */
+/* "STATE(BACKUP>MASTER:master down) VIP_UP GARP SEND_ADV"; a GARP of a
+ * won contest or of garp-refresh shows as GARP(won) / GARP(refresh). */
 static void
 fmt_acts(const struct carp_actions *acts, char *buf, size_t len)
 {
@@ -71,6 +75,12 @@ fmt_acts(const struct carp_actions *acts, char *buf, size_t len)
 			r = snprintf(buf + off, len - off,
 			    "%sDEMOTE_ADJ(%+d:%s)", i ? " " : "", a->delta,
 			    a->reason ? a->reason : "NULL");
+		else if (a->type == CARP_A_GARP &&
+		    (a->announce == CARP_ANN_WON ||
+		    a->announce == CARP_ANN_REFRESH))
+			r = snprintf(buf + off, len - off, "%sGARP(%s)",
+			    i ? " " : "", a->announce == CARP_ANN_WON ?
+			    "won" : "refresh");
 		else
 			r = snprintf(buf + off, len - off, "%s%s",
 			    i ? " " : "", tname(a->type));
@@ -556,7 +566,7 @@ test_every_pair(void **state)
  * faster (0,255). d is D-5, D or D+5. */
 enum speed { SLOWER, EQUAL, FASTER };
 enum outcome {
-	STAY,		/* MASTER stays, nothing sent */
+	STAY,		/* MASTER stays, re-announces (won contest) */
 	YIELD_FREQ,	/* MASTER -> BACKUP "more frequent advert" */
 	YIELD_DEM,	/* MASTER -> BACKUP "peer less demoted" */
 	TAKE_PREEMPT,	/* BACKUP -> MASTER "preempt" */
@@ -605,7 +615,7 @@ check_outcome(const struct carp_fsm *fsm, const struct carp_actions *acts,
     enum outcome out, uint64_t t)
 {
 	static const char *const want[] = {
-		[STAY] = "",
+		[STAY] = "GARP(won)",
 		[YIELD_FREQ] =
 		    "STATE(MASTER>BACKUP:more frequent advert) VIP_DOWN",
 		[YIELD_DEM] = "STATE(MASTER>BACKUP:peer less demoted) VIP_DOWN",
@@ -659,7 +669,7 @@ test_decision_table(void **state)
 		fsm.demote = 10;
 		step_adv(&fsm, peer[c->speed][0], peer[c->speed][1],
 		    (uint8_t)(10 + 5 * c->drel), NOW, &acts);
-		if (acts.n != (c->out == STAY || c->out == REARM ? 0 :
+		if (acts.n != (c->out == REARM ? 0 : c->out == STAY ? 1 :
 		    c->out == YIELD_FREQ || c->out == YIELD_DEM ? 2 : 4))
 			print_message("row %zu (%s speed %d d-D %d preempt %d)"
 			    " fails\n", i, sname(c->from), c->speed, c->drel,
@@ -684,7 +694,7 @@ test_decision_skew_only(void **state)
 
 	setup_state(&fsm, CARP_S_MASTER, 1, 100, 0);
 	step_adv(&fsm, 1, 101, 0, NOW, &acts);
-	assert_acts(&acts, "");
+	assert_acts(&acts, "GARP(won)");
 	step_adv(&fsm, 1, 99, 0, NOW, &acts);
 	assert_acts(&acts, "STATE(MASTER>BACKUP:more frequent advert) "
 	    "VIP_DOWN");
@@ -744,7 +754,8 @@ test_bowout_takeover(void **state)
 	}
 }
 
-/* A bow-out reaching a MASTER is just a slower advert: stay. */
+/* A bow-out reaching a MASTER is just a slower advert: stay (and
+ * re-announce, as for any less preferred node heard). */
 static void
 test_bowout_seen_by_master(void **state)
 {
@@ -754,7 +765,7 @@ test_bowout_seen_by_master(void **state)
 	(void)state;
 	setup_state(&fsm, CARP_S_MASTER, 1, 0, 1);
 	step_adv(&fsm, 255, 255, 0, NOW, &acts);
-	assert_acts(&acts, "");
+	assert_acts(&acts, "GARP(won)");
 	assert_int_equal(fsm.state, CARP_S_MASTER);
 	assert_int_equal(fsm.ad_deadline, T0 + SEC);
 }
@@ -1019,6 +1030,412 @@ test_demoted_master_yields(void **state)
 	assert_int_equal(fsm.md_deadline, NOW + 1 + 3 * SEC);
 }
 
+/* ------------------------------------------------------------------ */
+/* tiebreak lower-address, won contests, garp-refresh                  */
+/* ------------------------------------------------------------------ */
+
+/* An advert from src (af's length), ours being self. */
+static void
+step_adv_from(struct carp_fsm *fsm, uint8_t advbase, uint8_t advskew,
+    uint8_t demote, int af, const char *src, const char *self, uint64_t now,
+    struct carp_actions *acts)
+{
+	struct carp_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CARP_EV_ADV_RX;
+	ev.advbase = advbase;
+	ev.advskew = advskew;
+	ev.demote = demote;
+	ev.af = af;
+	if (af != 0) {
+		assert_int_equal(inet_pton(af, src, ev.src), 1);
+		assert_int_equal(inet_pton(af, self, ev.self), 1);
+	}
+	step(fsm, &ev, now, acts);
+}
+
+static void
+setup_tb(struct carp_fsm *fsm, enum carp_state st, enum carp_tiebreak tb,
+    int preempt)
+{
+	setup_state(fsm, st, 1, 100, preempt);
+	fsm->tiebreak = tb;
+	fsm->demote = 3;
+}
+
+#define YIELD_TIE	"SEND_ADV STATE(MASTER>BACKUP:tie, lower peer address) " \
+			"VIP_DOWN"
+#define YIELD_OBSD	"STATE(MASTER>BACKUP:more frequent advert) VIP_DOWN"
+
+/* Exact tie, tiebreak none: OpenBSD, a MASTER yields whatever the
+ * addresses say. */
+static void
+test_tie_none_yields(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_NONE, 0);
+	step_adv_from(&fsm, 1, 100, 3, AF_INET, "192.0.2.2", "192.0.2.1",
+	    NOW, &acts);
+	assert_acts(&acts, YIELD_OBSD);
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_NONE, 0);
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "2001:db8::2", "2001:db8::1",
+	    NOW, &acts);
+	assert_acts(&acts, YIELD_OBSD);
+}
+
+struct tie_case {
+	int		 af;
+	const char	*self, *src;
+	const char	*want;		/* MASTER's actions */
+};
+
+/* Exact tie, tiebreak lower-address: the lower source stays (and
+ * re-announces), the higher yields; same or unknown address: OpenBSD. */
+static void
+test_tie_lower_address(void **state)
+{
+	static const struct tie_case cases[] = {
+		{ AF_INET, "192.0.2.1", "192.0.2.2", "GARP(won)" },
+		{ AF_INET, "192.0.2.2", "192.0.2.1", YIELD_TIE },
+		{ AF_INET, "192.0.2.1", "192.0.2.1", YIELD_OBSD },
+		/* network order: 10.0.1.2 < 10.0.2.1 on every host (a
+		 * host-order compare on little endian says the opposite) */
+		{ AF_INET, "10.0.1.2", "10.0.2.1", "GARP(won)" },
+		{ AF_INET, "10.0.2.1", "10.0.1.2", YIELD_TIE },
+		{ AF_INET, "0.0.0.0", "192.0.2.2", YIELD_OBSD },
+		{ AF_INET6, "2001:db8::1", "2001:db8::2", "GARP(won)" },
+		{ AF_INET6, "2001:db8::2", "2001:db8::1", YIELD_TIE },
+		{ AF_INET6, "2001:db8::1", "2001:db8::1", YIELD_OBSD },
+		{ AF_INET6, "2001:db8::ff", "2001:db8:1::1", "GARP(won)" },
+		{ AF_INET6, "fe80::2", "fe80::1", YIELD_TIE },
+		{ AF_INET6, "::", "2001:db8::2", YIELD_OBSD },
+		{ 0, NULL, NULL, YIELD_OBSD },	/* family unknown */
+	};
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+		step_adv_from(&fsm, 1, 100, 3, cases[i].af, cases[i].src,
+		    cases[i].self, NOW, &acts);
+		if (strcmp(cases[i].want, "GARP(won)") == 0) {
+			assert_acts(&acts, cases[i].want);
+			assert_int_equal(fsm.state, CARP_S_MASTER);
+			assert_int_equal(fsm.ad_deadline,
+			    T0 + carp_interval_us(1, 100));	/* untouched */
+		} else {
+			assert_acts(&acts, cases[i].want);
+			assert_int_equal(fsm.state, CARP_S_BACKUP);
+			assert_int_equal(fsm.md_deadline,
+			    NOW + carp_master_down_us(1, 100));
+		}
+	}
+}
+
+/* Not a tie: the addresses never matter, whichever is lower. */
+static void
+test_tie_non_tie_unaffected(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	/* faster peer with a higher address: yield */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	step_adv_from(&fsm, 1, 99, 3, AF_INET, "192.0.2.2", "192.0.2.1", NOW,
+	    &acts);
+	assert_acts(&acts, YIELD_OBSD);
+	/* less demoted peer with a higher address: yield */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	step_adv_from(&fsm, 1, 100, 2, AF_INET6, "2001:db8::2", "2001:db8::1",
+	    NOW, &acts);
+	assert_acts(&acts, "STATE(MASTER>BACKUP:peer less demoted) VIP_DOWN");
+	/* slower or more demoted peer with a lower address: stay */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	step_adv_from(&fsm, 1, 101, 3, AF_INET, "192.0.2.1", "192.0.2.2", NOW,
+	    &acts);
+	assert_acts(&acts, "GARP(won)");
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	step_adv_from(&fsm, 1, 100, 4, AF_INET, "192.0.2.1", "192.0.2.2", NOW,
+	    &acts);
+	assert_acts(&acts, "GARP(won)");
+	/* a BACKUP's non-tie decisions as OpenBSD: a faster master with a
+	 * higher address is followed even with preempt */
+	setup_tb(&fsm, CARP_S_BACKUP, CARP_TIEBREAK_LOWER, 1);
+	step_adv_from(&fsm, 1, 99, 3, AF_INET, "192.0.2.2", "192.0.2.1", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.state, CARP_S_BACKUP);
+}
+
+/* BACKUP on an exact tie: without preempt it follows the master, lower
+ * address or not (no failover for a tie); with preempt the lower address
+ * takes over, as a faster node would. */
+static void
+test_tie_backup(void **state)
+{
+	static const struct {
+		enum carp_tiebreak tb;
+		int		 preempt;
+		const char	*self, *src;
+		const char	*want;
+	} cases[] = {
+		{ CARP_TIEBREAK_LOWER, 0, "192.0.2.1", "192.0.2.2", "" },
+		{ CARP_TIEBREAK_LOWER, 0, "192.0.2.2", "192.0.2.1", "" },
+		{ CARP_TIEBREAK_LOWER, 1, "192.0.2.1", "192.0.2.2",
+		    TAKE("BACKUP", "preempt, lower address") },
+		{ CARP_TIEBREAK_LOWER, 1, "192.0.2.2", "192.0.2.1", "" },
+		{ CARP_TIEBREAK_LOWER, 1, "192.0.2.1", "192.0.2.1", "" },
+		{ CARP_TIEBREAK_NONE, 1, "192.0.2.1", "192.0.2.2", "" },
+	};
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup_tb(&fsm, CARP_S_BACKUP, cases[i].tb, cases[i].preempt);
+		step_adv_from(&fsm, 1, 100, 3, AF_INET, cases[i].src,
+		    cases[i].self, NOW, &acts);
+		assert_acts(&acts, cases[i].want);
+		assert_int_equal(fsm.state, cases[i].want[0] == '\0' ?
+		    CARP_S_BACKUP : CARP_S_MASTER);
+	}
+	/* the same for IPv6 */
+	setup_tb(&fsm, CARP_S_BACKUP, CARP_TIEBREAK_LOWER, 1);
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "2001:db8::2", "2001:db8::1",
+	    NOW, &acts);
+	assert_acts(&acts, TAKE("BACKUP", "preempt, lower address"));
+}
+
+/* A dual-stack vhost: IPv4 decides (tie_af); an IPv6 tie is neither won
+ * nor lost, whatever its link-locals say; non-ties over IPv6 as ever. */
+static void
+test_tie_dual_stack(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	fsm.tie_af = AF_INET;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::1", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.state, CARP_S_MASTER);
+	step_adv_from(&fsm, 1, 100, 3, AF_INET, "192.0.2.2", "192.0.2.1",
+	    NOW, &acts);
+	assert_acts(&acts, "GARP(won)");
+	step_adv_from(&fsm, 1, 99, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, YIELD_OBSD);
+	/* the IPv4 tie is lost: yield */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	fsm.tie_af = AF_INET;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET, "192.0.2.1", "192.0.2.2",
+	    NOW, &acts);
+	assert_acts(&acts, YIELD_TIE);
+	/* a BACKUP with preempt does not take over on an IPv6 tie */
+	setup_tb(&fsm, CARP_S_BACKUP, CARP_TIEBREAK_LOWER, 1);
+	fsm.tie_af = AF_INET;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "");
+	/* an IPv6-only vhost decides by IPv6 */
+	setup_tb(&fsm, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+	fsm.tie_af = AF_INET6;
+	step_adv_from(&fsm, 1, 100, 3, AF_INET6, "fe80::3", "fe80::2", NOW,
+	    &acts);
+	assert_acts(&acts, "GARP(won)");
+}
+
+/* Split brain, both MASTER with identical settings, then one hears the
+ * other first (either one): with tiebreak lower-address the lower address
+ * is the one MASTER left, and it re-announces, because the loser's last
+ * advert reaches it. With tiebreak none whoever hears first yields
+ * (OpenBSD), silently. */
+static void
+deliver(struct carp_fsm *to, const char *src, const char *self, uint64_t t,
+    struct carp_actions *acts)
+{
+	step_adv_from(to, 1, 100, 3, AF_INET, src, self, t, acts);
+}
+
+static int
+sends_adv(const struct carp_actions *acts)
+{
+	int	i;
+
+	for (i = 0; i < acts->n; i++)
+		if (acts->a[i].type == CARP_A_SEND_ADV)
+			return (1);
+	return (0);
+}
+
+static void
+test_tie_pair(void **state)
+{
+	struct carp_fsm		lo, hi;
+	struct carp_actions	acts, back;
+	int			first_lo;
+
+	(void)state;
+	for (first_lo = 0; first_lo < 2; first_lo++) {
+		setup_tb(&lo, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+		setup_tb(&hi, CARP_S_MASTER, CARP_TIEBREAK_LOWER, 0);
+		if (first_lo) {
+			/* lo hears hi: lo stays and re-announces */
+			deliver(&lo, "192.0.2.2", "192.0.2.1", NOW, &acts);
+			assert_acts(&acts, "GARP(won)");
+			/* lo's next advert: hi yields, advertising once */
+			deliver(&hi, "192.0.2.1", "192.0.2.2", NOW + 1, &acts);
+		} else
+			deliver(&hi, "192.0.2.1", "192.0.2.2", NOW, &acts);
+		assert_acts(&acts, YIELD_TIE);
+		/* that last advert reaches lo, which re-announces (at once,
+		 * or already did within this interval) */
+		deliver(&lo, "192.0.2.2", "192.0.2.1", NOW + 2, &back);
+		assert_acts(&back, first_lo ? "" : "GARP(won)");
+		assert_int_equal(lo.state, CARP_S_MASTER);
+		assert_int_equal(hi.state, CARP_S_BACKUP);
+		/* and hi, BACKUP now, follows lo's adverts */
+		deliver(&hi, "192.0.2.1", "192.0.2.2", NOW + SEC, &acts);
+		assert_acts(&acts, "");
+	}
+	/* tiebreak none: the first to hear yields and says nothing more */
+	setup_tb(&lo, CARP_S_MASTER, CARP_TIEBREAK_NONE, 0);
+	setup_tb(&hi, CARP_S_MASTER, CARP_TIEBREAK_NONE, 0);
+	deliver(&lo, "192.0.2.2", "192.0.2.1", NOW, &acts);
+	assert_acts(&acts, YIELD_OBSD);
+	assert_false(sends_adv(&acts));
+	assert_int_equal(hi.state, CARP_S_MASTER);
+	/* both yield when both hear (adverts crossing, or a third node) */
+	deliver(&hi, "192.0.2.1", "192.0.2.2", NOW, &acts);
+	assert_acts(&acts, YIELD_OBSD);
+}
+
+/* A peer that never yields (a slower MASTER advertising every 10 ms for
+ * 3 s): one re-announcement per own advert interval, no more. */
+static void
+test_won_rate_limited(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+	uint64_t		t, t0 = T0 + SEC / 4;
+	int			garps = 0;
+
+	(void)state;
+	setup_state(&fsm, CARP_S_MASTER, 1, 0, 0);
+	for (t = t0; t < t0 + 3 * SEC; t += SEC / 100) {
+		step_adv(&fsm, 1, 50, 0, t, &acts);
+		if (acts.n == 1 && acts.a[0].type == CARP_A_GARP) {
+			assert_int_equal(acts.a[0].announce, CARP_ANN_WON);
+			garps++;
+		} else
+			assert_acts(&acts, "");
+	}
+	assert_int_equal(garps, 3);
+	assert_int_equal(fsm.state, CARP_S_MASTER);
+	/* after a quiet interval the next one re-announces at once */
+	step_adv(&fsm, 1, 50, 0, t0 + 10 * SEC, &acts);
+	assert_acts(&acts, "GARP(won)");
+}
+
+/* Every GARP says why: takeover, then the delayed second one. */
+static void
+test_announce_reasons(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_state(&fsm, CARP_S_BACKUP, 1, 0, 0);
+	step_type(&fsm, CARP_EV_TIMER, T0 + 3 * SEC, &acts);
+	assert_int_equal(acts.a[2].type, CARP_A_GARP);
+	assert_int_equal(acts.a[2].announce, CARP_ANN_TAKEOVER);
+	step_type(&fsm, CARP_EV_TIMER, T0 + 4 * SEC, &acts);
+	step_type(&fsm, CARP_EV_TIMER, T0 + 5 * SEC, &acts);
+	assert_acts(&acts, "GARP SEND_ADV");
+	assert_int_equal(acts.a[0].announce, CARP_ANN_DELAYED);
+}
+
+/* garp-refresh: its own deadline while MASTER, between adverts too;
+ * gone in BACKUP; a period set later (reload) starts at the next timer. */
+static void
+test_garp_refresh(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+	uint64_t		t;
+	int			refresh = 0, adv = 0, i;
+
+	(void)state;
+	/* advbase 5, refresh 1 s: 1 s apart, adverts 5 s apart */
+	carp_fsm_init(&fsm, 5, 0, 0);
+	fsm.garp_refresh_us = SEC;
+	step_start(&fsm, CARP_START_MASTER, T0, &acts);
+	assert_int_equal(fsm.refresh_deadline, T0 + SEC);
+	assert_int_equal(carp_fsm_next_deadline(&fsm), T0 + SEC);
+	for (i = 0; i < 20; i++) {
+		t = carp_fsm_next_deadline(&fsm);
+		assert_true(t > 0 && t <= T0 + 20 * SEC);
+		step_type(&fsm, CARP_EV_TIMER, t, &acts);
+		for (int k = 0; k < acts.n; k++) {
+			refresh += acts.a[k].type == CARP_A_GARP &&
+			    acts.a[k].announce == CARP_ANN_REFRESH;
+			adv += acts.a[k].type == CARP_A_SEND_ADV;
+		}
+		if (t >= T0 + 10 * SEC)
+			break;
+	}
+	assert_int_equal(refresh, 10);		/* T0+1 .. T0+10 */
+	assert_int_equal(adv, 2);		/* T0+5, T0+10 */
+	/* overslept: one refresh, then back on a 1 s grid from now */
+	t = fsm.refresh_deadline + 3 * SEC + SEC / 2;
+	step_type(&fsm, CARP_EV_TIMER, t, &acts);
+	assert_int_equal(fsm.refresh_deadline, t + SEC);
+	/* yield: no refresh in BACKUP */
+	step_adv(&fsm, 1, 0, 0, t + 10, &acts);
+	assert_int_equal(fsm.state, CARP_S_BACKUP);
+	assert_int_equal(fsm.refresh_deadline, 0);
+	assert_int_equal(carp_fsm_next_deadline(&fsm), fsm.md_deadline);
+
+	/* off by default; a period given while MASTER starts at the next
+	 * advert, a period cleared stops at the next timer */
+	setup_state(&fsm, CARP_S_MASTER, 1, 0, 0);
+	assert_int_equal(fsm.refresh_deadline, 0);
+	step_type(&fsm, CARP_EV_TIMER, T0 + SEC, &acts);
+	assert_acts(&acts, "SEND_ADV");
+	fsm.garp_refresh_us = 2 * SEC;
+	step_type(&fsm, CARP_EV_TIMER, T0 + 2 * SEC, &acts);
+	assert_acts(&acts, "GARP SEND_ADV");		/* the delayed one */
+	assert_int_equal(fsm.refresh_deadline, T0 + 4 * SEC);
+	step_type(&fsm, CARP_EV_TIMER, T0 + 3 * SEC, &acts);
+	assert_acts(&acts, "SEND_ADV");
+	step_type(&fsm, CARP_EV_TIMER, T0 + 4 * SEC, &acts);
+	assert_acts(&acts, "GARP(refresh) SEND_ADV");
+	fsm.garp_refresh_us = 0;
+	step_type(&fsm, CARP_EV_TIMER, T0 + 5 * SEC, &acts);
+	assert_acts(&acts, "SEND_ADV");
+	assert_int_equal(fsm.refresh_deadline, 0);
+	/* INIT (shutdown) clears it too */
+	fsm.garp_refresh_us = SEC;
+	step_type(&fsm, CARP_EV_TIMER, T0 + 6 * SEC, &acts);
+	assert_true(fsm.refresh_deadline != 0);
+	step_type(&fsm, CARP_EV_SHUTDOWN, T0 + 6 * SEC + 1, &acts);
+	assert_int_equal(fsm.refresh_deadline, 0);
+	assert_int_equal(carp_fsm_next_deadline(&fsm), 0);
+}
+
 int
 main(void)
 {
@@ -1042,6 +1459,15 @@ main(void)
 		cmocka_unit_test(test_link_demotion),
 		cmocka_unit_test(test_demote_event),
 		cmocka_unit_test(test_demoted_master_yields),
+		cmocka_unit_test(test_tie_none_yields),
+		cmocka_unit_test(test_tie_lower_address),
+		cmocka_unit_test(test_tie_non_tie_unaffected),
+		cmocka_unit_test(test_tie_backup),
+		cmocka_unit_test(test_tie_dual_stack),
+		cmocka_unit_test(test_tie_pair),
+		cmocka_unit_test(test_won_rate_limited),
+		cmocka_unit_test(test_announce_reasons),
+		cmocka_unit_test(test_garp_refresh),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
