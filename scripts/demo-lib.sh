@@ -90,12 +90,16 @@ spawn() {	# spawn NAME LOGFILE NODE CMD...
 }
 
 reap() {	# reap NAME SIGNAL: signal, wait (bounded) for the exit
-	local p=${PID[$1]:-} q left=""
+	local p=${PID[$1]:-} q left="" rc=0
 	[ -n "$p" ] || return 1
-	kill "-$2" "$p" 2>/dev/null
-	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
-	kill -0 "$p" 2>/dev/null && return 1
-	wait "$p" 2>/dev/null
+	# bash reports a job killed by a signal ("Killed") on its own stderr
+	# when it reaps it, which may be at any command of the loop below
+	exec 8>&2 2>/dev/null
+	kill "-$2" "$p"
+	for _ in $(seq 1 100); do kill -0 "$p" || break; sleep 0.02; done
+	if kill -0 "$p"; then rc=1; else wait "$p"; fi
+	exec 2>&8 8>&-
+	[ "$rc" = 0 ] || return 1
 	for q in $PIDS; do [ "$q" = "$p" ] || left="$left $q"; done
 	PIDS=$left
 	PID[$1]=""

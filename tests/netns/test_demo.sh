@@ -8,6 +8,7 @@ BUILD=${1:-$BUILD}
 need_root
 command -v conntrack >/dev/null || { echo "$T_NAME: SKIP (no conntrack)"; exit 77; }
 out=$T_DIR/demo.out
+ip netns list | awk '/^csdemo/ { print $1 }' | sort >"$T_DIR/ns.before"
 t0=$(date +%s)
 timeout --kill-after=10 120 scripts/demo.sh "$BUILD" </dev/null >"$out" 2>&1
 rc=$?
@@ -26,6 +27,7 @@ check "fw1's syncd held 32 during its bulk" has "connection-held demotion 0 -> 3
 check "fw1 took mastership back" has "BACKUP -> MASTER (preempt)"
 check "no FAILED line" eval '! grep -q FAILED "$out"'
 check "it says so" has "Everything happened as described"
-check "no demo namespace left" eval '! ip netns list | grep -q "^csdemo"'
+check "no demo namespace left" eval \
+	'ip netns list | awk "/^csdemo/ { print \$1 }" | sort | cmp -s - "$T_DIR/ns.before"'
 [ "$T_FAIL" = 0 ] || { log "demo output:"; cat "$out"; }
 finish
