@@ -90,12 +90,16 @@ spawn() {	# spawn NAME LOGFILE NODE CMD...
 }
 
 reap() {	# reap NAME SIGNAL: signal, wait (bounded) for the exit
-	local p=${PID[$1]:-} q left=""
+	local p=${PID[$1]:-} q left="" rc=0
 	[ -n "$p" ] || return 1
-	kill "-$2" "$p" 2>/dev/null
-	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
-	kill -0 "$p" 2>/dev/null && return 1
-	wait "$p" 2>/dev/null
+	# bash reports a job killed by a signal ("Killed") on its own stderr
+	# when it reaps it, which may be at any command of the loop below
+	exec 8>&2 2>/dev/null
+	kill "-$2" "$p"
+	for _ in $(seq 1 100); do kill -0 "$p" || break; sleep 0.02; done
+	if kill -0 "$p"; then rc=1; else wait "$p"; fi
+	exec 2>&8 8>&-
+	[ "$rc" = 0 ] || return 1
 	for q in $PIDS; do [ "$q" = "$p" ] || left="$left $q"; done
 	PIDS=$left
 	PID[$1]=""
@@ -143,7 +147,7 @@ plug() {	# plug NODE IFNAME BRIDGE PORTNAME: a veth from NODE to the bridge
 no_tentative() { ! ip -n "$(ns "$1")" -6 addr show tentative | grep -q inet6; }
 
 # Cut a node off without touching its links: drop everything in and out of
-# eth0 and eth1 in netdev hooks, before anything else sees it.
+# eth0, eth1 and sync0 in netdev hooks, before anything else sees it.
 silence() {
 	nsx "$1" nft -f - <<'NFT'
 table netdev crash {
@@ -151,8 +155,35 @@ table netdev crash {
 	chain out0 { type filter hook egress device "eth0" priority -500; policy drop; }
 	chain in1 { type filter hook ingress device "eth1" priority -500; policy drop; }
 	chain out1 { type filter hook egress device "eth1" priority -500; policy drop; }
+	chain in2 { type filter hook ingress device "sync0" priority -500; policy drop; }
+	chain out2 { type filter hook egress device "sync0" priority -500; policy drop; }
 }
 NFT
+}
+unsilence() { nsx "$1" nft delete table netdev crash; }
+
+# The sync cable: a veth from fw1 to fw2, sync0 on both, 203.0.113.1/30
+# and .2/30.
+sync_cable() {
+	ip link add sync0 netns "$(ns fw1)" type veth peer name sync0 netns "$(ns fw2)" &&
+	    ip -n "$(ns fw1)" addr add 203.0.113.1/30 dev sync0 &&
+	    ip -n "$(ns fw2)" addr add 203.0.113.2/30 dev sync0 &&
+	    ip -n "$(ns fw1)" link set sync0 up && ip -n "$(ns fw2)" link set sync0 up
+}
+
+# RST counters on an end host: every TCP segment with RST in or out.
+rst_watch() {
+	nsx "$1" nft -f - <<'NFT'
+table inet watch {
+	counter rst { }
+	chain in { type filter hook input priority 0; tcp flags & rst == rst counter name "rst"; }
+	chain out { type filter hook output priority 0; tcp flags & rst == rst counter name "rst"; }
+}
+NFT
+}
+rst_count() {
+	nsx "$1" nft -j list counter inet watch rst |
+	    jq -r '.nftables[] | select(.counter) | .counter.packets'
 }
 
 # --- carpd -----------------------------------------------------------------
@@ -163,6 +194,30 @@ start_carpd() {	# start_carpd NODE LOG: waits until its control socket answers
 	wait_for 10 ctl "$1" status
 }
 stop_carpd() { reap "carpd_$1" "$2"; }
+
+# --- syncd -------------------------------------------------------------------
+
+start_syncd() {	# start_syncd NODE LOG: waits until its control socket answers
+	rm -f "$D/$1/syncd.sock"
+	spawn "syncd_$1" "$D/$1/$2" "$1" "$SYNCD" -d -f "$D/$1/syncd.conf"
+	wait_for 10 sctl "$1" sync status
+}
+stop_syncd() { reap "syncd_$1" "$2"; }
+sctl() {	# sctl NODE ARGS...: carpctl on the node's syncd socket
+	local node=$1; shift
+	"$CARPCTL" -s "$D/$node/syncd.sock" "$@"
+}
+sq() { sctl "$1" -j sync status 2>/dev/null | jq -r "$2"; }	# sq NODE FILTER
+# each syncd has the other as its peer, and both bulks are done
+sync_paired() {
+	[ "$(sq fw1 '[.peers[] | select(.node_id == 2)] | length')" = 1 ] &&
+	    [ "$(sq fw2 '[.peers[] | select(.node_id == 1)] | length')" = 1 ] &&
+	    [ "$(sq fw1 .bulk)" = DONE ] && [ "$(sq fw2 .bulk)" = DONE ]
+}
+show_sync_status() {
+	printf '\n  %s%s# carpctl sync status%s\n' "$C_BOLD" "$1" "$C_OFF"
+	sctl "$1" sync status 2>&1 | indent
+}
 
 ctl() {		# ctl NODE ARGS... (carpctl gives up by itself after 5 s)
 	local node=$1; shift
@@ -206,7 +261,7 @@ neigh_mac() {	# neigh_mac NODE ADDR: the MAC NODE has for ADDR
 }
 
 nft_counter() {	# nft_counter NODE NAME: packets of a named counter
-	nsx "$1" nft -j list counter inet demo "$2" |
+	nsx "$1" nft -j list counter inet fw "$2" |
 	    jq -r '.nftables[] | select(.counter) | .counter.packets'
 }
 

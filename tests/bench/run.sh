@@ -8,9 +8,10 @@
 #   BENCH_CMP_RUNS=N     carpd/keepalived cycles of each (default 2 x BENCH_RUNS)
 #   BENCH_ADVERTS=N      adverts timed per interval setting (default 100)
 #   BENCH_CPU_SECONDS=S  CPU measurement window (default 60)
-#   BENCH_SECTIONS="failover interval resources keepalived sync sync-failover"
+#   BENCH_SECTIONS="failover interval resources keepalived sync sync-failover ucarp"
 #                        (a subset; sync and sync-failover: syncd against
-#                        conntrackd, see bench_sync*.sh for their knobs)
+#                        conntrackd, see bench_sync*.sh for their knobs;
+#                        ucarp: carpd against Debian's ucarp, BENCH_RUNS cycles)
 #   KEEP_LOGS=1          keep each section's temp dir (daemon logs, captures)
 #
 # Each section is its own script with its own namespaces, run under a
@@ -23,7 +24,7 @@ export BENCH_RUNS=${BENCH_RUNS:-10}
 export BENCH_CMP_RUNS=${BENCH_CMP_RUNS:-$((2 * BENCH_RUNS))}
 export BENCH_ADVERTS=${BENCH_ADVERTS:-100}
 export BENCH_CPU_SECONDS=${BENCH_CPU_SECONDS:-60}
-sections=${BENCH_SECTIONS:-"failover interval resources keepalived sync sync-failover"}
+sections=${BENCH_SECTIONS:-"failover interval resources keepalived sync sync-failover ucarp"}
 
 die() { echo "bench: cannot run: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, nftables, tcpdump)"
@@ -47,6 +48,8 @@ limit() {
 	# that stops at its first failure: ~5 min normally, 25 at worst
 	sync) echo 1500 ;;
 	sync-failover) echo $((60 + 2 * 25 * BENCH_RUNS)) ;;
+	# a carpd and a ucarp cycle, whole-second timers: ~35 s a run
+	ucarp) echo $((120 + 45 * BENCH_RUNS)) ;;
 	*) echo 0 ;;
 	esac
 }
