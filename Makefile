@@ -102,6 +102,7 @@ UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_epoch test_carp_wire test
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
 	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
 	      test_sync_pkt test_sync_pace test_priv
+UNIT_TESTS += test_carp_track
 test_buf_SRCS		:= common/buf.c
 test_epoch_SRCS		:= common/epoch.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
@@ -126,6 +127,7 @@ test_sync_pkt_SRCS	:= syncd/sync_pkt.c common/buf.c
 test_sync_pace_SRCS	:= syncd/sync_pace.c
 test_priv_SRCS		:= common/priv.c common/conf_lex.c common/ctl_msg.c
 test_priv_LIBS		:= -lcap
+test_carp_track_SRCS	:= carpd/carp_track.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
