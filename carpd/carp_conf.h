@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <net/if.h>
 
+#include "carp_track.h"
 #include "conf_lex.h"
 
 #define CARP_MAX_ADDRS		32
@@ -69,6 +70,12 @@ struct carp_vhost_conf {
 	enum carp_auth_mode auth;
 	uint8_t		 authkey[CARP_AUTHKEY_LEN];
 	char		 authkeyfile[256];	/* as configured */
+	/* carpd.conf(5) TRACKING and HOOKS */
+	struct carp_track_conf tracks[CARP_MAX_TRACKS];
+	int		 ntracks;
+	enum carp_track_scope track_scope;
+	int		 preempt_delay;	/* seconds; -1: the global one */
+	char		 notify[CARP_TRACK_CMDLEN];	/* "" if none */
 };
 
 struct carpd_conf {
@@ -80,6 +87,8 @@ struct carpd_conf {
 	struct carp_vhost_conf *vhosts;		/* sorted by vhid */
 	int		 nvhosts;
 	char		 user[CONF_USERNAMELEN];	/* default "carpd"; root: no drop */
+	int		 preempt_delay;		/* seconds after start, default 0 */
+	char		 notify_fifo[256];	/* "" if none */
 };
 
 /*
