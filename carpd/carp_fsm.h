@@ -85,6 +85,9 @@ struct carp_fsm {
 	int		delayed_garp;	/* adverts left before the second GARP */
 	uint64_t	ad_deadline;	/* MASTER: next advert (us); 0 = unset */
 	uint64_t	md_deadline;	/* BACKUP: master down (us); 0 = unset */
+	/* `preempt-delay`: no preemption of a slower master before this time
+	 * (us; 0: none). A dead master is still taken over at once. */
+	uint64_t	preempt_after;
 };
 
 extern const char *const carp_state_names[CARP_S__MAX];	/* "INIT", ... */

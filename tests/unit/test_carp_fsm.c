@@ -690,6 +690,31 @@ test_decision_skew_only(void **state)
 	    "VIP_DOWN");
 }
 
+/* preempt-delay: no preemption before preempt_after, at once after it;
+ * a demoted or dead master is taken over whatever the delay. */
+static void
+test_preempt_delay(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_state(&fsm, CARP_S_BACKUP, 1, 0, 1);
+	fsm.preempt_after = NOW + 5 * SEC;
+	step_adv(&fsm, 1, 100, 0, NOW, &acts);		/* slower master */
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.state, CARP_S_BACKUP);
+	step_adv(&fsm, 1, 100, 0, NOW + 5 * SEC - 1, &acts);
+	assert_acts(&acts, "");
+	step_adv(&fsm, 1, 100, 0, NOW + 5 * SEC, &acts);
+	assert_acts(&acts, TAKE("BACKUP", "preempt"));
+
+	setup_state(&fsm, CARP_S_BACKUP, 1, 0, 1);
+	fsm.preempt_after = NOW + 5 * SEC;
+	step_adv(&fsm, 1, 100, 1, NOW, &acts);		/* more demoted */
+	assert_acts(&acts, TAKE("BACKUP", "peer demoted"));
+}
+
 /* ------------------------------------------------------------------ */
 /* bow-out and the 3*advbase shortcut                                   */
 /* ------------------------------------------------------------------ */
@@ -1042,6 +1067,7 @@ main(void)
 		cmocka_unit_test(test_link_demotion),
 		cmocka_unit_test(test_demote_event),
 		cmocka_unit_test(test_demoted_master_yields),
+		cmocka_unit_test(test_preempt_delay),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
