@@ -60,6 +60,8 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_
 	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c common/keyfile.c
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c common/epoch.c common/priv.c
+CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
+CARP_CORE   += carpd/carp_track.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
