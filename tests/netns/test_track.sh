@@ -36,6 +36,9 @@ check "fw1 MASTER of vhid 1" poll_for 6 is_state fw1 1 MASTER
 check "status lists both tracks of vhid 1, up" eval \
 	'[ "$(vh fw1 1 "[.tracks[] | .kind + \":\" + .state] | join(\" \")")" = "interface:up script:up" ]'
 
+ctl fw1 status | sed -n '/^VHID  *TRACK/,$p' | sed 's/^/  /'
+check "text status: the interface track's line" eval \
+	'ctl fw1 status | grep -Eq "^1 +interface +up +group +50 +0 +0 +0 eth1$"'
 log "hung script on vhid 3 (track-scope vhost): killed at its 1 s timeout"
 check "a run of sleep 1000 is going" poll_for 4 eval '[ "$(trk fw1 3 "sleep 1000" .running)" = true ]'
 HUNG=$(pgrep -P "$(pid_of fw1)" -f "sleep 1000" | head -n 1)
