@@ -293,7 +293,7 @@ fifo_write(struct carpd *env, const struct vhost *vh, enum carp_state old,
 	len = carp_notify_line(line, sizeof(line), vh->conf.vhid,
 	    vhost_ifname(vh), carp_state_names[old],
 	    carp_state_names[new_state], reason);
-	fd = open(env->conf->notify_fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(env->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd != -1 && len > 0)
 		n = write(fd, line, len);	/* < PIPE_BUF: all or nothing */
 	if (fd != -1)
@@ -303,7 +303,7 @@ fifo_write(struct carpd *env, const struct vhost *vh, enum carp_state old,
 		return;
 	}
 	env->hstats.fifo_dropped++;
-	log_debug("notify-fifo %s: line dropped (%s)", env->conf->notify_fifo,
+	log_debug("notify-fifo %s: line dropped (%s)", env->fifo,
 	    fd == -1 ? strerror(errno) : "pipe full");
 }
 
@@ -313,7 +313,7 @@ carpd_health_transition(struct vhost *vh, enum carp_state old,
 {
 	struct carp_hook_ev	 ev;
 
-	if (vh->env->conf->notify_fifo[0] != '\0')
+	if (vh->env->fifo[0] != '\0')
 		fifo_write(vh->env, vh, old, new_state, reason);
 	if (vh->conf.notify[0] == '\0')
 		return;
@@ -376,6 +376,9 @@ fifo_create(struct carpd *env)
 	const char	*path = env->conf->notify_fifo;
 	struct stat	 st;
 
+	/* fixed for the daemon's life: a reload cannot create another one
+	 * once the privileges are gone */
+	snprintf(env->fifo, sizeof(env->fifo), "%s", path);
 	if (path[0] == '\0')
 		return;
 	if (lstat(path, &st) == 0) {

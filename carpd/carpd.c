@@ -542,6 +542,8 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		log_warnx("reload: control-socket change needs a restart");
 	if (strcmp(nc->user, env->conf->user) != 0)
 		log_warnx("reload: user change needs a restart");
+	if (strcmp(nc->notify_fifo, env->conf->notify_fifo) != 0)
+		log_warnx("reload: notify-fifo change needs a restart");
 	reload_apply(env, nc);
 	notify_ready();
 	log_notice("reloaded %s: %d vhost(s)", env->conf_path, env->nvh);

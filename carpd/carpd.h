@@ -94,6 +94,7 @@ struct carpd {
 	uint64_t		 start_us;	/* preempt-delay counts from it */
 	struct event		*sig_chld;
 	struct ctl_hook_stats	 hstats;	/* daemon-wide hook/fifo/script */
+	char			 fifo[256];	/* notify-fifo as at start */
 };
 
 /* carp_act.c: events in, actions out */

@@ -11,8 +11,10 @@ topo_lan || { fail "topology"; finish; exit; }
 HOOK=$T_DIR/hook.sh
 cat > "$HOOK" <<'EOS'
 #!/bin/sh
-# one record per run: the CARP_ variables, identity and capabilities
+# one record per run: the CARP_ variables, identity and capabilities;
+# hangs while the flag file exists
 out=$1
+[ -e "${out%/*}/hang" ] && { echo $$ > "${out%/*}/hung.pid"; sleep 1000; }
 { env | grep '^CARP_' | sort; echo "uid=$(id -u)"
   grep '^CapEff:' /proc/self/status; echo "--"; } >> "$out"
 EOS
@@ -64,5 +66,23 @@ check "fifo: written counted" eval '[ "$(hs fw1 .fifo.written)" = 1 ]'
 check "hooks: none failed, killed or dropped" eval \
 	'[ "$(hs fw1 ".hooks.failed + .hooks.killed + .hooks.dropped")" = 0 ]'
 check "each run logged with its exit status" grep -q "notify hook: pid [0-9]*, exit 0" "$T_DIR/fw1/carpd.log"
+
+log "a hung hook (sleep 1000) on fw1, and 6 transitions meanwhile"
+ctl fw1 demote carp -1		# fw1 (BACKUP, no preempt) stays BACKUP
+touch "$T_DIR/hang"
+ctl fw1 state 1 master
+check "the hook hangs" poll_for 2 test -s "$T_DIR/hung.pid"
+HUNG=$(cat "$T_DIR/hung.pid")
+for i in 1 2 3; do ctl fw1 state 1 backup; ctl fw1 state 1 master; done
+rm -f "$T_DIR/hang"
+check "carpd answers while its hook hangs" is_state fw1 1 MASTER
+check "4 transitions queued, the rest dropped and counted" eval \
+	'[ "$(hs fw1 ".vhosts[0].hooks.queued")" = 4 ] && [ "$(hs fw1 .hooks.dropped)" = 2 ]'
+check "the drop is logged" grep -q "notify hook: 4 transitions waiting" "$T_DIR/fw1/carpd.log"
+check "the hung hook is killed at 10 s, counted" poll_for 12 eval '[ "$(hs fw1 .hooks.killed)" = 1 ]'
+check "its pid $HUNG is gone" poll_for 2 eval "! kill -0 $HUNG 2>/dev/null"
+check "the queued hooks then run, in order, none failed" poll_for 3 eval \
+	'[ "$(hs fw1 ".vhosts[0].hooks.queued")" = 0 ] && [ "$(hs fw1 ".vhosts[0].hooks.failed")" = 0 ] && [ "$(hs fw1 ".vhosts[0].hooks.running")" = false ]'
+check "the kill is logged" grep -q "notify hook: pid [0-9]* still running after 10s, killed" "$T_DIR/fw1/carpd.log"
 kill "$READER" 2>/dev/null
 finish
