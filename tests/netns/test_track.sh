@@ -83,16 +83,21 @@ rm -f "$FLAG"
 check "script healthy: back to exactly 0" poll_for 4 demotes_are fw1 0 0 0 5
 check "fw1 takes vhid 1 back" poll_for 8 is_state fw1 1 MASTER
 
-log "reload removing the failing interface track"
+log "reload removing the failing interface track, adding one of a missing interface"
 ip -n "$(ns lan)" link set q-fw1 down
 check "interface down again: 50" poll_for 2 demotes_are fw1 50 50 100 55
 add_vhost fw1 1 eth0 1 0 "192.0.2.254/24" \
-	"group lan\ntrack-script \"test ! -e $FLAG\" interval 1 weight 20"
+	"group lan\ntrack-script \"test ! -e $FLAG\" interval 1 weight 20\ntrack-interface nosuch0 weight 7"
 n0=$(grep -c "reloaded" "$T_DIR/fw1/carpd.log")
 kill -HUP "$(pid_of fw1)"
-check "reload: the removed track's 50 given back, exactly 0" poll_for 2 eval \
-	'[ "$(grep -c reloaded "$T_DIR/fw1/carpd.log")" -gt "$n0" ] && demotes_are fw1 0 0 0 5'
-check "vhid 1 has one track left" eval '[ "$(vh fw1 1 ".tracks | length")" = 1 ]'
+check "reload: the removed track's 50 given back, the new one's 7 held: exactly 7" poll_for 2 eval \
+	'[ "$(grep -c reloaded "$T_DIR/fw1/carpd.log")" -gt "$n0" ] && demotes_are fw1 7 7 14 12'
+check "vhid 1 has the script (kept, its runs too) and nosuch0" eval \
+	'[ "$(vh fw1 1 "[.tracks[] | .name] | join(\",\")")" = "test ! -e $FLAG,nosuch0" ] && [ "$(trk fw1 1 "test ! -e $FLAG" .runs)" -gt 5 ]'
+add_vhost fw1 1 eth0 1 0 "192.0.2.254/24" "group lan"
+kill -HUP "$(pid_of fw1)"
+check "reload without tracks: exactly 0" poll_for 2 eval \
+	'[ "$(grep -c reloaded "$T_DIR/fw1/carpd.log")" -gt "$((n0 + 1))" ] && demotes_are fw1 0 0 0 5'
 ip -n "$(ns lan)" link set q-fw1 up
 
 log "preempt-delay 6: fw1 restarted, fw2 MASTER of vhid 1"
