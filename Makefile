@@ -61,6 +61,8 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_
 	       carpd/carp_demote.c carpd/carp_conf.c carpd/carp_garp.c common/keyfile.c
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c common/epoch.c common/priv.c
+CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
+CARP_CORE   += carpd/carp_track.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
@@ -103,6 +105,7 @@ UNIT_TESTS := test_buf test_ctl_msg test_conf_lex test_epoch test_carp_wire test
 	      test_sync_conf test_sync_wire test_sync_replay test_sync_table \
 	      test_sync_bulk test_sync_peer test_sync_rtx test_sync_loss \
 	      test_sync_pkt test_sync_pace test_priv
+UNIT_TESTS += test_carp_track
 test_buf_SRCS		:= common/buf.c
 test_epoch_SRCS		:= common/epoch.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
@@ -127,6 +130,7 @@ test_sync_pkt_SRCS	:= syncd/sync_pkt.c common/buf.c
 test_sync_pace_SRCS	:= syncd/sync_pace.c
 test_priv_SRCS		:= common/priv.c common/conf_lex.c common/ctl_msg.c
 test_priv_LIBS		:= -lcap
+test_carp_track_SRCS	:= carpd/carp_track.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 

@@ -274,6 +274,8 @@ run_action(struct vhost *vh, const struct carp_action *a)
 		log_state(vh, a->old_state, a->new_state, a->reason);
 		control_publish_state(vh->env->ctl, vh, a->old_state,
 		    a->new_state, a->reason);
+		carpd_health_transition(vh, a->old_state, a->new_state,
+		    a->reason);
 		break;
 	case CARP_A_DEMOTE_ADJ:
 		carpd_vhost_hold(vh, a->delta, a->reason);

@@ -25,14 +25,17 @@
 
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
-	GKW_STARTUP_DEMOTE, GKW_USER, GKW_GARP_REFRESH, GKW__MAX
+	GKW_STARTUP_DEMOTE, GKW_USER, GKW_GARP_REFRESH,
+	GKW_PREEMPT_DELAY, GKW_NOTIFY_FIFO, GKW__MAX
 };
 
 enum vkw {
 	VKW_ADDRESS, VKW_ADVBASE, VKW_ADVSKEW, VKW_AUTH, VKW_AUTHKEYFILE,
 	VKW_CARPDEV, VKW_CARPPEER,
 	VKW_GROUP, VKW_IFNAME, VKW_LLADDR, VKW_PASS, VKW_PASSFILE, VKW_STATE,
-	VKW_VHID, VKW_GARP_REFRESH, VKW_TIEBREAK, VKW__MAX
+	VKW_VHID, VKW_GARP_REFRESH, VKW_TIEBREAK,
+	VKW_TRACK_INTERFACE, VKW_TRACK_SCRIPT, VKW_TRACK_SCOPE,
+	VKW_PREEMPT_DELAY, VKW_NOTIFY, VKW__MAX
 };
 
 /* A vhost while it is parsed, with the line where each keyword was first
@@ -199,12 +202,43 @@ g_include(struct parse_ctx *px, const struct conf_line *l)
 	conf_glob_free(paths, n);
 }
 
+/* The longest preempt-delay, interval or timeout: a day. */
+#define CONF_MAX_SECONDS	86400
+
+static void
+g_preempt_delay(struct parse_ctx *px, const struct conf_line *l)
+{
+	uint64_t	 n;
+
+	if (conf_uint(l, 1, 0, CONF_MAX_SECONDS, &n, px->diag) == 0)
+		px->conf->preempt_delay = (int)n;
+}
+
+/* Created at start if missing (carpd.conf(5) notify-fifo). */
+static void
+g_notify_fifo(struct parse_ctx *px, const struct conf_line *l)
+{
+	const char	*p = l->words[1];
+	size_t		 max = sizeof(px->conf->notify_fifo) - 1;
+
+	if (p[0] != '/')
+		conf_error(px->diag, l->file, l->line, "%s: '%s' is not an "
+		    "absolute path", l->words[0], p);
+	else if (strlen(p) > max)
+		conf_error(px->diag, l->file, l->line, "%s: path longer than "
+		    "%zu bytes", l->words[0], max);
+	else
+		memcpy(px->conf->notify_fifo, p, strlen(p) + 1);
+}
+
 static const struct gkeyword gkeywords[] = {
 	{ "control-socket",	GKW_CONTROL_SOCKET, 1, 1, 0, g_control_socket },
 	{ "garp-refresh",	GKW_GARP_REFRESH, 1, 1, 0, g_garp_refresh },
 	{ "include",		GKW_INCLUDE,	1, 1, 1, g_include },
 	{ "log-level",		GKW_LOG_LEVEL,	1, 1, 0, g_log_level },
+	{ "notify-fifo",	GKW_NOTIFY_FIFO, 1, 1, 0, g_notify_fifo },
 	{ "preempt",		GKW_PREEMPT,	1, 1, 0, g_preempt },
+	{ "preempt-delay",	GKW_PREEMPT_DELAY, 1, 1, 0, g_preempt_delay },
 	{ "startup-demote",	GKW_STARTUP_DEMOTE, 1, 1, 0, g_startup_demote },
 	{ "user",		GKW_USER,	1, 1, 0, g_user },
 };
@@ -534,6 +568,169 @@ v_tiebreak(struct parse_ctx *px, struct vhost_work *w,
 	    "or lower-address", l->words[1]);
 }
 
+/* ---- tracking and hooks (carpd.conf(5) TRACKING, HOOKS) ----------- */
+
+/* A new track for l, or NULL (reported) if the vhost has too many. */
+static struct carp_track_conf *
+track_new(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l, enum carp_track_kind kind)
+{
+	struct carp_track_conf	*t;
+
+	if (w->v.ntracks == CARP_MAX_TRACKS) {
+		conf_error(px->diag, l->file, l->line, "%s: too many tracks "
+		    "(max %d per vhost)", l->words[0], CARP_MAX_TRACKS);
+		return NULL;
+	}
+	t = &w->v.tracks[w->v.ntracks];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->weight = 1;
+	t->line = l->line;
+	return t;
+}
+
+static int
+track_dup(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l, enum carp_track_kind kind, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < w->v.ntracks; i++)
+		if (w->v.tracks[i].kind == kind &&
+		    strcmp(w->v.tracks[i].name, name) == 0) {
+			conf_error(px->diag, l->file, l->line, "%s: '%s' is "
+			    "already tracked on line %d", l->words[0], name,
+			    w->v.tracks[i].line);
+			return 1;
+		}
+	return 0;
+}
+
+/* "weight N" / "interval S" / "timeout S" pairs from word i on. */
+static int
+track_options(struct parse_ctx *px, const struct conf_line *l, int i,
+    struct carp_track_conf *t, int *seen_interval, int *seen_timeout)
+{
+	uint64_t	 n;
+	const char	*k;
+	int		 script = t->kind == CARP_TRACK_SCRIPT;
+
+	for (; i < l->nwords; i += 2) {
+		k = l->words[i];
+		if (strcmp(k, "weight") != 0 && (!script ||
+		    (strcmp(k, "interval") != 0 && strcmp(k, "timeout") != 0))) {
+			conf_error(px->diag, l->file, l->line, "%s: unknown "
+			    "option '%s' (%s)", l->words[0], k, script ?
+			    "weight, interval or timeout" : "weight");
+			return -1;
+		}
+		if (i + 1 >= l->nwords) {
+			conf_error(px->diag, l->file, l->line, "%s: %s needs a "
+			    "value", l->words[0], k);
+			return -1;
+		}
+		if (strcmp(k, "weight") == 0) {
+			if (conf_uint(l, i + 1, 1, 255, &n, px->diag) == -1)
+				return -1;
+			t->weight = (uint8_t)n;
+			continue;
+		}
+		if (conf_uint(l, i + 1, 1, CONF_MAX_SECONDS, &n, px->diag) == -1)
+			return -1;
+		if (strcmp(k, "interval") == 0) {
+			t->interval_s = (uint32_t)n;
+			*seen_interval = 1;
+		} else {
+			t->timeout_s = (uint32_t)n;
+			*seen_timeout = 1;
+		}
+	}
+	return 0;
+}
+
+static void
+v_track_interface(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	struct carp_track_conf	*t;
+	char			 name[IFNAMSIZ];
+	int			 si = 0, st = 0;
+
+	if (conf_ifname(l, 1, name, px->diag) == -1 ||
+	    track_dup(px, w, l, CARP_TRACK_IFACE, name) ||
+	    (t = track_new(px, w, l, CARP_TRACK_IFACE)) == NULL)
+		return;
+	memcpy(t->name, name, strlen(name) + 1);
+	if (track_options(px, l, 2, t, &si, &st) == 0)
+		w->v.ntracks++;
+}
+
+static void
+v_track_script(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	struct carp_track_conf	*t;
+	const char		*cmd = l->words[1];
+	int			 si = 0, st = 0;
+
+	if (*cmd == '\0' || strlen(cmd) >= CARP_TRACK_CMDLEN) {
+		conf_error(px->diag, l->file, l->line, "track-script: command "
+		    "empty or longer than %d bytes", CARP_TRACK_CMDLEN - 1);
+		return;
+	}
+	if (track_dup(px, w, l, CARP_TRACK_SCRIPT, cmd) ||
+	    (t = track_new(px, w, l, CARP_TRACK_SCRIPT)) == NULL)
+		return;
+	memcpy(t->name, cmd, strlen(cmd) + 1);
+	if (track_options(px, l, 2, t, &si, &st) == -1)
+		return;
+	if (!si) {
+		conf_error(px->diag, l->file, l->line, "track-script: missing "
+		    "'interval S' (required)");
+		return;
+	}
+	if (!st)
+		t->timeout_s = t->interval_s;
+	w->v.ntracks++;
+}
+
+static void
+v_track_scope(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	if (strcmp(l->words[1], "group") == 0)
+		w->v.track_scope = CARP_SCOPE_GROUP;
+	else if (strcmp(l->words[1], "vhost") == 0)
+		w->v.track_scope = CARP_SCOPE_VHOST;
+	else
+		conf_error(px->diag, l->file, l->line, "track-scope: '%s' is "
+		    "not group or vhost", l->words[1]);
+}
+
+static void
+v_preempt_delay(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	uint64_t	 n;
+
+	if (conf_uint(l, 1, 0, CONF_MAX_SECONDS, &n, px->diag) == 0)
+		w->v.preempt_delay = (int)n;
+}
+
+static void
+v_notify(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	const char	*cmd = l->words[1];
+
+	if (*cmd == '\0' || strlen(cmd) >= sizeof(w->v.notify))
+		conf_error(px->diag, l->file, l->line, "notify: command empty "
+		    "or longer than %zu bytes", sizeof(w->v.notify) - 1);
+	else
+		memcpy(w->v.notify, cmd, strlen(cmd) + 1);
+}
+
 static const struct vkeyword vkeywords[] = {
 	{ "address",	VKW_ADDRESS,	1, 1, 1, v_address },
 	{ "advbase",	VKW_ADVBASE,	1, 1, 0, v_adv },
@@ -546,10 +743,15 @@ static const struct vkeyword vkeywords[] = {
 	{ "group",	VKW_GROUP,	1, 1, 1, v_group },
 	{ "ifname",	VKW_IFNAME,	1, 1, 0, v_ifname },
 	{ "lladdr",	VKW_LLADDR,	1, 1, 0, v_lladdr },
+	{ "notify",	VKW_NOTIFY,	1, 1, 0, v_notify },
 	{ "pass",	VKW_PASS,	1, 1, 0, v_pass },
 	{ "passfile",	VKW_PASSFILE,	1, 1, 0, v_passfile },
+	{ "preempt-delay", VKW_PREEMPT_DELAY, 1, 1, 0, v_preempt_delay },
 	{ "state",	VKW_STATE,	1, 1, 0, v_state },
 	{ "tiebreak",	VKW_TIEBREAK,	1, 1, 0, v_tiebreak },
+	{ "track-interface", VKW_TRACK_INTERFACE, 1, 3, 1, v_track_interface },
+	{ "track-scope", VKW_TRACK_SCOPE, 1, 1, 0, v_track_scope },
+	{ "track-script", VKW_TRACK_SCRIPT, 3, 7, 1, v_track_script },
 	{ "vhid",	VKW_VHID,	1, 1, 0, v_vhid },
 };
 
@@ -665,6 +867,7 @@ work_new(struct parse_ctx *px, const char *path)
 	w->v.advbase = 1;		/* CARP_DFLTINTV */
 	w->v.lladdr = CARP_LLADDR_VIRTUAL;
 	w->v.init_state = CARP_INIT_BACKUP;
+	w->v.preempt_delay = -1;
 	px->nwork++;
 	return w;
 }
@@ -911,6 +1114,34 @@ print_key(FILE *fp, const struct carp_vhost_conf *v)
 	}
 }
 
+/* Only what is set, so configs without these print as before. */
+static void
+print_tracking(FILE *fp, const struct carp_vhost_conf *v)
+{
+	const struct carp_track_conf	*t;
+	int				 i;
+
+	for (i = 0; i < v->ntracks; i++) {
+		t = &v->tracks[i];
+		fputs(t->kind == CARP_TRACK_IFACE ? "track-interface " :
+		    "track-script ", fp);
+		conf_print_word(fp, t->name, t->kind == CARP_TRACK_SCRIPT);
+		if (t->kind == CARP_TRACK_SCRIPT)
+			fprintf(fp, " interval %u timeout %u", t->interval_s,
+			    t->timeout_s);
+		fprintf(fp, " weight %u\n", (unsigned)t->weight);
+	}
+	if (v->track_scope == CARP_SCOPE_VHOST)
+		fputs("track-scope vhost\n", fp);
+	if (v->preempt_delay >= 0)
+		fprintf(fp, "preempt-delay %d\n", v->preempt_delay);
+	if (v->notify[0] != '\0') {
+		fputs("notify ", fp);
+		conf_print_word(fp, v->notify, 1);
+		fputc('\n', fp);
+	}
+}
+
 /* gdefault: the global garp-refresh, which an unset one would inherit. */
 static void
 print_vhost(FILE *fp, const struct carp_vhost_conf *v, int gdefault)
@@ -957,6 +1188,7 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v, int gdefault)
 		fprintf(fp, "garp-refresh %d\n", v->garp_refresh);
 	else if (gdefault != 0)
 		fputs("garp-refresh off\n", fp);
+	print_tracking(fp, v);
 }
 
 void
@@ -972,6 +1204,13 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 	fprintf(fp, "user %s\n", c->user);
 	if (c->garp_refresh != 0)
 		fprintf(fp, "garp-refresh %d\n", c->garp_refresh);
+	if (c->preempt_delay > 0)
+		fprintf(fp, "preempt-delay %d\n", c->preempt_delay);
+	if (c->notify_fifo[0] != '\0') {
+		fputs("notify-fifo ", fp);
+		conf_print_word(fp, c->notify_fifo, 0);
+		fputc('\n', fp);
+	}
 	for (i = 0; i < c->nvhosts; i++) {
 		fputc('\n', fp);
 		print_vhost(fp, &c->vhosts[i], c->garp_refresh);

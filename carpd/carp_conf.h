@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <net/if.h>
 
+#include "carp_track.h"
 #include "conf_lex.h"
 
 #define CARP_MAX_ADDRS		32
@@ -79,6 +80,12 @@ struct carp_vhost_conf {
 	char		 authkeyfile[256];	/* as configured */
 	enum carp_tiebreak_conf tiebreak;
 	int		 garp_refresh;	/* s, 0 = off; default: the global one */
+	/* carpd.conf(5) TRACKING and HOOKS */
+	struct carp_track_conf tracks[CARP_MAX_TRACKS];
+	int		 ntracks;
+	enum carp_track_scope track_scope;
+	int		 preempt_delay;	/* seconds; -1: the global one */
+	char		 notify[CARP_TRACK_CMDLEN];	/* "" if none */
 };
 
 struct carpd_conf {
@@ -91,6 +98,8 @@ struct carpd_conf {
 	int		 nvhosts;
 	char		 user[CONF_USERNAMELEN];	/* default "carpd"; root: no drop */
 	int		 garp_refresh;		/* default of the vhosts, 0 = off */
+	int		 preempt_delay;		/* seconds after start, default 0 */
+	char		 notify_fifo[256];	/* "" if none */
 };
 
 /*

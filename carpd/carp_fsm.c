@@ -392,8 +392,8 @@ adv_rx_backup(struct carp_fsm *fsm, const struct carp_event *ev,
 {
 	uint64_t	limit = 3 * (uint64_t)fsm->advbase * USEC_PER_SEC;
 
-	if (fsm->preempt && adv_cmp(fsm, ev) < 0 &&
-	    ev->demote >= fsm->demote)
+	if (fsm->preempt && now >= fsm->preempt_after &&
+	    adv_cmp(fsm, ev) < 0 && ev->demote >= fsm->demote)
 		become_master(fsm, now, "preempt", acts);
 	else if (fsm->preempt && adv_cmp(fsm, ev) == 0 &&
 	    ev->demote == fsm->demote && tie_decide(fsm, ev) == TIE_WON)

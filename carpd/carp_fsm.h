@@ -114,6 +114,9 @@ struct carp_fsm {
 	uint64_t	garp_refresh_us; /* `garp-refresh` period; 0 = off */
 	uint64_t	refresh_deadline; /* MASTER: next refresh (us); 0 = unset */
 	uint64_t	won_garp_at;	/* last CARP_ANN_WON (us); 0 = never */
+	/* `preempt-delay`: no preemption of a slower master before this time
+	 * (us; 0: none). A dead master is still taken over at once. */
+	uint64_t	preempt_after;
 };
 
 extern const char *const carp_state_names[CARP_S__MAX];	/* "INIT", ... */

@@ -174,7 +174,7 @@ json_vhost(const struct ctl_vhost *v, int first)
 	printf(",\"tiebreak\":\"%s\",\"garp_refresh\":%u",
 	    v->tiebreak ? "lower-address" : "none", v->garp_refresh);
 	json_announce(&v->counters);
-	putchar('}');
+	/* the caller closes the object after the vhost's tracks and hooks */
 }
 
 static void
@@ -235,6 +235,135 @@ text_conn_stats(const struct ctl_conn_stats *c, uint64_t refused)
 	printf("\n");
 }
 
+/* --- tracks and hooks (carpd.conf(5) TRACKING, HOOKS) --------------------- */
+
+#define MAX_TRACKS	1024
+
+struct health {
+	struct ctl_track	 t[MAX_TRACKS];
+	int			 nt;
+	struct ctl_vhost_hooks	 h[256];
+	int			 nh;
+	struct ctl_hook_stats	 hs;
+	int			 got_hs;
+};
+
+static void
+health_add(struct health *he, const struct ctl_hdr *h, const uint8_t *p)
+{
+	if (h->type == CTL_TRACK && he->nt < MAX_TRACKS)
+		memcpy(&he->t[he->nt++], p, sizeof(he->t[0]));
+	else if (h->type == CTL_VHOST_HOOKS && he->nh < 256)
+		memcpy(&he->h[he->nh++], p, sizeof(he->h[0]));
+	else if (h->type == CTL_HOOK_STATS) {
+		memcpy(&he->hs, p, sizeof(he->hs));
+		he->got_hs = 1;
+	}
+}
+
+static const char *
+track_kind(uint8_t kind)
+{
+	return kind == 0 ? "interface" : "script";
+}
+
+/* ,"tracks":[...],"hooks":{...} inside a vhost's object */
+static void
+json_vhost_health(const struct health *he, uint8_t vhid)
+{
+	const struct ctl_track *t;
+	const struct ctl_vhost_hooks *k;
+	int i, first = 1;
+
+	printf(",\"tracks\":[");
+	for (i = 0; i < he->nt; i++) {
+		t = &he->t[i];
+		if (t->vhid != vhid)
+			continue;
+		printf("%s{\"kind\":\"%s\",\"name\":", first ? "" : ",",
+		    track_kind(t->kind));
+		json_string(t->name);
+		printf(",\"weight\":%u,\"state\":\"%s\",\"scope\":\"%s\","
+		    "\"running\":%s,\"runs\":%" PRIu64 ",\"failures\":%" PRIu64
+		    ",\"timeouts\":%" PRIu64, t->weight, t->up ? "up" : "down",
+		    t->scope ? "vhost" : "group", t->running ? "true" : "false",
+		    t->runs, t->failures, t->timeouts);
+		if (t->kind != 0)
+			printf(",\"interval\":%u,\"timeout\":%u", t->interval_s,
+			    t->timeout_s);
+		putchar('}');
+		first = 0;
+	}
+	putchar(']');
+	for (i = 0; i < he->nh; i++) {
+		k = &he->h[i];
+		if (k->vhid != vhid)
+			continue;
+		printf(",\"track_demote\":%u,\"preempt_delay\":%u,"
+		    "\"hooks\":{\"notify\":%s,\"running\":%s,\"queued\":%u,"
+		    "\"run\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"killed\":%"
+		    PRIu64 ",\"dropped\":%" PRIu64 "}", k->track_vhost,
+		    k->preempt_delay, k->notify ? "true" : "false",
+		    k->running ? "true" : "false", k->queued, k->run, k->failed,
+		    k->killed, k->dropped);
+		break;
+	}
+}
+
+static void
+json_hook_stats(const struct health *he)
+{
+	const struct ctl_hook_stats *h = &he->hs;
+
+	if (!he->got_hs)
+		return;
+	printf(",\"hooks\":{\"run\":%" PRIu64 ",\"failed\":%" PRIu64
+	    ",\"killed\":%" PRIu64 ",\"dropped\":%" PRIu64 "},\"fifo\":{"
+	    "\"written\":%" PRIu64 ",\"dropped\":%" PRIu64 "},\"scripts\":{"
+	    "\"runs\":%" PRIu64 ",\"failures\":%" PRIu64 ",\"timeouts\":%"
+	    PRIu64 "}", h->hooks_run, h->hooks_failed, h->hooks_killed,
+	    h->hooks_dropped, h->fifo_written, h->fifo_dropped, h->script_runs,
+	    h->script_failures, h->script_timeouts);
+}
+
+static void
+text_health(const struct health *he)
+{
+	const struct ctl_track *t;
+	const struct ctl_vhost_hooks *k;
+	const struct ctl_hook_stats *h = &he->hs;
+	int i;
+
+	if (he->nt > 0)
+		printf("\n%-5s %-9s %-5s %-5s %6s %6s %8s %8s %s\n", "VHID",
+		    "TRACK", "STATE", "SCOPE", "WEIGHT", "RUNS", "FAILURES",
+		    "TIMEOUTS", "NAME");
+	for (i = 0; i < he->nt; i++) {
+		t = &he->t[i];
+		printf("%-5u %-9s %-5s %-5s %6u %6" PRIu64 " %8" PRIu64 " %8"
+		    PRIu64 " %s\n", t->vhid, track_kind(t->kind),
+		    t->up ? "up" : "down", t->scope ? "vhost" : "group",
+		    t->weight, t->runs, t->failures, t->timeouts, t->name);
+	}
+	for (i = 0; i < he->nh; i++) {
+		k = &he->h[i];
+		if (k->notify || k->track_vhost > 0)
+			printf("vhid %u: own demotion %u, notify: run %" PRIu64
+			    " failed %" PRIu64 " killed %" PRIu64 " dropped %"
+			    PRIu64 " queued %u\n", k->vhid, k->track_vhost,
+			    k->run, k->failed, k->killed, k->dropped, k->queued);
+	}
+	if (he->got_hs && h->hooks_run + h->hooks_dropped + h->fifo_written +
+	    h->fifo_dropped + h->script_runs > 0)
+		printf("hooks: run %" PRIu64 " failed %" PRIu64 " killed %"
+		    PRIu64 " dropped %" PRIu64 "; fifo: written %" PRIu64
+		    " dropped %" PRIu64 "; scripts: runs %" PRIu64 " failures %"
+		    PRIu64 " timeouts %" PRIu64 "\n", h->hooks_run,
+		    h->hooks_failed, h->hooks_killed, h->hooks_dropped,
+		    h->fifo_written, h->fifo_dropped, h->script_runs,
+		    h->script_failures, h->script_timeouts);
+}
+
 static int
 cmd_status(struct ctl_session *s)
 {
@@ -245,6 +374,7 @@ cmd_status(struct ctl_session *s)
 	struct ctl_counters total;
 	struct ctl_conn_stats cs;
 	int nv = 0, ng = 0, i, got_cs = 0;
+	static struct health he;
 
 	memset(&total, 0, sizeof(total));
 	request(s, CTL_STATUS, NULL, 0);
@@ -258,12 +388,16 @@ cmd_status(struct ctl_session *s)
 		else if (h.type == CTL_CONN_STATS) {
 			memcpy(&cs, p, sizeof(cs));
 			got_cs = 1;
-		}
+		} else
+			health_add(&he, &h, p);
 	}
 	if (s->json) {
 		printf("{\"version\":1,\"vhosts\":[");
-		for (i = 0; i < nv; i++)
+		for (i = 0; i < nv; i++) {
 			json_vhost(&v[i], i == 0);
+			json_vhost_health(&he, v[i].vhid);
+			putchar('}');
+		}
 		printf("],\"groups\":[");
 		for (i = 0; i < ng; i++) {
 			printf("%s{\"name\":", i ? "," : "");
@@ -274,6 +408,7 @@ cmd_status(struct ctl_session *s)
 		json_counters(&total);
 		json_announce(&total);
 		json_conn_stats(got_cs ? &cs : NULL, total.ctl_refused);
+		json_hook_stats(&he);
 		printf("}\n");
 		return 0;
 	}
@@ -281,6 +416,7 @@ cmd_status(struct ctl_session *s)
 		text_vhost(&v[i], i == 0);
 	if (nv == 0)
 		printf("no vhosts\n");
+	text_health(&he);
 	printf("\nGROUP                            DEMOTE\n");
 	for (i = 0; i < ng; i++)
 		printf("%-32s %6u\n", g[i].name, g[i].demote);

@@ -48,9 +48,13 @@ carpd_vhost(struct carpd *env, uint8_t vhid)
 static uint8_t
 vhost_demote(struct carpd *env, const struct vhost *vh)
 {
-	return carp_demote_count(&env->demote,
+	int d = carp_demote_count(&env->demote,
 	    (const char (*)[CARP_DEMOTE_NAMELEN])vh->conf.groups,
 	    vh->conf.ngroups);
+
+	/* track-scope vhost: its own part, on top of its groups' */
+	d += carpd_health_vhost_demote(vh);
+	return d > 255 ? 255 : (uint8_t)d;
 }
 
 /* One notice per group whose value changed: a test or an operator can
@@ -229,6 +233,7 @@ vhost_configure(struct vhost *vh, const struct carp_vhost_conf *c)
 	 * link-locals, ordered by MAC rather than as the IPv4 ones */
 	vh->fsm.tie_af = vh->has_v4 || c->peer.af == AF_INET ? AF_INET :
 	    AF_INET6;
+	carpd_health_configure(vh);
 }
 
 /* ------------------------------------------------------------------ */
@@ -311,6 +316,7 @@ vhost_new(struct carpd *env, const struct carp_vhost_conf *c)
 		return NULL;
 	}
 	vh->timer = evtimer_new(env->base, carpd_timer_cb, vh);
+	carpd_health_vhost_start(vh);
 	vh->fsm.demote = vhost_demote(env, vh);
 	return vh;
 }
@@ -343,6 +349,7 @@ vhost_destroy(struct carpd *env, struct vhost *vh)
 		carpd_vhost_hold(vh, -1, "vhost removed");
 	if (vh->send_demoted)
 		carpd_vhost_hold(vh, -1, "vhost removed");
+	carpd_health_vhost_stop(vh);
 	if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
 		carp_nl_link_delete(env->nl, vh->vif);
 	else
@@ -376,6 +383,7 @@ link_cb(void *arg, int ifindex, int carrier)
 			carpdev_source(env, vh->dev);
 		carpd_event(vh, &ev);
 	}
+	carpd_health_links(env);
 }
 
 static void
@@ -418,7 +426,10 @@ static void
 vhost_update(struct vhost *vh, const struct carp_vhost_conf *c)
 {
 	struct carp_vhost_conf old = vh->conf;
+	struct carp_tracks old_tracks = vh->tracks;
 	int i, held = vh->fsm.link_down + vh->send_demoted;
+
+	carpd_health_release(vh);	/* from the old groups or scope */
 
 	/* What a lost carrier or send errors hold moves to the new groups. */
 	if (held > 0)
@@ -426,6 +437,7 @@ vhost_update(struct vhost *vh, const struct carp_vhost_conf *c)
 	vhost_configure(vh, c);
 	if (held > 0)
 		carpd_vhost_hold(vh, held, "groups changed by reload");
+	carpd_health_reload(vh, &old_tracks);
 	if (vh->fsm.state != CARP_S_MASTER)
 		return;
 	for (i = 0; i < old.naddrs; i++)
@@ -537,6 +549,8 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		log_warnx("reload: control-socket change needs a restart");
 	if (strcmp(nc->user, env->conf->user) != 0)
 		log_warnx("reload: user change needs a restart");
+	if (strcmp(nc->notify_fifo, env->conf->notify_fifo) != 0)
+		log_warnx("reload: notify-fifo change needs a restart");
 	reload_apply(env, nc);
 	notify_ready();
 	log_notice("reloaded %s: %d vhost(s)", env->conf_path, env->nvh);
@@ -669,6 +683,7 @@ setup(struct carpd *env)
 	    read_sysctl_int("/proc/sys/net/ipv6/conf/all/forwarding");
 	carp_demote_init(&env->demote);
 	signals_setup(env);
+	carpd_health_setup(env);
 	if (conf_uses_auth(env->conf) && carpd_auth_epoch_raise(env) == -1)
 		fatalx("auth: no epoch, cannot authenticate adverts");
 	start_vhosts(env);
@@ -686,6 +701,7 @@ static void
 teardown(struct carpd *env)
 {
 	shutdown_all(env);
+	carpd_health_teardown(env);
 	control_close(env->ctl);
 	event_free(env->nl_ev);
 	event_free(env->sig_term);

@@ -13,6 +13,7 @@
 #include "carp_fsm.h"
 #include "carp_hmac.h"
 #include "carp_net.h"
+#include "carp_track.h"
 #include "carp_wire.h"
 #include "ctl_proto.h"
 #include "priv.h"
@@ -55,6 +56,12 @@ struct vhost {
 	int			 send_demoted;	/* holds +1 for send errors */
 	struct event		*timer;
 	struct carpd		*env;
+	/* carp_health.c: tracks and notify hooks (carpd.conf(5)) */
+	struct carp_tracks	 tracks;
+	int			 track_groups;	/* weight held on the groups */
+	int			 track_vhost;	/* track-scope vhost: own part */
+	struct carp_hookq	 hooks;
+	struct event		*track_timer, *hook_timer;
 };
 
 #define CARPD_MAX_DEVS	64
@@ -83,6 +90,11 @@ struct carpd {
 	struct event		*sig_term, *sig_int, *sig_hup;
 	int			 stopping;
 	struct priv_user	 user;		/* runs as after setup (`user`) */
+	/* carp_health.c */
+	uint64_t		 start_us;	/* preempt-delay counts from it */
+	struct event		*sig_chld;
+	struct ctl_hook_stats	 hstats;	/* daemon-wide hook/fifo/script */
+	char			 fifo[256];	/* notify-fifo as at start */
 };
 
 /* carp_act.c: events in, actions out */
@@ -101,6 +113,22 @@ void		 carpd_demote_changed(struct carpd *, const char *reason);
 int		 carpd_reload(struct carpd *, char *err, size_t errlen);
 /* Raise the persisted auth epoch (carpd.conf(5) auth); -1 if it failed. */
 int		 carpd_auth_epoch_raise(struct carpd *);
+
+/* carp_health.c: tracks, notify hooks, notify-fifo */
+void		 carpd_health_setup(struct carpd *);	/* as root, before the drop */
+void		 carpd_health_teardown(struct carpd *);
+void		 carpd_health_configure(struct vhost *);	/* preempt-delay */
+void		 carpd_health_vhost_start(struct vhost *);
+void		 carpd_health_vhost_stop(struct vhost *);
+/* Reload: give back what the tracks hold (before the new conf is in
+ * vh->conf), then carry them over to it and hold again (after). */
+void		 carpd_health_release(struct vhost *);
+void		 carpd_health_reload(struct vhost *, const struct carp_tracks *old);
+void		 carpd_health_links(struct carpd *);	/* a link changed */
+void		 carpd_health_transition(struct vhost *, enum carp_state old,
+		    enum carp_state new_state, const char *reason);
+/* The part of a vhost's advertised demotion its own tracks hold. */
+int		 carpd_health_vhost_demote(const struct vhost *);
 
 /* control.c */
 struct control	*control_open(struct carpd *, const char *path);

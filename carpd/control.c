@@ -21,6 +21,7 @@
 #include <event2/listener.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,6 +153,47 @@ control_conn_stats(const struct control *ctl, struct ctl_conn_stats *cs)
 		cs->open++;
 }
 
+/* A vhost's tracks and hook (carpd.conf(5) TRACKING, HOOKS). */
+static void
+status_health(struct ctl_conn *cc, uint32_t seq, const struct vhost *vh)
+{
+	const struct carp_track	*t;
+	struct ctl_vhost_hooks	 hk;
+	struct ctl_track	 ct;
+	int			 i;
+
+	for (i = 0; i < vh->tracks.n; i++) {
+		t = &vh->tracks.t[i];
+		memset(&ct, 0, sizeof(ct));
+		ct.vhid = vh->conf.vhid;
+		ct.kind = (uint8_t)t->conf.kind;
+		ct.up = (uint8_t)t->up;
+		ct.weight = t->conf.weight;
+		ct.scope = (uint8_t)vh->conf.track_scope;
+		ct.running = t->pid > 0;
+		ct.interval_s = t->conf.interval_s;
+		ct.timeout_s = t->conf.timeout_s;
+		ct.runs = t->runs;
+		ct.failures = t->failures;
+		ct.timeouts = t->timeouts;
+		snprintf(ct.name, sizeof(ct.name), "%s", t->conf.name);
+		conn_send(cc, CTL_TRACK, seq, &ct, sizeof(ct));
+	}
+	memset(&hk, 0, sizeof(hk));
+	hk.vhid = vh->conf.vhid;
+	hk.notify = vh->conf.notify[0] != '\0';
+	hk.queued = (uint8_t)vh->hooks.n;
+	hk.running = vh->hooks.pid > 0;
+	hk.track_vhost = (uint32_t)vh->track_vhost;
+	hk.preempt_delay = (uint32_t)(vh->conf.preempt_delay >= 0 ?
+	    vh->conf.preempt_delay : cc->ctl->env->conf->preempt_delay);
+	hk.run = vh->hooks.run;
+	hk.failed = vh->hooks.failed;
+	hk.killed = vh->hooks.killed_n;
+	hk.dropped = vh->hooks.dropped;
+	conn_send(cc, CTL_VHOST_HOOKS, seq, &hk, sizeof(hk));
+}
+
 static void
 do_status(struct ctl_conn *cc, uint32_t seq)
 {
@@ -164,6 +206,7 @@ do_status(struct ctl_conn *cc, uint32_t seq)
 	for (i = 0; i < env->nvh; i++) {
 		vhost_to_ctl(env->vh[i], &v);
 		conn_send(cc, CTL_VHOST, seq, &v, sizeof(v));
+		status_health(cc, seq, env->vh[i]);
 	}
 	for (i = 0; i < env->demote.ng; i++) {
 		memset(&g, 0, sizeof(g));
@@ -175,6 +218,7 @@ do_status(struct ctl_conn *cc, uint32_t seq)
 	conn_send(cc, CTL_COUNTERS, seq, &env->counters, sizeof(env->counters));
 	control_conn_stats(cc->ctl, &cs);
 	conn_send(cc, CTL_CONN_STATS, seq, &cs, sizeof(cs));
+	conn_send(cc, CTL_HOOK_STATS, seq, &env->hstats, sizeof(env->hstats));
 	conn_send(cc, CTL_END, seq, NULL, 0);
 }
 

@@ -71,6 +71,9 @@ static const struct ctl_typeinfo ctl_types[CTL_TYPE__MAX] = {
 	TYPE0(SYNC_WATCH, 0),
 	TYPEV(SYNC_FRAME, ctl_sync_frame, caplen, CTL_SYNC_FRAME_MAX),
 	TYPE0(CONN_STATS, sizeof(struct ctl_conn_stats)),
+	TYPE1(TRACK, ctl_track, name),
+	TYPE0(VHOST_HOOKS, sizeof(struct ctl_vhost_hooks)),
+	TYPE0(HOOK_STATS, sizeof(struct ctl_hook_stats)),
 };
 
 #undef TYPEV

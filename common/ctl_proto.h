@@ -45,6 +45,12 @@ enum ctl_type {
 					 * caplen bytes of the frame */
 	CTL_CONN_STATS		= 19,	/* reply: struct ctl_conn_stats, before
 					 * the END of STATUS and SYNC_STATUS */
+	CTL_TRACK		= 20,	/* reply: struct ctl_track, after its
+					 * vhost's CTL_VHOST (STATUS) */
+	CTL_VHOST_HOOKS		= 21,	/* reply: struct ctl_vhost_hooks, after
+					 * its vhost's CTL_VHOST (STATUS) */
+	CTL_HOOK_STATS		= 22,	/* reply: struct ctl_hook_stats, before
+					 * the END of STATUS */
 	CTL_TYPE__MAX
 };
 
@@ -348,5 +354,52 @@ struct ctl_conn_stats {
 	uint32_t	pad;
 };
 _Static_assert(sizeof(struct ctl_conn_stats) == 4 * 8 + 8, "ctl_conn_stats size");
+
+/* One health track of a vhost (carpd.conf(5) TRACKING). */
+struct ctl_track {
+	uint8_t		vhid;
+	uint8_t		kind;		/* 0 interface, 1 script */
+	uint8_t		up;		/* 1 healthy */
+	uint8_t		weight;
+	uint8_t		scope;		/* 0 group, 1 vhost */
+	uint8_t		running;	/* a script run is going */
+	uint16_t	pad;
+	uint32_t	interval_s;	/* scripts */
+	uint32_t	timeout_s;
+	uint64_t	runs;		/* script runs ended */
+	uint64_t	failures;	/* results not healthy (interfaces: downs) */
+	uint64_t	timeouts;	/* runs killed at their timeout */
+	char		name[CTL_TEXTLEN];	/* IFACE, or CMD (cut at 127 bytes) */
+};
+_Static_assert(sizeof(struct ctl_track) == 16 + 3 * 8 + CTL_TEXTLEN,
+    "ctl_track size");
+
+/* A vhost's notify hook and its own (track-scope vhost) demotion. */
+struct ctl_vhost_hooks {
+	uint8_t		vhid;
+	uint8_t		notify;		/* a notify hook is configured */
+	uint8_t		queued;		/* transitions waiting for it */
+	uint8_t		running;	/* a hook is running */
+	uint32_t	track_vhost;	/* demotion its track-scope vhost tracks add */
+	uint32_t	preempt_delay;	/* seconds after start */
+	uint32_t	pad;
+	uint64_t	run, failed, killed, dropped;
+};
+_Static_assert(sizeof(struct ctl_vhost_hooks) == 16 + 4 * 8,
+    "ctl_vhost_hooks size");
+
+/* Daemon-wide hook, notify-fifo and track-script counters. */
+struct ctl_hook_stats {
+	uint64_t	hooks_run;	/* notify hooks started */
+	uint64_t	hooks_failed;	/* ... ended other than exit 0 (or not started) */
+	uint64_t	hooks_killed;	/* ... killed at their timeout */
+	uint64_t	hooks_dropped;	/* transitions not run: queue full */
+	uint64_t	fifo_written;	/* notify-fifo lines written */
+	uint64_t	fifo_dropped;	/* ... not: no reader, pipe full, error */
+	uint64_t	script_runs;	/* track-script runs ended */
+	uint64_t	script_failures; /* ... not healthy */
+	uint64_t	script_timeouts; /* ... killed at their timeout */
+};
+_Static_assert(sizeof(struct ctl_hook_stats) == 9 * 8, "ctl_hook_stats size");
 
 #endif

@@ -496,3 +496,17 @@ priv_ctl_admit(int fd, const struct priv_user *self,
 	refuse(fd, self, &uc, g, now_us);
 	return 0;
 }
+
+int
+priv_child_drop(void)
+{
+	cap_t	 c;
+	int	 rv;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    cap_reset_ambient() == -1 || (c = cap_init()) == NULL)
+		return -1;
+	rv = cap_set_proc(c);
+	cap_free(c);
+	return rv;
+}

@@ -158,4 +158,12 @@ struct priv_ctl_guard {
 int	priv_ctl_admit(int fd, const struct priv_user *self,
 	    struct priv_ctl_guard *g, uint64_t now_us);
 
+/*
+ * In a forked child about to exec a hook or a track script: no_new_privs,
+ * and no capability left (permitted, effective, inheritable, ambient), so
+ * that nothing it runs can use the daemon's CAP_NET_ADMIN / CAP_NET_RAW,
+ * even under `user root`. 0, or -1 if any part failed.
+ */
+int	priv_child_drop(void);
+
 #endif

@@ -117,9 +117,9 @@ ctl fw1 -j status >"$out" 2>"$err"; rc=$?
 check "exits 0, nothing on stderr" eval '[ "$rc" = 0 ] && [ ! -s "$err" ]'
 check "valid JSON, one object" jq -e 'type == "object"' "$out"
 ckeys='["authforged","authmalformed","authmissing","authreplay","authvalid","badauth","badif","badlen","badsum","badttl","badver","badvhid","hdrops","ipackets","ipackets6","loop","onomem","opackets","opackets6","unauthenticated"]'
-check "top-level keys" jq -e '(keys == ["announce","control","counters","groups","version","vhosts"]) and .version == 1' "$out"
+check "top-level keys" jq -e '(keys == ["announce","control","counters","fifo","groups","hooks","scripts","version","vhosts"]) and .version == 1' "$out"
 check "control socket keys" jq -e '.control | keys == ["accepted","badmsg","closed_bad","closed_slow","open","refused"]' "$out"
-check "vhost keys" jq -e '[.vhosts[] | keys == ["advbase","advskew","announce","auth","carpdev","counters","demote","garp_refresh","ifname","lladdr","state","tiebreak","transitions","vhid"]] | length == 1 and all' "$out"
+check "vhost keys" jq -e '[.vhosts[] | keys == ["advbase","advskew","announce","auth","carpdev","counters","demote","garp_refresh","hooks","ifname","lladdr","preempt_delay","state","tiebreak","track_demote","tracks","transitions","vhid"]] | length == 1 and all' "$out"
 check "vhost counter keys" jq -e --argjson k "$ckeys" '[.vhosts[].counters | keys == $k] | all' "$out"
 check "daemon counter keys" jq -e --argjson k "$ckeys" '.counters | keys == $k' "$out"
 akeys='["errors","garp","na","refresh","takeover","won"]'

@@ -166,7 +166,7 @@ STATUS=$(hdr 4 16)
 check "a header with length 0xffffffff: carpd hangs up" eval '[ "$(raw ffffffffffffffffffffffffffffffff)" = "EOF " ]'
 check "a header with length 8: carpd hangs up" eval '[ "$(raw "$(hdr 4 8)")" = "EOF " ]'
 check "an unknown type: an error, then the connection still serves" eval \
-	'[ "$(raw "$(hdr 99 16)" "$STATUS")" = "ERROR BADMSG VHOST GROUP COUNTERS CONN_STATS END " ]'
+	'[ "$(raw "$(hdr 99 16)" "$STATUS")" = "ERROR BADMSG VHOST VHOST_HOOKS GROUP COUNTERS CONN_STATS HOOK_STATS END " ]'
 check "DEMOTE with a short payload: an error" eval '[ "$(raw "$(hdr 7 20)00000000")" = "ERROR BADMSG " ]'
 check "DEMOTE with an unterminated group name: an error" eval \
 	'[ "$(raw "$(hdr 7 84)$(printf "41%.0s" $(seq 1 32))0a000000$(printf "00%.0s" $(seq 1 32))")" = "ERROR BADMSG " ]'

@@ -47,6 +47,8 @@ static const char *const fixtures[] = {
 	"err-duplicate", "err-group", "err-include", "err-include-order",
 	"err-lex", "err-missing", "err-pass", "err-range", "err-socket-long",
 	"err-unknown", "err-values", "err-tiebreak",
+	"err-unknown", "err-values",
+	"track", "err-track",
 };
 #define NFIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
 

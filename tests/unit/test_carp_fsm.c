@@ -700,6 +700,31 @@ test_decision_skew_only(void **state)
 	    "VIP_DOWN");
 }
 
+/* preempt-delay: no preemption before preempt_after, at once after it;
+ * a demoted or dead master is taken over whatever the delay. */
+static void
+test_preempt_delay(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_state(&fsm, CARP_S_BACKUP, 1, 0, 1);
+	fsm.preempt_after = NOW + 5 * SEC;
+	step_adv(&fsm, 1, 100, 0, NOW, &acts);		/* slower master */
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.state, CARP_S_BACKUP);
+	step_adv(&fsm, 1, 100, 0, NOW + 5 * SEC - 1, &acts);
+	assert_acts(&acts, "");
+	step_adv(&fsm, 1, 100, 0, NOW + 5 * SEC, &acts);
+	assert_acts(&acts, TAKE("BACKUP", "preempt"));
+
+	setup_state(&fsm, CARP_S_BACKUP, 1, 0, 1);
+	fsm.preempt_after = NOW + 5 * SEC;
+	step_adv(&fsm, 1, 100, 1, NOW, &acts);		/* more demoted */
+	assert_acts(&acts, TAKE("BACKUP", "peer demoted"));
+}
+
 /* ------------------------------------------------------------------ */
 /* bow-out and the 3*advbase shortcut                                   */
 /* ------------------------------------------------------------------ */
@@ -1468,6 +1493,7 @@ main(void)
 		cmocka_unit_test(test_won_rate_limited),
 		cmocka_unit_test(test_announce_reasons),
 		cmocka_unit_test(test_garp_refresh),
+		cmocka_unit_test(test_preempt_delay),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -67,6 +67,12 @@ static const struct type_case types[] = {
 	    { { 0, 0 } } },
 	{ CTL_CONN_STATS, "CONN_STATS", sizeof(struct ctl_conn_stats), 0,
 	    { { 0, 0 } } },
+	{ CTL_TRACK, "TRACK", sizeof(struct ctl_track), 1,
+	    { F(ctl_track, name) } },
+	{ CTL_VHOST_HOOKS, "VHOST_HOOKS", sizeof(struct ctl_vhost_hooks), 0,
+	    { { 0, 0 } } },
+	{ CTL_HOOK_STATS, "HOOK_STATS", sizeof(struct ctl_hook_stats), 0,
+	    { { 0, 0 } } },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 
