@@ -25,7 +25,7 @@
 
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
-	GKW_STARTUP_DEMOTE, GKW_USER, GKW__MAX
+	GKW_STARTUP_DEMOTE, GKW_USER, GKW_METRICS_LISTEN, GKW__MAX
 };
 
 enum vkw {
@@ -114,6 +114,13 @@ g_control_socket(struct parse_ctx *px, const struct conf_line *l)
 }
 
 static void
+g_metrics_listen(struct parse_ctx *px, const struct conf_line *l)
+{
+	(void)conf_addrport(l, 1, px->conf->metrics_listen,
+	    sizeof(px->conf->metrics_listen), px->diag);
+}
+
+static void
 g_log_level(struct parse_ctx *px, const struct conf_line *l)
 {
 	conf_log_level(l, 1, &px->conf->log_level, px->diag);
@@ -177,6 +184,7 @@ static const struct gkeyword gkeywords[] = {
 	{ "control-socket",	GKW_CONTROL_SOCKET, 1, 1, 0, g_control_socket },
 	{ "include",		GKW_INCLUDE,	1, 1, 1, g_include },
 	{ "log-level",		GKW_LOG_LEVEL,	1, 1, 0, g_log_level },
+	{ "metrics-listen",	GKW_METRICS_LISTEN, 1, 1, 0, g_metrics_listen },
 	{ "preempt",		GKW_PREEMPT,	1, 1, 0, g_preempt },
 	{ "startup-demote",	GKW_STARTUP_DEMOTE, 1, 1, 0, g_startup_demote },
 	{ "user",		GKW_USER,	1, 1, 0, g_user },
@@ -892,6 +900,8 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 	fprintf(fp, "\nlog-level %s\n", conf_log_level_name(c->log_level));
 	fprintf(fp, "startup-demote %d\n", c->startup_demote);
 	fprintf(fp, "user %s\n", c->user);
+	if (c->metrics_listen[0] != '\0')
+		fprintf(fp, "metrics-listen %s\n", c->metrics_listen);
 	for (i = 0; i < c->nvhosts; i++) {
 		fputc('\n', fp);
 		print_vhost(fp, &c->vhosts[i]);

@@ -80,6 +80,7 @@ struct carpd_conf {
 	struct carp_vhost_conf *vhosts;		/* sorted by vhid */
 	int		 nvhosts;
 	char		 user[CONF_USERNAMELEN];	/* default "carpd"; root: no drop */
+	char		 metrics_listen[64];	/* ADDR:PORT, "" off (carpd.conf(5)) */
 };
 
 /*

@@ -83,6 +83,7 @@ struct carpd {
 	struct event		*sig_term, *sig_int, *sig_hup;
 	int			 stopping;
 	struct priv_user	 user;		/* runs as after setup (`user`) */
+	struct metrics_http	*metrics;	/* metrics-listen, or NULL */
 };
 
 /* carp_act.c: events in, actions out */
@@ -105,6 +106,9 @@ int		 carpd_auth_epoch_raise(struct carpd *);
 /* control.c */
 struct control	*control_open(struct carpd *, const char *path);
 void		 control_close(struct control *);
+/* metrics-listen's text (metrics_http.h metrics_render_fn; arg: carpd) */
+struct metrics_out;
+void		 control_metrics(void *env, struct metrics_out *);
 void		 control_publish_state(struct control *, const struct vhost *,
 		    enum carp_state old, enum carp_state new_state,
 		    const char *reason);
