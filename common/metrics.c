@@ -451,6 +451,63 @@ syncd_reasons(struct metrics_out *o, const struct ctl_sync_info *i)
 	out(o, "} 1\n");
 }
 
+static const uint64_t lat_bounds[CTL_SYNC_LAT_BUCKETS - 1] =
+    CTL_SYNC_LAT_BOUNDS_US;
+
+void
+metrics_latency_add(struct ctl_sync_latency *l, uint64_t us)
+{
+	size_t b;
+
+	for (b = 0; b < NELEM(lat_bounds) && us > lat_bounds[b]; b++)
+		;
+	l->buckets[b]++;
+	l->count++;
+	l->sum_us += us;
+	l->last_us = us;
+	if (us > l->max_us)
+		l->max_us = us;
+}
+
+static void
+out_seconds(struct metrics_out *o, uint64_t us)
+{
+	out(o, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+}
+
+/* A histogram (cumulative le buckets, _sum, _count) and its max and last. */
+static void
+out_latency(struct metrics_out *o, const char *name, const char *help,
+    const struct ctl_sync_latency *l)
+{
+	uint64_t cum = 0;
+	size_t b;
+
+	out(o, "# HELP " SYNCD "%s_seconds %s\n# TYPE " SYNCD "%s_seconds "
+	    "histogram\n", name, help, name);
+	for (b = 0; b < CTL_SYNC_LAT_BUCKETS; b++) {
+		cum += l->buckets[b];
+		out(o, SYNCD "%s_seconds_bucket{le=\"", name);
+		if (b < NELEM(lat_bounds))
+			out_seconds(o, lat_bounds[b]);
+		else
+			out(o, "+Inf");
+		out(o, "\"} %" PRIu64 "\n", cum);
+	}
+	out(o, SYNCD "%s_seconds_sum ", name);
+	out_seconds(o, l->sum_us);
+	out(o, "\n" SYNCD "%s_seconds_count %" PRIu64 "\n", name, l->count);
+	out(o, "# HELP " SYNCD "%s_max_seconds Largest of them\n"
+	    "# TYPE " SYNCD "%s_max_seconds gauge\n" SYNCD "%s_max_seconds ",
+	    name, name, name);
+	out_seconds(o, l->max_us);
+	out(o, "\n# HELP " SYNCD "%s_last_seconds The latest of them\n"
+	    "# TYPE " SYNCD "%s_last_seconds gauge\n" SYNCD "%s_last_seconds ",
+	    name, name, name);
+	out_seconds(o, l->last_us);
+	out(o, "\n");
+}
+
 void
 metrics_syncd(struct metrics_out *o, const struct metrics_syncd *y)
 {
@@ -462,6 +519,8 @@ metrics_syncd(struct metrics_out *o, const struct metrics_syncd *y)
 	s = (struct series){ y->info, 0, 1, 0, NULL };
 	out_table(o, SYNCD, sync_info, NELEM(sync_info), &s);
 	syncd_reasons(o, y->info);
+	out_latency(o, "rx_apply", "From reading a burst of peer frames to "
+	    "its conntrack writes handed to the kernel", &y->info->rx_apply);
 	s = (struct series){ y->p, sizeof(*y->p), y->np, 0, peer_labels };
 	out_table(o, SYNCD, sync_peer, NELEM(sync_peer), &s);
 	if (y->cs != NULL) {

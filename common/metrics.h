@@ -49,6 +49,9 @@ void	metrics_out_init(struct metrics_out *, char *buf, size_t cap);
  * (carpsync_syncd_), with carpsync_*_up: 1, or only `up 0` if the
  * snapshot is NULL (the daemon did not answer).
  */
+/* Record one delay of us microseconds (pure; the daemons' side). */
+void	metrics_latency_add(struct ctl_sync_latency *, uint64_t us);
+
 void	metrics_carpd(struct metrics_out *, const struct metrics_carpd *);
 void	metrics_syncd(struct metrics_out *, const struct metrics_syncd *);
 

@@ -218,6 +218,7 @@ info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 	i->gaps = st->gaps;
 	i->filtered = st->filtered;
 	table_to_ctl(env->table, &i->table);
+	i->rx_apply = st->rx_apply;
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ct_kernel.h"
+#include "ctl_proto.h"
 #include "priv.h"
 #include "sync_bulk.h"
 #include "sync_conf.h"
@@ -55,6 +56,7 @@ struct syncd_stats {
 	uint64_t	table_reqs;	/* UPD_REQ(0, 0) sent */
 	uint64_t	acks_out, acks_in;	/* ACKs (bulk flow control) */
 	uint64_t	window_waits;	/* bulk held for a peer's ACK */
+	struct ctl_sync_latency rx_apply;	/* frames read -> kernel writes */
 };
 
 struct syncd {

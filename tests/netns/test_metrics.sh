@@ -113,6 +113,27 @@ check "states, overruns, loss and held demotion series" eval '
 		val "$m" "carpsync_syncd_$k{}" >/dev/null || exit 1; done &&
 	val "$m" "carpsync_syncd_held_demote{reason=bulk}" >/dev/null'
 
+log "10 states created on fw1: fw2's receive-to-insert histogram"
+if command -v conntrack >/dev/null && ct_hooks fw1 fw2; then
+	for i in $(seq 1 10); do
+		nsx fw1 conntrack -I -p tcp -s 192.0.2.$((100 + i)) -d 198.51.100.10 \
+			--sport $((20000 + i)) --dport 80 --state ESTABLISHED -t 600 \
+			-u SEEN_REPLY,ASSURED >/dev/null 2>&1
+	done
+	m2=$T_DIR/m2
+	check "fw2 imports them; rx_apply count > 0, +Inf bucket = count, sum <= count * max" poll_for 3 eval '
+		nsx fw2 "$CARPCTL" -s "$T_DIR/fw2/carpd.sock" -S "$T_DIR/fw2/syncd.sock" metrics >"$m2" 2>/dev/null && prom "$m2" &&
+		[ "$(val "$m2" "carpsync_syncd_states_imported{}")" = 10 ] &&
+		c=$(val "$m2" "carpsync_syncd_rx_apply_seconds_count{}") && [ "$c" -gt 0 ] &&
+		[ "$(val "$m2" "carpsync_syncd_rx_apply_seconds_bucket{le=+Inf}")" = "$c" ] &&
+		awk -v c="$c" "\$1 == \"carpsync_syncd_rx_apply_seconds_sum{}\" { s = \$2 }
+			\$1 == \"carpsync_syncd_rx_apply_max_seconds{}\" { m = \$2 }
+			END { exit !(s > 0 && s <= c * m + 1e-9 && m < 1) }" "$m2.parsed"'
+	grep "rx_apply" "$m2" | sed "s/^/$T_NAME: /" | grep -v "^$T_NAME: #" >&2
+else
+	log "skipped: no conntrack CLI or nft"
+fi
+
 log "GET /metrics of each daemon"
 h=$T_DIR/h1
 check "carpd: GET /metrics 200, Content-Type 0.0.4" eval '

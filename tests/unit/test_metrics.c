@@ -266,6 +266,48 @@ test_sizing(void **state)
 	assert_int_equal(small[64], 'X');
 }
 
+/* The receive-to-insert histogram: buckets by upper bound (inclusive),
+ * cumulative in the text, sum and count, max and last. */
+static void
+test_latency(void **state)
+{
+	struct ctl_sync_info i;
+	struct metrics_syncd m = { &i, NULL, 0, NULL };
+	struct metrics_out o;
+
+	(void)state;
+	memset(&i, 0, sizeof(i));
+	metrics_latency_add(&i.rx_apply, 100);		/* le 0.0001 */
+	metrics_latency_add(&i.rx_apply, 101);		/* le 0.00025 */
+	metrics_latency_add(&i.rx_apply, 3000);		/* le 0.01 */
+	metrics_latency_add(&i.rx_apply, 2500000);	/* +Inf */
+	metrics_latency_add(&i.rx_apply, 40);		/* le 0.0001 */
+	assert_int_equal(i.rx_apply.count, 5);
+	assert_int_equal(i.rx_apply.sum_us, 2503241);
+	assert_int_equal(i.rx_apply.max_us, 2500000);
+	assert_int_equal(i.rx_apply.last_us, 40);
+	assert_int_equal(i.rx_apply.buckets[0], 2);
+	assert_int_equal(i.rx_apply.buckets[CTL_SYNC_LAT_BUCKETS - 1], 1);
+	metrics_out_init(&o, text, sizeof(text));
+	metrics_syncd(&o, &m);
+	assert_non_null(strstr(text,
+	    "# TYPE carpsync_syncd_rx_apply_seconds histogram\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.000100\"} 2\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.000250\"} 3\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.001000\"} 3\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.002500\"} 3\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.010000\"} 4\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.025000\"} 4\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"0.100000\"} 4\n"
+	    "carpsync_syncd_rx_apply_seconds_bucket{le=\"+Inf\"} 5\n"
+	    "carpsync_syncd_rx_apply_seconds_sum 2.503241\n"
+	    "carpsync_syncd_rx_apply_seconds_count 5\n"));
+	assert_non_null(strstr(text, "\ncarpsync_syncd_rx_apply_max_seconds "
+	    "2.500000\n"));
+	assert_non_null(strstr(text, "\ncarpsync_syncd_rx_apply_last_seconds "
+	    "0.000040\n"));
+}
+
 static void
 test_addrport(void **state)
 {
@@ -313,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_down),
 		cmocka_unit_test(test_syncd),
 		cmocka_unit_test(test_sizing),
+		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_addrport),
 	};
 
