@@ -8,7 +8,11 @@
 # raise the badttl drop counter by exactly as many; other paths are 404;
 # with one daemon away its up gauge is 0 and the exit 0, with both away
 # the exit is 1; `carpctl watch -n 2` prints two snapshots with the vhost
-# and the peer; a bad metrics-listen is a file:line error.
+# and the peer; a bad metrics-listen is a file:line error; fw2's syncd
+# exports its receive-to-insert histogram once it imported states; 50
+# idle connections neither stop carpd from answering nor stay open past
+# its 5 s timeout; a reload keeps the listener and logs that a change of
+# metrics-listen needs a restart.
 . "$(dirname "$0")/lib.sh"
 BUILD=${1:-$BUILD}
 need_root
@@ -152,6 +156,43 @@ check "syncd over IPv6: GET /metrics parses, syncd only, node 1" eval '
 	nsx client curl -sS -g -o "$y" "$SYNCD_URL/metrics" && prom "$y" &&
 	[ "$(val "$y" "carpsync_syncd_node_id{}")" = 1 ] && ! grep -q carpsync_carpd_ "$y"'
 check "syncd: other paths 404" eval '[ "$(nsx client curl -g -s -o /dev/null -w "%{http_code}" "$SYNCD_URL/x")" = 404 ]'
+
+log "50 idle connections to carpd's /metrics port"
+# idle.py: open N connections, send nothing; print the slowest time until
+# the daemon closed one (it must, by its timeout), or "open" after 10 s
+cat > "$T_DIR/idle.py" <<'PY'
+import socket, sys, time, select
+n, host, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+t0 = time.monotonic()
+socks = [socket.create_connection((host, port), timeout=2) for _ in range(n)]
+print("connected", flush=True)
+left, worst = set(socks), 0.0
+while left and time.monotonic() - t0 < 10:
+    r, _, _ = select.select(list(left), [], [], 0.5)
+    for s in r:
+        if s.recv(1) == b"":
+            left.discard(s); worst = time.monotonic() - t0
+print("open" if left else "%.1f" % worst)
+PY
+fds0=$(fd_count "$(pid_of fw1)")
+nsx client "$PY" "$T_DIR/idle.py" 50 192.0.2.1 9101 >"$T_DIR/idle.out" 2>&1 &
+idle=$!
+poll_for 3 grep -q connected "$T_DIR/idle.out"
+check "with 50 idle connections carpd answers /metrics within 1 s" eval '
+	nsx client curl -s -m 1 -o "$h" "$CARPD_URL/metrics" && prom "$h" &&
+	[ "$(fd_count "$(pid_of fw1)")" -ge $((fds0 + 50)) ]'
+wait $idle
+log "the idle connections were closed after $(tail -n 1 "$T_DIR/idle.out") s"
+check "carpd closed every idle connection by its 5 s timeout (< 8 s)" eval '
+	w=$(tail -n 1 "$T_DIR/idle.out") && [ "$w" != open ] && awk -v w="$w" "BEGIN { exit !(w >= 4 && w < 8) }"' ||
+	cat "$T_DIR/idle.out"
+check "carpd's descriptors back to where they were" poll_for 2 eval '[ "$(fd_count "$(pid_of fw1)")" -le "$fds0" ]'
+
+log "reload with another metrics-listen: kept, logged"
+sed -i "s/^metrics-listen 192.0.2.1:9101/metrics-listen 192.0.2.1:9109/" "$T_DIR/fw1/carpd.conf"
+kill -HUP "$(pid_of fw1)"
+check "carpd logs that the change needs a restart" poll_for 2 grep -q "reload: metrics-listen change needs a restart" "$T_DIR/fw1/carpd.log"
+check "the running listener still serves" eval 'nsx client curl -s -o "$h" "$CARPD_URL/metrics" && prom "$h"'
 
 log "failover: fw1 demoted by 50, fw2 preempts"
 t0=$(transitions fw1 1)
