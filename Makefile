@@ -74,6 +74,10 @@ SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx
 	       common/log.c common/buf.c common/ctl_msg.c common/conf_lex.c \
 	       common/notify.c common/pcap_out.c common/keyfile.c common/epoch.c \
 	       common/priv.c
+# metrics (issue 5 item 4): the formatter, and the daemons' /metrics over evhttp
+CARPCTL_SRCS += common/metrics.c
+CARPD_SHELL  += common/metrics.c common/metrics_http.c
+SYNCD_SRCS   += common/metrics.c common/metrics_http.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -131,6 +135,8 @@ test_sync_pace_SRCS	:= syncd/sync_pace.c
 test_priv_SRCS		:= common/priv.c common/conf_lex.c common/ctl_msg.c
 test_priv_LIBS		:= -lcap
 test_carp_track_SRCS	:= carpd/carp_track.c
+UNIT_TESTS += test_metrics
+test_metrics_SRCS	:= common/metrics.c common/conf_lex.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 

@@ -26,7 +26,7 @@
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
 	GKW_STARTUP_DEMOTE, GKW_USER, GKW_GARP_REFRESH,
-	GKW_PREEMPT_DELAY, GKW_NOTIFY_FIFO, GKW__MAX
+	GKW_PREEMPT_DELAY, GKW_NOTIFY_FIFO, GKW_METRICS_LISTEN, GKW__MAX
 };
 
 enum vkw {
@@ -114,6 +114,13 @@ g_control_socket(struct parse_ctx *px, const struct conf_line *l)
 		    "%zu bytes", l->words[0], max);
 	else
 		memcpy(px->conf->control_socket, p, strlen(p) + 1);
+}
+
+static void
+g_metrics_listen(struct parse_ctx *px, const struct conf_line *l)
+{
+	(void)conf_addrport(l, 1, px->conf->metrics_listen,
+	    sizeof(px->conf->metrics_listen), px->diag);
 }
 
 static void
@@ -236,6 +243,7 @@ static const struct gkeyword gkeywords[] = {
 	{ "garp-refresh",	GKW_GARP_REFRESH, 1, 1, 0, g_garp_refresh },
 	{ "include",		GKW_INCLUDE,	1, 1, 1, g_include },
 	{ "log-level",		GKW_LOG_LEVEL,	1, 1, 0, g_log_level },
+	{ "metrics-listen",	GKW_METRICS_LISTEN, 1, 1, 0, g_metrics_listen },
 	{ "notify-fifo",	GKW_NOTIFY_FIFO, 1, 1, 0, g_notify_fifo },
 	{ "preempt",		GKW_PREEMPT,	1, 1, 0, g_preempt },
 	{ "preempt-delay",	GKW_PREEMPT_DELAY, 1, 1, 0, g_preempt_delay },
@@ -1211,6 +1219,8 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 		conf_print_word(fp, c->notify_fifo, 0);
 		fputc('\n', fp);
 	}
+	if (c->metrics_listen[0] != '\0')
+		fprintf(fp, "metrics-listen %s\n", c->metrics_listen);
 	for (i = 0; i < c->nvhosts; i++) {
 		fputc('\n', fp);
 		print_vhost(fp, &c->vhosts[i], c->garp_refresh);

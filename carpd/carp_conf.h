@@ -100,6 +100,7 @@ struct carpd_conf {
 	int		 garp_refresh;		/* default of the vhosts, 0 = off */
 	int		 preempt_delay;		/* seconds after start, default 0 */
 	char		 notify_fifo[256];	/* "" if none */
+	char		 metrics_listen[64];	/* ADDR:PORT, "" off (carpd.conf(5)) */
 };
 
 /*

@@ -7,6 +7,8 @@
  *   carpctl [-s SOCKET] state VHID master|backup
  *   carpctl [-s SOCKET] [-j] sync status	(syncd's socket by default)
  *   carpctl [-s SOCKET] sync dump FILE [-c COUNT] [-t SECONDS]
+ *   carpctl [-s SOCKET] [-S SYNCSOCKET] metrics
+ *   carpctl [-s SOCKET] [-S SYNCSOCKET] watch [-i SECONDS] [-n COUNT]
  *
  * Options come before the verb, so "-N" after the verb is an argument.
  */
@@ -27,6 +29,7 @@
 #include "ctl_client.h"
 #include "ctl_msg.h"
 #include "ctl_proto.h"
+#include "metrics.h"
 #include "pcap_out.h"
 #include "sync_pkt.h"
 
@@ -52,7 +55,10 @@ usage(void)
 	    "       carpctl [-s SOCKET] state VHID master|backup\n"
 	    "       carpctl [-s SOCKET] [-j] sync status\n"
 	    "       carpctl [-s SOCKET] sync dump FILE [-c COUNT] "
-	    "[-t SECONDS]\n");
+	    "[-t SECONDS]\n"
+	    "       carpctl [-s SOCKET] [-S SYNCSOCKET] metrics\n"
+	    "       carpctl [-s SOCKET] [-S SYNCSOCKET] watch [-i SECONDS] "
+	    "[-n COUNT]\n");
 	exit(1);
 }
 
@@ -876,21 +882,221 @@ cmd_sync_dump(struct ctl_session *s, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* --- both daemons: `metrics` and `watch` ------------------------------------ */
+
+/* One daemon's status reply, read without exiting on errors: either
+ * daemon may be down. */
+struct snap {
+	int			 up;
+	struct ctl_vhost	 v[256];
+	int			 nv;
+	struct ctl_group	 g[64];
+	int			 ng;
+	struct ctl_counters	 total;
+	struct ctl_sync_info	 info;
+	struct ctl_sync_peer	 p[SYNC_MAX_PEERS];
+	int			 np;
+	struct ctl_conn_stats	 cs;
+	int			 got_cs, got_total, got_info;
+};
+
+static void
+snap_take(struct snap *sn, uint32_t type, const uint8_t *p)
+{
+	if (type == CTL_VHOST && sn->nv < 256)
+		memcpy(&sn->v[sn->nv++], p, sizeof(sn->v[0]));
+	else if (type == CTL_GROUP && sn->ng < 64)
+		memcpy(&sn->g[sn->ng++], p, sizeof(sn->g[0]));
+	else if (type == CTL_COUNTERS) {
+		memcpy(&sn->total, p, sizeof(sn->total));
+		sn->got_total = 1;
+	} else if (type == CTL_SYNC_INFO) {
+		memcpy(&sn->info, p, sizeof(sn->info));
+		sn->got_info = 1;
+	} else if (type == CTL_SYNC_PEER && sn->np < SYNC_MAX_PEERS)
+		memcpy(&sn->p[sn->np++], p, sizeof(sn->p[0]));
+	else if (type == CTL_CONN_STATS) {
+		memcpy(&sn->cs, p, sizeof(sn->cs));
+		sn->got_cs = 1;
+	}
+}
+
+/* Ask path for `type`; sn->up says whether a complete reply came. */
+static void
+snap_fetch(struct snap *sn, const char *path, uint32_t type)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	const char *why = "?";
+	struct ctl_hdr h;
+	int fd, rc;
+
+	memset(sn, 0, sizeof(*sn));
+	if ((fd = ctl_client_connect(path)) == -1)
+		return;
+	if (ctl_client_send(fd, type, 1, NULL, 0) == 0)
+		while ((rc = ctl_client_recv(fd, &h, p, TIMEOUT_MS, &why)) == 1 &&
+		    h.type != CTL_ERROR) {
+			if (h.type == CTL_END) {
+				sn->up = 1;
+				break;
+			}
+			snap_take(sn, h.type, p);
+		}
+	close(fd);
+	if (type == CTL_STATUS && !sn->got_total)
+		sn->up = 0;
+	if (type == CTL_SYNC_STATUS && !sn->got_info)
+		sn->up = 0;
+}
+
+static int
+cmd_metrics(const char *carpd_path, const char *syncd_path)
+{
+	static struct snap c, y;
+	struct metrics_carpd mc;
+	struct metrics_syncd my;
+	struct metrics_out o;
+	size_t cap = 1 << 16;
+	char *buf = NULL;
+
+	snap_fetch(&c, carpd_path, CTL_STATUS);
+	snap_fetch(&y, syncd_path, CTL_SYNC_STATUS);
+	mc = (struct metrics_carpd){ c.v, c.nv, c.g, c.ng, &c.total,
+	    c.got_cs ? &c.cs : NULL };
+	my = (struct metrics_syncd){ &y.info, y.p, y.np,
+	    y.got_cs ? &y.cs : NULL };
+	for (;;) {			/* grow until the text fits */
+		if ((buf = realloc(buf, cap)) == NULL) {
+			fprintf(stderr, "carpctl: out of memory\n");
+			return 1;
+		}
+		metrics_out_init(&o, buf, cap);
+		metrics_carpd(&o, c.up ? &mc : NULL);
+		metrics_syncd(&o, y.up ? &my : NULL);
+		if (o.off < cap)
+			break;
+		cap = o.off + 1;
+	}
+	fputs(buf, stdout);
+	free(buf);
+	if (!c.up && !y.up) {
+		fprintf(stderr, "carpctl: neither %s nor %s answers\n",
+		    carpd_path, syncd_path);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+watch_carpd(const struct snap *c, const char *path)
+{
+	int i;
+
+	if (!c->up) {
+		printf("carpd: no answer on %s\n", path);
+		return;
+	}
+	printf("%-5s %-15s %-7s %6s %11s %10s %10s\n", "VHID", "IFNAME",
+	    "STATE", "DEMOTE", "TRANSITIONS", "IN", "OUT");
+	for (i = 0; i < c->nv; i++)
+		printf("%-5u %-15s %-7s %6u %11u %10" PRIu64 " %10" PRIu64
+		    "\n", c->v[i].vhid, c->v[i].ifname,
+		    state_name(c->v[i].state), c->v[i].demote,
+		    c->v[i].transitions,
+		    c->v[i].counters.ipackets + c->v[i].counters.ipackets6,
+		    c->v[i].counters.opackets + c->v[i].counters.opackets6);
+	if (c->nv == 0)
+		printf("no vhosts\n");
+	printf("groups:");
+	for (i = 0; i < c->ng; i++)
+		printf(" %s=%u", c->g[i].name, c->g[i].demote);
+	printf("\n");
+}
+
+static void
+watch_syncd(const struct snap *y, const char *path)
+{
+	const struct ctl_sync_info *i = &y->info;
+	int d;
+
+	if (!y->up) {
+		printf("syncd: no answer on %s\n", path);
+		return;
+	}
+	printf("syncd: node %u %s bulk %s held %u states %" PRIu64
+	    " local %" PRIu64 " imported; frames in %" PRIu64 " out %"
+	    PRIu64 "\n", i->node_id, i->master ? "master" : "backup",
+	    i->bulk, i->held_demote, i->local_states, i->imported_states,
+	    i->ipackets, i->opackets);
+	if (y->np > 0)
+		printf("%-10s %-10s %-10s %-6s %-7s %s\n", "PEER", "EPOCH",
+		    "FRAMES", "GAPS", "MISSING", "HEARD");
+	for (d = 0; d < y->np; d++)
+		printf("%-10u %-10u %-10" PRIu64 " %-6" PRIu64 " %-7" PRIu64
+		    " %" PRIu64 " ms ago\n", y->p[d].node_id, y->p[d].epoch,
+		    y->p[d].frames, y->p[d].gaps, y->p[d].missing,
+		    y->p[d].heard_ms);
+}
+
+/*
+ * A table of both daemons every SECONDS, COUNT times (0: until a signal).
+ * On a tty each table replaces the last (ANSI clear and home); otherwise
+ * successive snapshots are separated by a blank line.
+ */
+static int
+cmd_watch(const char *carpd_path, const char *syncd_path, int argc,
+    char **argv)
+{
+	static struct snap c, y;
+	long secs = 1, count = 0, n;
+	int tty = isatty(STDOUT_FILENO), i;
+	struct timespec ts;
+	time_t now;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
+			secs = parse_long(argv[++i], 1, 3600, "interval");
+		else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			count = parse_long(argv[++i], 1, LONG_MAX, "count");
+		else
+			usage();
+	}
+	for (n = 0; count == 0 || n < count; n++) {
+		if (n > 0) {
+			ts = (struct timespec){ secs, 0 };
+			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+				;
+		}
+		snap_fetch(&c, carpd_path, CTL_STATUS);
+		snap_fetch(&y, syncd_path, CTL_SYNC_STATUS);
+		now = time(NULL);
+		printf(tty ? "\033[H\033[2J" : n > 0 ? "\n" : "");
+		printf("carpctl watch, every %lds: %s", secs, ctime(&now));
+		watch_carpd(&c, carpd_path);
+		watch_syncd(&y, syncd_path);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct ctl_session s = { .fd = -1 };
-	const char *path = NULL;
+	const char *path = NULL, *sync_path = SYNC_SOCKET;
 	int ch;
 
 	/* '+': stop at the verb, so "demote carp -5" keeps -5 an argument */
-	while ((ch = getopt(argc, argv, "+js:")) != -1) {
+	while ((ch = getopt(argc, argv, "+js:S:")) != -1) {
 		switch (ch) {
 		case 'j':
 			s.json = 1;
 			break;
 		case 's':
 			path = optarg;
+			break;
+		case 'S':		/* metrics, watch: syncd's socket */
+			sync_path = optarg;
 			break;
 		default:
 			usage();
@@ -903,6 +1109,11 @@ main(int argc, char *argv[])
 	if (path == NULL)
 		path = strcmp(argv[0], "sync") == 0 ? SYNC_SOCKET :
 		    DEFAULT_SOCKET;
+	/* both daemons, either may be down: they open their own sockets */
+	if (strcmp(argv[0], "metrics") == 0 && argc == 1)
+		return cmd_metrics(path, sync_path);
+	if (strcmp(argv[0], "watch") == 0)
+		return cmd_watch(path, sync_path, argc - 1, argv + 1);
 	if ((s.fd = ctl_client_connect(path)) == -1) {
 		fprintf(stderr, "carpctl: %s: %s\n", path, strerror(errno));
 		return 1;

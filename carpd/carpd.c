@@ -25,6 +25,7 @@
 #include "carpd.h"
 #include "epoch.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 
 static void
@@ -551,6 +552,8 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		log_warnx("reload: user change needs a restart");
 	if (strcmp(nc->notify_fifo, env->conf->notify_fifo) != 0)
 		log_warnx("reload: notify-fifo change needs a restart");
+	if (strcmp(nc->metrics_listen, env->conf->metrics_listen) != 0)
+		log_warnx("reload: metrics-listen change needs a restart");
 	reload_apply(env, nc);
 	notify_ready();
 	log_notice("reloaded %s: %d vhost(s)", env->conf_path, env->nvh);
@@ -654,6 +657,24 @@ start_vhosts(struct carpd *env)
 		vhost_start(env, env->vh[i]);
 }
 
+/* metrics-listen: bound before the privilege drop (any port) */
+static void
+metrics_setup(struct carpd *env)
+{
+	struct sockaddr_storage ss;
+	const char *why = "?";
+	socklen_t sl;
+
+	if (env->conf->metrics_listen[0] == '\0')
+		return;
+	if (conf_parse_addrport(env->conf->metrics_listen, &ss, &sl,
+	    &why) == -1 || (env->metrics = metrics_http_open(env->base,
+	    (struct sockaddr *)&ss, sl, control_metrics, env, &why)) == NULL)
+		fatalx("metrics-listen %s: %s", env->conf->metrics_listen,
+		    why);
+	log_info("metrics on http://%s/metrics", env->conf->metrics_listen);
+}
+
 static void
 setup(struct carpd *env)
 {
@@ -669,6 +690,7 @@ setup(struct carpd *env)
 	if (priv_own_socket(&env->user, env->conf->control_socket) == -1)
 		fatalx("cannot give control socket %s to %s:%s",
 		    env->conf->control_socket, env->user.name, env->user.group);
+	metrics_setup(env);
 	if ((env->nl = carp_nl_open()) == NULL)
 		fatalx("cannot open netlink");
 	/* Before anything else: what a crashed carpd left behind. */
@@ -702,6 +724,7 @@ teardown(struct carpd *env)
 {
 	shutdown_all(env);
 	carpd_health_teardown(env);
+	metrics_http_close(env->metrics);
 	control_close(env->ctl);
 	event_free(env->nl_ev);
 	event_free(env->sig_term);

@@ -95,6 +95,7 @@ struct carpd {
 	struct event		*sig_chld;
 	struct ctl_hook_stats	 hstats;	/* daemon-wide hook/fifo/script */
 	char			 fifo[256];	/* notify-fifo as at start */
+	struct metrics_http	*metrics;	/* metrics-listen, or NULL */
 };
 
 /* carp_act.c: events in, actions out */
@@ -133,6 +134,9 @@ int		 carpd_health_vhost_demote(const struct vhost *);
 /* control.c */
 struct control	*control_open(struct carpd *, const char *path);
 void		 control_close(struct control *);
+/* metrics-listen's text (metrics_http.h metrics_render_fn; arg: carpd) */
+struct metrics_out;
+void		 control_metrics(void *env, struct metrics_out *);
 void		 control_publish_state(struct control *, const struct vhost *,
 		    enum carp_state old, enum carp_state new_state,
 		    const char *reason);

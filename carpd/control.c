@@ -29,6 +29,7 @@
 #include "carpd.h"
 #include "ctl_msg.h"
 #include "log.h"
+#include "metrics.h"
 
 #define CTL_MAX_HOLDS		16
 #define CTL_MAX_OUTPUT		(256 * 1024)	/* a client that never reads */
@@ -220,6 +221,34 @@ do_status(struct ctl_conn *cc, uint32_t seq)
 	conn_send(cc, CTL_CONN_STATS, seq, &cs, sizeof(cs));
 	conn_send(cc, CTL_HOOK_STATS, seq, &env->hstats, sizeof(env->hstats));
 	conn_send(cc, CTL_END, seq, NULL, 0);
+}
+
+/* The same structs as do_status, formatted for metrics-listen. */
+void
+control_metrics(void *arg, struct metrics_out *o)
+{
+	struct carpd *env = arg;
+	struct ctl_group g[CARP_DEMOTE_MAX_GROUPS];
+	struct ctl_conn_stats cs;
+	struct metrics_carpd m;
+	struct ctl_vhost *v;
+	int i;
+
+	/* on the heap: 256 vhosts would be 60 KB of stack */
+	if ((v = calloc((size_t)env->nvh + 1, sizeof(*v))) == NULL)
+		return;		/* the scraper gets an empty page, not a crash */
+	for (i = 0; i < env->nvh; i++)
+		vhost_to_ctl(env->vh[i], &v[i]);
+	for (i = 0; i < env->demote.ng && i < CARP_DEMOTE_MAX_GROUPS; i++) {
+		memset(&g[i], 0, sizeof(g[i]));
+		ctl_strlcpy(g[i].name, env->demote.g[i].name, sizeof(g[i].name));
+		g[i].demote = (uint32_t)carp_demote_total(&env->demote.g[i]);
+	}
+	env->counters.ctl_refused = env->ctl->guard.refused;
+	control_conn_stats(env->ctl, &cs);
+	m = (struct metrics_carpd){ v, env->nvh, g, i, &env->counters, &cs };
+	metrics_carpd(o, &m);
+	free(v);
 }
 
 static void

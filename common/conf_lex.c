@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
 #include <net/if.h>
 
 #include <ctype.h>
@@ -677,5 +678,89 @@ conf_username(const struct conf_line *l, int i, char *dst,
 		return -1;
 	}
 	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+/* ---- ADDR:PORT (metrics-listen) ---------------------------------- */
+
+static int
+addrport_port(const char *s, uint16_t *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || v < 1 ||
+	    v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+conf_parse_addrport(const char *s, struct sockaddr_storage *ss,
+    socklen_t *sl, const char **why)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = host;
+	uint16_t port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	*why = "want ADDR:PORT (IPv4) or [ADDR]:PORT (IPv6)";
+	if ((colon = strrchr(s, ':')) == NULL ||
+	    (hl = (size_t)(colon - s)) == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (addrport_port(colon + 1, &port) == -1) {
+		*why = "port must be a number in 1..65535";
+		return -1;
+	}
+	if (host[0] == '[') {
+		if (hl < 3 || host[hl - 1] != ']')
+			return -1;
+		host[hl - 1] = '\0';
+		h = host + 1;
+		if (inet_pton(AF_INET6, h, &s6->sin6_addr) != 1) {
+			*why = "not an IPv6 address";
+			return -1;
+		}
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*sl = sizeof(*s6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, h, &s4->sin_addr) != 1) {
+		*why = "not an IPv4 address (IPv6 goes in brackets)";
+		return -1;
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	*sl = sizeof(*s4);
+	return 0;
+}
+
+int
+conf_addrport(const struct conf_line *l, int i, char *dst, size_t dstlen,
+    struct conf_diag *d)
+{
+	struct sockaddr_storage ss;
+	const char *why;
+	socklen_t sl;
+
+	if (conf_parse_addrport(l->words[i], &ss, &sl, &why) == -1) {
+		conf_error(d, l->file, l->line, "%s: '%s': %s", l->words[0],
+		    l->words[i], why);
+		return -1;
+	}
+	if (strlen(l->words[i]) >= dstlen) {
+		conf_error(d, l->file, l->line, "%s: too long", l->words[0]);
+		return -1;
+	}
+	memcpy(dst, l->words[i], strlen(l->words[i]) + 1);
 	return 0;
 }

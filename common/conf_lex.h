@@ -12,6 +12,8 @@
 #ifndef CARPSYNC_CONF_LEX_H
 #define CARPSYNC_CONF_LEX_H
 
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,5 +108,15 @@ int	conf_valid_username(const char *);
  * "FILE:LINE: keyword: 'x' is not a valid user name ...". */
 int	conf_username(const struct conf_line *, int i, char *dst,
 	    struct conf_diag *);
+
+/*
+ * ADDR:PORT: IPv4 a.b.c.d:port or IPv6 [addr]:port, port 1..65535 (pure).
+ * Returns 0, or -1 with *why set.
+ */
+int	conf_parse_addrport(const char *, struct sockaddr_storage *,
+	    socklen_t *, const char **why);
+/* words[i] as ADDR:PORT, copied to dst; "file:line: why" and -1 if not. */
+int	conf_addrport(const struct conf_line *, int i, char *dst,
+	    size_t dstlen, struct conf_diag *);
 
 #endif

@@ -251,6 +251,24 @@ struct ctl_sync_loss {
 };
 _Static_assert(sizeof(struct ctl_sync_loss) == 88, "ctl_sync_loss size");
 
+/*
+ * A delay distribution (ctl_sync_info.rx_apply): count, sum, maximum and
+ * last value in microseconds, and counts by upper bound
+ * CTL_SYNC_LAT_BOUNDS_US, the last bucket unbounded (not cumulative).
+ */
+#define CTL_SYNC_LAT_BUCKETS	8
+#define CTL_SYNC_LAT_BOUNDS_US	{ 100, 250, 1000, 2500, 10000, 25000, \
+	100000 }
+struct ctl_sync_latency {
+	uint64_t	count;
+	uint64_t	sum_us;
+	uint64_t	max_us;
+	uint64_t	last_us;
+	uint64_t	buckets[CTL_SYNC_LAT_BUCKETS];
+};
+_Static_assert(sizeof(struct ctl_sync_latency) == (4 + CTL_SYNC_LAT_BUCKETS) * 8,
+    "ctl_sync_latency size");
+
 struct ctl_sync_info {
 	uint32_t	node_id;
 	uint32_t	epoch;		/* this run's epoch */
@@ -284,10 +302,13 @@ struct ctl_sync_info {
 	struct ctl_sync_loss loss;
 	uint64_t	ctl_refused;	/* control connections refused by their
 					 * peer credentials */
+	struct ctl_sync_latency rx_apply;	/* a burst of peer frames read ->
+					 * its conntrack writes handed to the kernel */
 };
 _Static_assert(sizeof(struct ctl_sync_info) == 16 + CTL_NAMELEN +
     (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8 + CTL_SYNC_MAX_HOLDS * 4 + 4 * 8 + 8 +
-    sizeof(struct ctl_sync_loss) + 8, "ctl_sync_info size");
+    sizeof(struct ctl_sync_loss) + 8 + sizeof(struct ctl_sync_latency),
+    "ctl_sync_info size");
 
 /* One sender heard by syncd. */
 struct ctl_sync_peer {

@@ -9,7 +9,7 @@ libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev libsystemd-dev
 libcmocka-dev libpcap-dev libmnl-dev libnetfilter-conntrack-dev
 iproute2 nftables iputils-ping procps psmisc jq python3 conntrack
 tshark tcpdump mandoc valgrind keepalived ucarp systemd conntrackd
-libcap-dev strace
+libcap-dev strace python3-prometheus-client curl
 debhelper lintian"
 
 missing=""

@@ -29,7 +29,7 @@ enum skw {
 	SKW_ACCEPT, SKW_CARPD_SOCKET, SKW_CONTROL_SOCKET, SKW_DEFER,
 	SKW_IGNORE, SKW_KEYFILE, SKW_LOG_LEVEL, SKW_MAXUPD, SKW_NODE_ID,
 	SKW_PCAP_FILE, SKW_PFSYNC_IF, SKW_REFRESH, SKW_SEND_DELAY,
-	SKW_SYNCDEV, SKW_SYNCPEER, SKW_USER, SKW__MAX
+	SKW_SYNCDEV, SKW_SYNCPEER, SKW_USER, SKW_METRICS_LISTEN, SKW__MAX
 };
 
 struct parse_ctx {
@@ -434,6 +434,13 @@ k_filter(struct parse_ctx *px, const struct conf_line *l)
 
 /* The user syncd runs as after start-up (syncd(8) SECURITY). */
 static void
+k_metrics_listen(struct parse_ctx *px, const struct conf_line *l)
+{
+	(void)conf_addrport(l, 1, px->conf->metrics_listen,
+	    sizeof(px->conf->metrics_listen), px->diag);
+}
+
+static void
 k_user(struct parse_ctx *px, const struct conf_line *l)
 {
 	(void)conf_username(l, 1, px->conf->user, px->diag);
@@ -448,6 +455,7 @@ static const struct keyword keywords[] = {
 	{ "keyfile",		SKW_KEYFILE,	1, 1, 0, k_keyfile },
 	{ "log-level",		SKW_LOG_LEVEL,	1, 1, 0, k_log_level },
 	{ "maxupd",		SKW_MAXUPD,	1, 1, 0, k_maxupd },
+	{ "metrics-listen",	SKW_METRICS_LISTEN, 1, 1, 0, k_metrics_listen },
 	{ "node-id",		SKW_NODE_ID,	1, 1, 0, k_node_id },
 	{ "pcap-file",		SKW_PCAP_FILE,	1, 1, 0, k_pcap_file },
 	{ "pfsync-if",		SKW_PFSYNC_IF,	1, 1, 0, k_pfsync_if },
@@ -662,6 +670,8 @@ sync_conf_print(FILE *fp, const struct syncd_conf *c)
 	fprintf(fp, "defer %s\nlog-level %s\n", c->defer ? "yes" : "no",
 	    conf_log_level_name(c->log_level));
 	print_kw_word(fp, "user", c->user);
+	if (c->metrics_listen[0] != '\0')
+		fprintf(fp, "metrics-listen %s\n", c->metrics_listen);
 	for (i = 0; i < c->nfilters; i++)
 		print_filter(fp, &c->filters[i]);
 }

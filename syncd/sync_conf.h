@@ -54,6 +54,7 @@ struct syncd_conf {
 	struct sync_filter filters[SYNC_MAX_FILTERS];
 	int		nfilters;
 	char		user[CONF_USERNAMELEN];	/* default "syncd"; root: no drop */
+	char		metrics_listen[64];	/* ADDR:PORT, "" off (syncd.conf(5)) */
 };
 
 /*

@@ -31,6 +31,7 @@
 
 #include "ctl_msg.h"
 #include "log.h"
+#include "metrics.h"
 #include "syncd.h"
 
 #define SYNC_CTL_MAX_OUTPUT	(64 * 1024)	/* a client that never reads */
@@ -217,6 +218,38 @@ info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 	i->gaps = st->gaps;
 	i->filtered = st->filtered;
 	table_to_ctl(env->table, &i->table);
+	i->rx_apply = st->rx_apply;
+}
+
+static void
+conn_stats_fill(const struct sync_ctl *ctl, struct ctl_conn_stats *cs)
+{
+	const struct sync_ctl_conn *c;
+
+	*cs = ctl->stats;
+	for (c = ctl->conns; c != NULL; c = c->next)
+		cs->open++;
+}
+
+/* The same structs as do_sync_status, formatted for metrics-listen. */
+void
+sync_ctl_metrics(void *arg, struct metrics_out *o)
+{
+	const struct syncd *env = arg;
+	struct ctl_sync_peer p[SYNCD_MAX_PEERS];
+	struct ctl_sync_info info;
+	struct ctl_conn_stats cs;
+	struct metrics_syncd m;
+	int i;
+
+	if (env->ctl == NULL)
+		return;
+	info_fill(env->ctl, &info);
+	for (i = 0; i < env->npeers && i < SYNCD_MAX_PEERS; i++)
+		peer_fill(&env->peers[i], &p[i]);
+	conn_stats_fill(env->ctl, &cs);
+	m = (struct metrics_syncd){ &info, p, i, &cs };
+	metrics_syncd(o, &m);
 }
 
 static void

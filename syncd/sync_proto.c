@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "syncd.h"
 
 #define FRAMES_PER_TURN		64	/* bulk pacing: yield to the loop */
@@ -545,10 +546,18 @@ static void
 rx_cb(int fd, short what, void *arg)
 {
 	struct syncd *env = arg;
+	uint64_t t0 = syncd_now_us();
+	size_t i;
+	int writes = 0;
 
 	(void)what;
 	rx_burst(env, fd);
+	for (i = 0; i < env->outs.n && !writes; i++)
+		writes = env->outs.v[i].type != SYNC_OUT_SEND_NOW;
 	syncd_run_outs(env);
+	/* the delay a state waits in syncd before the kernel has it */
+	if (writes)
+		metrics_latency_add(&env->stats.rx_apply, syncd_now_us() - t0);
 	arm_peers(env);
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ct_kernel.h"
+#include "ctl_proto.h"
 #include "priv.h"
 #include "sync_bulk.h"
 #include "sync_conf.h"
@@ -55,6 +56,7 @@ struct syncd_stats {
 	uint64_t	table_reqs;	/* UPD_REQ(0, 0) sent */
 	uint64_t	acks_out, acks_in;	/* ACKs (bulk flow control) */
 	uint64_t	window_waits;	/* bulk held for a peer's ACK */
+	struct ctl_sync_latency rx_apply;	/* frames read -> kernel writes */
 };
 
 struct syncd {
@@ -90,6 +92,7 @@ struct syncd {
 	struct syncd_drop_log	 drop_log[SYNCD_DROP_LOG_SRCS];
 	struct event		*sig_term, *sig_int, *sig_hup;
 	struct priv_user	 user;		/* runs as after setup (`user`) */
+	struct metrics_http	*metrics;	/* metrics-listen, or NULL */
 };
 
 uint64_t syncd_now_us(void);
@@ -146,6 +149,9 @@ void	syncd_syncdev_carrier(struct syncd *, int up);
 /* sync_ctl.c: syncd's control socket (`carpctl sync ...`); NULL on failure */
 struct sync_ctl *sync_ctl_open(struct syncd *, const char *path);
 void	sync_ctl_close(struct sync_ctl *);
+/* metrics-listen's text (metrics_http.h metrics_render_fn; arg: syncd) */
+struct metrics_out;
+void	sync_ctl_metrics(void *env, struct metrics_out *);
 /* A frame event to every SYNC_WATCH subscriber (never blocks: drops). */
 void	sync_ctl_frame(struct sync_ctl *, const struct ctl_sync_frame *,
 	    const uint8_t *frame);
