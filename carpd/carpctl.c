@@ -898,6 +898,7 @@ struct snap {
 	int			 np;
 	struct ctl_conn_stats	 cs;
 	int			 got_cs, got_total, got_info;
+	struct health		 he;	/* carpd: tracks, hooks */
 };
 
 static void
@@ -918,6 +919,10 @@ snap_take(struct snap *sn, uint32_t type, const uint8_t *p)
 	else if (type == CTL_CONN_STATS) {
 		memcpy(&sn->cs, p, sizeof(sn->cs));
 		sn->got_cs = 1;
+	} else {
+		struct ctl_hdr h = { .type = type };
+
+		health_add(&sn->he, &h, p);
 	}
 }
 
@@ -961,8 +966,10 @@ cmd_metrics(const char *carpd_path, const char *syncd_path)
 
 	snap_fetch(&c, carpd_path, CTL_STATUS);
 	snap_fetch(&y, syncd_path, CTL_SYNC_STATUS);
-	mc = (struct metrics_carpd){ c.v, c.nv, c.g, c.ng, &c.total,
-	    c.got_cs ? &c.cs : NULL };
+	mc = (struct metrics_carpd){ .v = c.v, .nv = c.nv, .g = c.g,
+	    .ng = c.ng, .total = &c.total, .cs = c.got_cs ? &c.cs : NULL,
+	    .t = c.he.t, .nt = c.he.nt, .h = c.he.h, .nh = c.he.nh,
+	    .hs = c.he.got_hs ? &c.he.hs : NULL };
 	my = (struct metrics_syncd){ &y.info, y.p, y.np,
 	    y.got_cs ? &y.cs : NULL };
 	for (;;) {			/* grow until the text fits */

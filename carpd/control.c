@@ -154,44 +154,58 @@ control_conn_stats(const struct control *ctl, struct ctl_conn_stats *cs)
 		cs->open++;
 }
 
-/* A vhost's tracks and hook (carpd.conf(5) TRACKING, HOOKS). */
+/* One track of a vhost as the control protocol carries it. */
+static void
+track_to_ctl(const struct vhost *vh, const struct carp_track *t,
+    struct ctl_track *ct)
+{
+	memset(ct, 0, sizeof(*ct));
+	ct->vhid = vh->conf.vhid;
+	ct->kind = (uint8_t)t->conf.kind;
+	ct->up = (uint8_t)t->up;
+	ct->weight = t->conf.weight;
+	ct->scope = (uint8_t)vh->conf.track_scope;
+	ct->running = t->pid > 0;
+	ct->interval_s = t->conf.interval_s;
+	ct->timeout_s = t->conf.timeout_s;
+	ct->runs = t->runs;
+	ct->failures = t->failures;
+	ct->timeouts = t->timeouts;
+	snprintf(ct->name, sizeof(ct->name), "%s", t->conf.name);
+}
+
+/* A vhost's notify hook and own demotion (carpd.conf(5) HOOKS). */
+static void
+hooks_to_ctl(const struct carpd *env, const struct vhost *vh,
+    struct ctl_vhost_hooks *hk)
+{
+	memset(hk, 0, sizeof(*hk));
+	hk->vhid = vh->conf.vhid;
+	hk->notify = vh->conf.notify[0] != '\0';
+	hk->queued = (uint8_t)vh->hooks.n;
+	hk->running = vh->hooks.pid > 0;
+	hk->track_vhost = (uint32_t)vh->track_vhost;
+	hk->preempt_delay = (uint32_t)(vh->conf.preempt_delay >= 0 ?
+	    vh->conf.preempt_delay : env->conf->preempt_delay);
+	hk->run = vh->hooks.run;
+	hk->failed = vh->hooks.failed;
+	hk->killed = vh->hooks.killed_n;
+	hk->dropped = vh->hooks.dropped;
+}
+
+/* A vhost's tracks and hook, after its CTL_VHOST. */
 static void
 status_health(struct ctl_conn *cc, uint32_t seq, const struct vhost *vh)
 {
-	const struct carp_track	*t;
 	struct ctl_vhost_hooks	 hk;
 	struct ctl_track	 ct;
 	int			 i;
 
 	for (i = 0; i < vh->tracks.n; i++) {
-		t = &vh->tracks.t[i];
-		memset(&ct, 0, sizeof(ct));
-		ct.vhid = vh->conf.vhid;
-		ct.kind = (uint8_t)t->conf.kind;
-		ct.up = (uint8_t)t->up;
-		ct.weight = t->conf.weight;
-		ct.scope = (uint8_t)vh->conf.track_scope;
-		ct.running = t->pid > 0;
-		ct.interval_s = t->conf.interval_s;
-		ct.timeout_s = t->conf.timeout_s;
-		ct.runs = t->runs;
-		ct.failures = t->failures;
-		ct.timeouts = t->timeouts;
-		snprintf(ct.name, sizeof(ct.name), "%s", t->conf.name);
+		track_to_ctl(vh, &vh->tracks.t[i], &ct);
 		conn_send(cc, CTL_TRACK, seq, &ct, sizeof(ct));
 	}
-	memset(&hk, 0, sizeof(hk));
-	hk.vhid = vh->conf.vhid;
-	hk.notify = vh->conf.notify[0] != '\0';
-	hk.queued = (uint8_t)vh->hooks.n;
-	hk.running = vh->hooks.pid > 0;
-	hk.track_vhost = (uint32_t)vh->track_vhost;
-	hk.preempt_delay = (uint32_t)(vh->conf.preempt_delay >= 0 ?
-	    vh->conf.preempt_delay : cc->ctl->env->conf->preempt_delay);
-	hk.run = vh->hooks.run;
-	hk.failed = vh->hooks.failed;
-	hk.killed = vh->hooks.killed_n;
-	hk.dropped = vh->hooks.dropped;
+	hooks_to_ctl(cc->ctl->env, vh, &hk);
 	conn_send(cc, CTL_VHOST_HOOKS, seq, &hk, sizeof(hk));
 }
 
@@ -232,13 +246,25 @@ control_metrics(void *arg, struct metrics_out *o)
 	struct ctl_conn_stats cs;
 	struct metrics_carpd m;
 	struct ctl_vhost *v;
-	int i;
+	struct ctl_vhost_hooks *hk;
+	struct ctl_track *t;
+	int i, j, nt = 0, ntracks = 0;
 
-	/* on the heap: 256 vhosts would be 60 KB of stack */
-	if ((v = calloc((size_t)env->nvh + 1, sizeof(*v))) == NULL)
-		return;		/* the scraper gets an empty page, not a crash */
 	for (i = 0; i < env->nvh; i++)
+		ntracks += env->vh[i]->tracks.n;
+	/* on the heap: 256 vhosts would be 60 KB of stack */
+	v = calloc((size_t)env->nvh + 1, sizeof(*v));
+	hk = calloc((size_t)env->nvh + 1, sizeof(*hk));
+	t = calloc((size_t)ntracks + 1, sizeof(*t));
+	if (v == NULL || hk == NULL || t == NULL)
+		goto out;	/* the scraper gets an empty page, not a crash */
+	for (i = 0; i < env->nvh; i++) {
 		vhost_to_ctl(env->vh[i], &v[i]);
+		hooks_to_ctl(env, env->vh[i], &hk[i]);
+		for (j = 0; j < env->vh[i]->tracks.n; j++)
+			track_to_ctl(env->vh[i], &env->vh[i]->tracks.t[j],
+			    &t[nt++]);
+	}
 	for (i = 0; i < env->demote.ng && i < CARP_DEMOTE_MAX_GROUPS; i++) {
 		memset(&g[i], 0, sizeof(g[i]));
 		ctl_strlcpy(g[i].name, env->demote.g[i].name, sizeof(g[i].name));
@@ -246,8 +272,13 @@ control_metrics(void *arg, struct metrics_out *o)
 	}
 	env->counters.ctl_refused = env->ctl->guard.refused;
 	control_conn_stats(env->ctl, &cs);
-	m = (struct metrics_carpd){ v, env->nvh, g, i, &env->counters, &cs };
+	m = (struct metrics_carpd){ .v = v, .nv = env->nvh, .g = g, .ng = i,
+	    .total = &env->counters, .cs = &cs, .t = t, .nt = nt, .h = hk,
+	    .nh = env->nvh, .hs = &env->hstats };
 	metrics_carpd(o, &m);
+out:
+	free(t);
+	free(hk);
 	free(v);
 }
 

@@ -61,6 +61,15 @@ static const struct mfield carp_counters[] = {
 	CC(authmalformed, "drops_total", "authmalformed", NULL),
 	CC(authforged, "drops_total", "authforged", NULL),
 	CC(authreplay, "drops_total", "authreplay", NULL),
+	CC(garp, "announce_frames_total", "garp",
+	    "Announcement frames sent (gratuitous ARP, unsolicited NA)"),
+	CC(na, "announce_frames_total", "na", NULL),
+	CC(ann_takeover, "announce_rounds_total", "takeover",
+	    "Announcement rounds, by cause"),
+	CC(ann_won, "announce_rounds_total", "won", NULL),
+	CC(ann_refresh, "announce_rounds_total", "refresh", NULL),
+	CC(ann_errors, "announce_errors_total", NULL,
+	    "Announcement frames that could not be sent"),
 };
 
 #define VG(fld, name, help)						\
@@ -72,6 +81,64 @@ static const struct mfield carp_vhost[] = {
 	VG(advbase, "advbase", "Advertisement base interval, seconds"),
 	VG(advskew, "advskew", "Advertisement skew, 1/256 s"),
 	VG(naddrs, "addresses", "Virtual addresses of the vhost"),
+	VG(tiebreak, "tiebreak_lower_address",
+	    "1 if exact ties go to the lower address (tiebreak lower-address)"),
+	VG(garp_refresh, "garp_refresh_seconds",
+	    "Re-announcement period while MASTER, 0 when off"),
+};
+
+/* carpd.conf(5) TRACKING: one series per track */
+#define TR(fld, name, type, help)					\
+	MF(struct ctl_track, fld, name, NULL, type, help)
+static const struct mfield carp_track[] = {
+	TR(up, "track_up", M_GAUGE, "1 while the track is healthy"),
+	TR(weight, "track_weight", M_GAUGE,
+	    "Demotion the track adds while it fails"),
+	TR(runs, "track_runs_total", M_COUNTER, "Track script runs ended"),
+	TR(failures, "track_failures_total", M_COUNTER,
+	    "Results not healthy (interfaces: downs)"),
+	TR(timeouts, "track_timeouts_total", M_COUNTER,
+	    "Track script runs killed at their timeout"),
+};
+
+/* carpd.conf(5) HOOKS, per vhost */
+#define VH(fld, name, type, help)					\
+	MF(struct ctl_vhost_hooks, fld, name, NULL, type, help)
+static const struct mfield carp_vhost_hooks[] = {
+	VH(track_vhost, "track_demote", M_GAUGE,
+	    "Demotion its track-scope vhost tracks add"),
+	VH(preempt_delay, "preempt_delay_seconds", M_GAUGE,
+	    "No preemption this long after carpd's start"),
+	VH(queued, "hook_queued", M_GAUGE, "Transitions waiting for the hook"),
+	VH(running, "hook_running", M_GAUGE, "1 while a notify hook runs"),
+	VH(run, "hook_runs_total", M_COUNTER, "Notify hooks started"),
+	VH(failed, "hook_failures_total", M_COUNTER,
+	    "Notify hooks that ended other than with exit status 0"),
+	VH(killed, "hook_killed_total", M_COUNTER,
+	    "Notify hooks killed at their timeout"),
+	VH(dropped, "hook_dropped_total", M_COUNTER,
+	    "Transitions lost to a full hook queue"),
+};
+
+/* daemon-wide hook, notify-fifo and track-script counters */
+#define HS(fld, name, reason, help)					\
+	MF(struct ctl_hook_stats, fld, name, reason, M_COUNTER, help)
+static const struct mfield carp_hook_stats[] = {
+	HS(hooks_run, "hook_runs_total", NULL, "Notify hooks started"),
+	HS(hooks_failed, "hook_failures_total", NULL,
+	    "Notify hooks that ended other than with exit status 0"),
+	HS(hooks_killed, "hook_killed_total", NULL,
+	    "Notify hooks killed at their timeout"),
+	HS(hooks_dropped, "hook_dropped_total", NULL,
+	    "Transitions lost to a full hook queue"),
+	HS(fifo_written, "fifo_lines_total", "written",
+	    "notify-fifo lines, written or dropped (no reader, pipe full)"),
+	HS(fifo_dropped, "fifo_lines_total", "dropped", NULL),
+	HS(script_runs, "script_runs_total", NULL, "Track script runs ended"),
+	HS(script_failures, "script_failures_total", NULL,
+	    "Track script runs not healthy"),
+	HS(script_timeouts, "script_timeouts_total", NULL,
+	    "Track script runs killed at their timeout"),
 };
 
 #define CS(fld, name, reason, type, help)				\
@@ -337,6 +404,24 @@ vhost_labels(struct metrics_out *o, const void *obj)
 	out_label(o, "ifname", v->ifname, sizeof(v->ifname), 0);
 }
 
+static void
+track_labels(struct metrics_out *o, const void *obj)
+{
+	const struct ctl_track *t = obj;
+
+	out(o, "vhid=\"%u\",kind=\"%s\"", t->vhid,
+	    t->kind == 0 ? "interface" : "script");
+	out_label(o, "name", t->name, sizeof(t->name), 0);
+}
+
+static void
+hooks_labels(struct metrics_out *o, const void *obj)
+{
+	const struct ctl_vhost_hooks *h = obj;
+
+	out(o, "vhid=\"%u\"", h->vhid);
+}
+
 static const char *
 auth_name(uint8_t a)
 {
@@ -389,6 +474,30 @@ carpd_groups(struct metrics_out *o, const struct metrics_carpd *c)
 	}
 }
 
+/* Tracks, per-vhost hooks and the daemon-wide hook counters. */
+static void
+carpd_health(struct metrics_out *o, const struct metrics_carpd *c)
+{
+	struct series s;
+
+	if (c->nt > 0) {
+		s = (struct series){ c->t, sizeof(*c->t), c->nt, 0,
+		    track_labels };
+		out_table(o, CARPD, carp_track, NELEM(carp_track), &s);
+	}
+	if (c->nh > 0) {
+		s = (struct series){ c->h, sizeof(*c->h), c->nh, 0,
+		    hooks_labels };
+		out_table(o, CARPD "vhost_", carp_vhost_hooks,
+		    NELEM(carp_vhost_hooks), &s);
+	}
+	if (c->hs != NULL) {
+		s = (struct series){ c->hs, 0, 1, 0, NULL };
+		out_table(o, CARPD, carp_hook_stats, NELEM(carp_hook_stats),
+		    &s);
+	}
+}
+
 void
 metrics_carpd(struct metrics_out *o, const struct metrics_carpd *c)
 {
@@ -412,6 +521,7 @@ metrics_carpd(struct metrics_out *o, const struct metrics_carpd *c)
 		s = (struct series){ c->cs, 0, 1, 0, NULL };
 		out_table(o, CARPD, conn_stats, NELEM(conn_stats), &s);
 	}
+	carpd_health(o, c);
 }
 
 /* --- syncd ---------------------------------------------------------------- */

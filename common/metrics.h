@@ -32,6 +32,12 @@ struct metrics_carpd {
 	int				 ng;
 	const struct ctl_counters	*total;	/* CTL_COUNTERS, daemon-wide */
 	const struct ctl_conn_stats	*cs;
+	/* carpd.conf(5) TRACKING and HOOKS; NULL / 0 if the reply had none */
+	const struct ctl_track		*t;
+	int				 nt;
+	const struct ctl_vhost_hooks	*h;
+	int				 nh;
+	const struct ctl_hook_stats	*hs;
 };
 
 /* syncd's CTL_SYNC_STATUS reply. cs may be NULL. */

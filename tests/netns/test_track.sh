@@ -61,6 +61,19 @@ log "track-interface eth1 down on the master (its WAN port loses carrier)"
 ip -n "$(ns lan)" link set q-fw1 down
 check "demotion of carp and lan rises by exactly 50" poll_for 2 demotes_are fw1 50 50 100 55
 check "the interface track is down" eval '[ "$(trk fw1 1 eth1 .state)" = down ]'
+# the same in carpctl metrics, read with the real Prometheus text parser
+# (Debian's python3-prometheus-client, for Debian's python3)
+check "metrics: track_up 0 and weight 50 of eth1, vhid 3's track_demote 5" eval '
+	ctl fw1 metrics > "$T_DIR/m.txt"; /usr/bin/python3 -c "
+import sys
+from prometheus_client.parser import text_string_to_metric_families as p
+v = {(s.name, tuple(sorted(s.labels.items()))): s.value
+     for f in p(open(sys.argv[1]).read()) for s in f.samples}
+k = ((\"kind\", \"interface\"), (\"name\", \"eth1\"), (\"vhid\", \"1\"))
+assert v[(\"carpsync_carpd_track_up\", k)] == 0, v
+assert v[(\"carpsync_carpd_track_weight\", k)] == 50
+assert v[(\"carpsync_carpd_vhost_track_demote\", ((\"vhid\", \"3\"),))] == 5
+" "$T_DIR/m.txt"'
 check "fw2 takes vhid 1" poll_for 3 is_state fw2 1 MASTER
 log "reload with the tracks unchanged (SIGHUP)"
 kill -HUP "$(pid_of fw1)"

@@ -70,7 +70,7 @@ test_carpd_known(void **state)
 	struct ctl_counters total = { .badvhid = 9, .ctl_refused = 2 };
 	struct ctl_conn_stats cs = { .accepted = 4, .closed_slow = 1,
 	    .open = 1 };
-	struct metrics_carpd m = { &v, 1, &g, 1, &total, &cs };
+	struct metrics_carpd m = { .v = &v, .nv = 1, .g = &g, .ng = 1, .total = &total, .cs = &cs };
 	static const char head[] =
 	    "# HELP carpsync_carpd_up 1 if carpd answered on its control socket\n"
 	    "# TYPE carpsync_carpd_up gauge\n"
@@ -128,7 +128,7 @@ test_carpd_families_once(void **state)
 {
 	struct ctl_vhost v[3];
 	struct ctl_counters total = { 0 };
-	struct metrics_carpd m = { v, 3, NULL, 0, &total, NULL };
+	struct metrics_carpd m = { .v = v, .nv = 3, .total = &total };
 
 	(void)state;
 	vhost(&v[0], 1, "carp1", 0);
@@ -151,7 +151,7 @@ test_label_escaping(void **state)
 {
 	struct ctl_vhost v;
 	struct ctl_group g = { .name = "a\\b\"c\nd", .demote = 1 };
-	struct metrics_carpd m = { &v, 1, &g, 1, NULL, NULL };
+	struct metrics_carpd m = { .v = &v, .nv = 1, .g = &g, .ng = 1 };
 
 	(void)state;
 	vhost(&v, 7, "x\"y", 1);
@@ -165,6 +165,60 @@ test_label_escaping(void **state)
 	render_carpd(&m);
 	assert_non_null(strstr(text, "ifname=\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\""
 	    ",carpdev=\"\""));
+}
+
+/* tracks, per-vhost hooks and the daemon-wide hook counters */
+static void
+test_carpd_health(void **state)
+{
+	struct ctl_vhost v;
+	struct ctl_track t[2] = {
+		{ .vhid = 3, .kind = 0, .up = 0, .weight = 50, .failures = 2,
+		  .name = "eth1" },
+		{ .vhid = 3, .kind = 1, .up = 1, .weight = 20, .runs = 9,
+		  .timeouts = 1, .name = "test -e \"/run/ok\"" },
+	};
+	struct ctl_vhost_hooks h = { .vhid = 3, .track_vhost = 5, .run = 4,
+	    .dropped = 1 };
+	struct ctl_hook_stats hs = { .hooks_run = 4, .fifo_written = 6,
+	    .fifo_dropped = 2, .script_timeouts = 1 };
+	struct metrics_carpd m = { .v = &v, .nv = 1, .t = t, .nt = 2,
+	    .h = &h, .nh = 1, .hs = &hs };
+
+	(void)state;
+	vhost(&v, 3, "carp3", 1);
+	v.counters.garp = 11;
+	v.counters.ann_won = 2;
+	render_carpd(&m);
+	assert_non_null(strstr(text, "carpsync_carpd_track_up{vhid=\"3\","
+	    "kind=\"interface\",name=\"eth1\"} 0\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_track_up{vhid=\"3\","
+	    "kind=\"script\",name=\"test -e \\\"/run/ok\\\"\"} 1\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_track_weight{vhid=\"3\","
+	    "kind=\"interface\",name=\"eth1\"} 50\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_track_failures_total{"
+	    "vhid=\"3\",kind=\"interface\",name=\"eth1\"} 2\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_vhost_track_demote{"
+	    "vhid=\"3\"} 5\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_vhost_hook_dropped_total{"
+	    "vhid=\"3\"} 1\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_fifo_lines_total{"
+	    "reason=\"dropped\"} 2\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_script_timeouts_total 1\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_vhost_announce_frames_total{"
+	    "vhid=\"3\",ifname=\"carp3\",reason=\"garp\"} 11\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_vhost_announce_rounds_total{"
+	    "vhid=\"3\",ifname=\"carp3\",reason=\"won\"} 2\n"));
+	assert_int_equal(count(text, "# TYPE carpsync_carpd_track_up gauge\n"), 1);
+	assert_int_equal(count(text, "# TYPE carpsync_carpd_fifo_lines_total "
+	    "counter\n"), 1);
+	/* none given: no track, hook or fifo family at all */
+	m.nt = m.nh = 0;
+	m.hs = NULL;
+	render_carpd(&m);
+	assert_null(strstr(text, "track_up"));
+	assert_null(strstr(text, "hook_"));
+	assert_null(strstr(text, "fifo_lines"));
 }
 
 static void
@@ -249,7 +303,7 @@ static void
 test_sizing(void **state)
 {
 	struct ctl_vhost v;
-	struct metrics_carpd m = { &v, 1, NULL, 0, NULL, NULL };
+	struct metrics_carpd m = { .v = &v, .nv = 1 };
 	struct metrics_out o;
 	char small[100];
 	size_t full;
@@ -352,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_carpd_known),
 		cmocka_unit_test(test_carpd_families_once),
 		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_carpd_health),
 		cmocka_unit_test(test_down),
 		cmocka_unit_test(test_syncd),
 		cmocka_unit_test(test_sizing),
