@@ -103,17 +103,8 @@ g_preempt(struct parse_ctx *px, const struct conf_line *l)
 static void
 g_control_socket(struct parse_ctx *px, const struct conf_line *l)
 {
-	const char	*p = l->words[1];
-	size_t		 max = sizeof(px->conf->control_socket) - 1;
-
-	if (p[0] != '/')
-		conf_error(px->diag, l->file, l->line, "%s: '%s' is not an "
-		    "absolute path", l->words[0], p);
-	else if (strlen(p) > max)
-		conf_error(px->diag, l->file, l->line, "%s: path longer than "
-		    "%zu bytes", l->words[0], max);
-	else
-		memcpy(px->conf->control_socket, p, strlen(p) + 1);
+	(void)conf_abs_path(l, 1, px->conf->control_socket,
+	    sizeof(px->conf->control_socket), px->diag);
 }
 
 static void
@@ -225,17 +216,8 @@ g_preempt_delay(struct parse_ctx *px, const struct conf_line *l)
 static void
 g_notify_fifo(struct parse_ctx *px, const struct conf_line *l)
 {
-	const char	*p = l->words[1];
-	size_t		 max = sizeof(px->conf->notify_fifo) - 1;
-
-	if (p[0] != '/')
-		conf_error(px->diag, l->file, l->line, "%s: '%s' is not an "
-		    "absolute path", l->words[0], p);
-	else if (strlen(p) > max)
-		conf_error(px->diag, l->file, l->line, "%s: path longer than "
-		    "%zu bytes", l->words[0], max);
-	else
-		memcpy(px->conf->notify_fifo, p, strlen(p) + 1);
+	(void)conf_abs_path(l, 1, px->conf->notify_fifo,
+	    sizeof(px->conf->notify_fifo), px->diag);
 }
 
 static const struct gkeyword gkeywords[] = {

@@ -657,23 +657,6 @@ start_vhosts(struct carpd *env)
 		vhost_start(env, env->vh[i]);
 }
 
-/* metrics-listen: bound before the privilege drop (any port) */
-static void
-metrics_setup(struct carpd *env)
-{
-	struct sockaddr_storage ss;
-	const char *why = "?";
-	socklen_t sl;
-
-	if (env->conf->metrics_listen[0] == '\0')
-		return;
-	if (conf_parse_addrport(env->conf->metrics_listen, &ss, &sl,
-	    &why) == -1 || (env->metrics = metrics_http_open(env->base,
-	    (struct sockaddr *)&ss, sl, control_metrics, env, &why)) == NULL)
-		fatalx("metrics-listen %s: %s", env->conf->metrics_listen,
-		    why);
-	log_info("metrics on http://%s/metrics", env->conf->metrics_listen);
-}
 
 static void
 setup(struct carpd *env)
@@ -690,7 +673,9 @@ setup(struct carpd *env)
 	if (priv_own_socket(&env->user, env->conf->control_socket) == -1)
 		fatalx("cannot give control socket %s to %s:%s",
 		    env->conf->control_socket, env->user.name, env->user.group);
-	metrics_setup(env);
+	/* before the privilege drop: any port */
+	env->metrics = metrics_http_listen(env->base,
+	    env->conf->metrics_listen, control_metrics, env);
 	if ((env->nl = carp_nl_open()) == NULL)
 		fatalx("cannot open netlink");
 	/* Before anything else: what a crashed carpd left behind. */

@@ -681,6 +681,26 @@ conf_username(const struct conf_line *l, int i, char *dst,
 	return 0;
 }
 
+int
+conf_abs_path(const struct conf_line *l, int i, char *dst, size_t size,
+    struct conf_diag *d)
+{
+	const char	*p = l->words[i];
+
+	if (p[0] != '/') {
+		conf_error(d, l->file, l->line, "%s: '%s' is not an absolute "
+		    "path", l->words[0], p);
+		return -1;
+	}
+	if (strlen(p) >= size) {
+		conf_error(d, l->file, l->line, "%s: path longer than %zu "
+		    "bytes", l->words[0], size - 1);
+		return -1;
+	}
+	memcpy(dst, p, strlen(p) + 1);
+	return 0;
+}
+
 /* ---- ADDR:PORT (metrics-listen) ---------------------------------- */
 
 static int

@@ -109,6 +109,11 @@ int	conf_valid_username(const char *);
 int	conf_username(const struct conf_line *, int i, char *dst,
 	    struct conf_diag *);
 
+/* Word i as an absolute path into dst (size bytes with the NUL); -1 with
+ * "FILE:LINE: keyword: 'x' is not an absolute path" or "path longer". */
+int	conf_abs_path(const struct conf_line *, int i, char *dst, size_t size,
+	    struct conf_diag *);
+
 /*
  * ADDR:PORT: IPv4 a.b.c.d:port or IPv6 [addr]:port, port 1..65535 (pure).
  * Returns 0, or -1 with *why set.

@@ -20,6 +20,8 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "conf_lex.h"
+#include "log.h"
 #include "metrics_http.h"
 
 #define METRICS_TIMEOUT		5	/* seconds, per connection */
@@ -124,4 +126,23 @@ metrics_http_close(struct metrics_http *mh)
 	evhttp_free(mh->http);	/* frees the bound listener too */
 	free(mh->buf);
 	free(mh);
+}
+
+struct metrics_http *
+metrics_http_listen(struct event_base *base, const char *addrport,
+    metrics_render_fn *render_fn, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	struct metrics_http	*m;
+	const char		*why = "?";
+	socklen_t		 sl;
+
+	if (addrport[0] == '\0')
+		return NULL;
+	if (conf_parse_addrport(addrport, &ss, &sl, &why) == -1 ||
+	    (m = metrics_http_open(base, (struct sockaddr *)&ss, sl, render_fn,
+	    arg, &why)) == NULL)
+		fatalx("metrics-listen %s: %s", addrport, why);
+	log_info("metrics on http://%s/metrics", addrport);
+	return m;
 }

@@ -19,6 +19,12 @@ typedef void metrics_render_fn(void *arg, struct metrics_out *o);
 struct metrics_http	*metrics_http_open(struct event_base *,
 			    const struct sockaddr *, socklen_t,
 			    metrics_render_fn *, void *arg, const char **why);
+/* metrics-listen ADDR:PORT (conf_parse_addrport): NULL if addrport is "";
+ * fatal if it cannot listen (called at start, before the privilege drop,
+ * so any port works). */
+struct metrics_http	*metrics_http_listen(struct event_base *,
+			    const char *addrport, metrics_render_fn *,
+			    void *arg);
 void			 metrics_http_close(struct metrics_http *);
 
 #endif

@@ -224,16 +224,7 @@ static void
 k_abs_path(struct parse_ctx *px, const struct conf_line *l, char *dst,
     size_t size)
 {
-	const char	*p = l->words[1];
-
-	if (p[0] != '/')
-		conf_error(px->diag, l->file, l->line, "%s: '%s' is not an "
-		    "absolute path", l->words[0], p);
-	else if (strlen(p) >= size)
-		conf_error(px->diag, l->file, l->line, "%s: path longer than "
-		    "%zu bytes", l->words[0], size - 1);
-	else
-		memcpy(dst, p, strlen(p) + 1);
+	(void)conf_abs_path(l, 1, dst, size, px->diag);
 }
 
 static void

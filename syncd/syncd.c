@@ -335,23 +335,6 @@ syncd_watch_fd(struct syncd *env, int fd, event_callback_fn cb)
 	return ev;
 }
 
-/* metrics-listen: bound before the privilege drop (any port) */
-static void
-syncd_metrics_setup(struct syncd *env)
-{
-	struct sockaddr_storage ss;
-	const char *why = "?";
-	socklen_t sl;
-
-	if (env->conf->metrics_listen[0] == '\0')
-		return;
-	if (conf_parse_addrport(env->conf->metrics_listen, &ss, &sl,
-	    &why) == -1 || (env->metrics = metrics_http_open(env->base,
-	    (struct sockaddr *)&ss, sl, sync_ctl_metrics, env, &why)) == NULL)
-		fatalx("metrics-listen %s: %s", env->conf->metrics_listen,
-		    why);
-	log_info("metrics on http://%s/metrics", env->conf->metrics_listen);
-}
 
 static void
 setup(struct syncd *env)
@@ -394,7 +377,9 @@ setup(struct syncd *env)
 	    priv_own_socket(&env->user, c->control_socket) == -1)
 		fatalx("cannot give control socket %s to %s:%s",
 		    c->control_socket, env->user.name, env->user.group);
-	syncd_metrics_setup(env);
+	/* before the privilege drop: any port */
+	env->metrics = metrics_http_listen(env->base,
+	    env->conf->metrics_listen, sync_ctl_metrics, env);
 	env->watch = sync_watch_open(env);
 	env->link = sync_link_open(env->base, c->syncdev,
 	    syncd_syncdev_carrier, env);
