@@ -171,7 +171,9 @@ track_to_ctl(const struct vhost *vh, const struct carp_track *t,
 	ct->runs = t->runs;
 	ct->failures = t->failures;
 	ct->timeouts = t->timeouts;
-	snprintf(ct->name, sizeof(ct->name), "%s", t->conf.name);
+	/* a command longer than the field is cut, on purpose (ctl_track) */
+	snprintf(ct->name, sizeof(ct->name), "%.*s", (int)sizeof(ct->name) - 1,
+	    t->conf.name);
 }
 
 /* A vhost's notify hook and own demotion (carpd.conf(5) HOOKS). */
