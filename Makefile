@@ -290,6 +290,10 @@ install: $(BINS)
 	install -m 0644 conf/carpd.conf.example conf/syncd.conf.example \
 	  $(DESTDIR)$(SYSCONFDIR)/carpsync/
 	install -m 0644 conf/vhost1.conf.example conf/vhost2.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/carpd.d/
+	@# the input rules CARP and sync need (inert until an nftables.conf
+	@# includes them), a whole example ruleset and the sysctls (README)
+	install -m 0644 conf/carpsync.nft conf/nftables.conf.example $(DESTDIR)$(SYSCONFDIR)/carpsync/
+	install -m 0644 conf/carpsync-sysctl.conf $(DESTDIR)$(SYSCONFDIR)/carpsync/carpsync-sysctl.conf.example
 	install -m 0644 scripts/carpsync-sync.lua $(DESTDIR)$(DATADIR)/
 
 clean:

@@ -30,6 +30,9 @@ expect() {
 644 $d/etc/carpsync/syncd.conf.example
 644 $d/etc/carpsync/carpd.d/vhost1.conf.example
 644 $d/etc/carpsync/carpd.d/vhost2.conf.example
+644 $d/etc/carpsync/carpsync.nft
+644 $d/etc/carpsync/nftables.conf.example
+644 $d/etc/carpsync/carpsync-sysctl.conf.example
 644 $d/lib/systemd/system/carpd.service
 644 $d/lib/systemd/system/syncd.service
 644 $d/usr/lib/tmpfiles.d/carpsync.conf
