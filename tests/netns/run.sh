@@ -12,17 +12,20 @@ suite=${SUITE:-netns}; runs=${RUNS:-1}; limit=${LIMIT:-600}
 tests=("$@")
 [ ${#tests[@]} -eq 0 ] && tests=(tests/netns/test_*.sh)
 t0=$(date +%s)
-pass=0; fail=0; skip=0; failed=""; summary=""
+pass=0; fail=0; skip=0; failed=""; summary=""; failures=""
+out=$(mktemp /tmp/carpsync-run.XXXXXX); trap 'rm -f "$out"' EXIT
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	ok=0; skipped=0; s0=$(date +%s)
 	for r in $(seq 1 "$runs"); do
 		[ "$runs" -gt 1 ] && echo "=== $t run $r of $runs" || echo "=== $t"
-		timeout --signal=TERM --kill-after=10 "$limit" bash "$t" "$build"
-		case $? in
+		timeout --signal=TERM --kill-after=10 "$limit" bash "$t" "$build" 2>&1 | tee "$out"
+		case ${PIPESTATUS[0]} in
 		0) ok=$((ok + 1)) ;;
 		77) skipped=$((skipped + 1)) ;;
-		*) echo "=== $name run $r of $runs FAILED" ;;
+		*) echo "=== $name run $r of $runs FAILED"
+		   # repeated at the end, where a truncated CI log still shows it
+		   failures="$failures$(grep -E "not ok|FAIL - |SUMMARY: |logs kept" "$out" | head -n 20)"$'\n' ;;
 		esac
 	done
 	line="$name: $ok of $runs passed"
@@ -35,4 +38,4 @@ for t in "${tests[@]}"; do
 done
 [ "$runs" -gt 1 ] && printf '%s' "$summary"
 echo "$suite: $pass passed, $fail failed, $skip skipped ($runs run(s) each, $(( $(date +%s) - t0 )) s)"
-[ "$fail" -eq 0 ] || { echo "$suite: failed:$failed"; exit 1; }
+[ "$fail" -eq 0 ] || { printf '%s' "$failures"; echo "$suite: failed:$failed"; exit 1; }

@@ -53,7 +53,7 @@ start_ucarp
 check "ucarp MASTER (up script ran)" poll_for 8 ucarp_master
 start_carpd fw1
 check "carpd BACKUP" poll_for 2 is_state fw1 1 BACKUP
-check "carpd receives ucarp's adverts" poll_for 6 eval '[ "$(counter fw1 1 ipackets)" -ge 4 ]'
+check "carpd receives ucarp's adverts" poll_for 8 eval '[ "$(counter fw1 1 ipackets)" -ge 4 ]'
 check "  and drops none (badauth $(counter fw1 1 badauth))" eval '[ "$(drops fw1)" = 0 ]'
 check "carpd stays BACKUP past its master-down (3.35 s)" eval '[ "$(transitions fw1 1)" = 1 ] && is_state fw1 1 BACKUP'
 check "ucarp still MASTER" ucarp_master
