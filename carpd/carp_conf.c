@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,8 @@
 enum gkw {
 	GKW_CONTROL_SOCKET, GKW_INCLUDE, GKW_LOG_LEVEL, GKW_PREEMPT,
 	GKW_STARTUP_DEMOTE, GKW_USER, GKW_GARP_REFRESH,
-	GKW_PREEMPT_DELAY, GKW_NOTIFY_FIFO, GKW_METRICS_LISTEN, GKW__MAX
+	GKW_PREEMPT_DELAY, GKW_NOTIFY_FIFO, GKW_METRICS_LISTEN,
+	GKW_BALANCE_SEED, GKW__MAX
 };
 
 enum vkw {
@@ -35,7 +37,8 @@ enum vkw {
 	VKW_GROUP, VKW_IFNAME, VKW_LLADDR, VKW_PASS, VKW_PASSFILE, VKW_STATE,
 	VKW_VHID, VKW_GARP_REFRESH, VKW_TIEBREAK,
 	VKW_TRACK_INTERFACE, VKW_TRACK_SCRIPT, VKW_TRACK_SCOPE,
-	VKW_PREEMPT_DELAY, VKW_NOTIFY, VKW__MAX
+	VKW_PREEMPT_DELAY, VKW_NOTIFY,
+	VKW_CARPNODES, VKW_BALANCING, VKW_BALANCE_SIDE, VKW__MAX
 };
 
 /* A vhost while it is parsed, with the line where each keyword was first
@@ -44,6 +47,8 @@ struct vhost_work {
 	struct carp_vhost_conf	 v;
 	char			*path;		/* untruncated v.file */
 	int			 seen[VKW__MAX];
+	uint8_t			 skews[CARP_MAX_NODES];	/* v.node_vhids' */
+	int			 none_line;	/* `balancing none` given */
 };
 
 struct parse_ctx {
@@ -56,6 +61,7 @@ struct parse_ctx {
 	int			 nwork;
 	int			 capwork;
 	int			 too_many;	/* "too many vhosts" reported */
+	int			 ninst;		/* CARP instances: the nodes */
 	unsigned		 key_owner_uid;	/* besides root, for keyfiles */
 };
 
@@ -220,7 +226,48 @@ g_notify_fifo(struct parse_ctx *px, const struct conf_line *l)
 	    sizeof(px->conf->notify_fifo), px->diag);
 }
 
+/* Hex digits only, 1 to 8 of them: -1 if s is not that. */
+static int
+parse_hex32(const char *s, uint32_t *out)
+{
+	uint32_t	 v = 0;
+	int		 n, d;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		if (n == 8 || !isxdigit((unsigned char)s[n]))
+			return -1;
+		d = isdigit((unsigned char)s[n]) ? s[n] - '0' :
+		    tolower((unsigned char)s[n]) - 'a' + 10;
+		v = v << 4 | (uint32_t)d;
+	}
+	if (n == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* `balance-seed N|0xHEX`: every node of a group must hash alike. */
+static void
+g_balance_seed(struct parse_ctx *px, const struct conf_line *l)
+{
+	const char	*s = l->words[1];
+	uint64_t	 n;
+	uint32_t	 x;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (parse_hex32(s + 2, &x) == 0)
+			px->conf->balance_seed = x;
+		else
+			conf_error(px->diag, l->file, l->line, "balance-seed: "
+			    "'%s' is not 1 to 8 hex digits after 0x", s);
+		return;
+	}
+	if (conf_uint(l, 1, 0, UINT32_MAX, &n, px->diag) == 0)
+		px->conf->balance_seed = (uint32_t)n;
+}
+
 static const struct gkeyword gkeywords[] = {
+	{ "balance-seed",	GKW_BALANCE_SEED, 1, 1, 0, g_balance_seed },
 	{ "control-socket",	GKW_CONTROL_SOCKET, 1, 1, 0, g_control_socket },
 	{ "garp-refresh",	GKW_GARP_REFRESH, 1, 1, 0, g_garp_refresh },
 	{ "include",		GKW_INCLUDE,	1, 1, 1, g_include },
@@ -235,11 +282,26 @@ static const struct gkeyword gkeywords[] = {
 
 /* ---- vhost keywords ----------------------------------------------- */
 
+/* Two keywords that exclude each other; 1 if the other one was given. */
+static int
+kw_conflict(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l, enum vkw other, const char *other_name)
+{
+	if (!w->seen[other])
+		return 0;
+	conf_error(px->diag, l->file, l->line, "%s: conflicts with %s on "
+	    "line %d (give only one of them)", l->words[0], other_name,
+	    w->seen[other]);
+	return 1;
+}
+
 static void
 v_vhid(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
 {
 	uint64_t	 n;
 
+	if (kw_conflict(px, w, l, VKW_CARPNODES, "carpnodes"))
+		return;
 	if (conf_uint(l, 1, 1, 255, &n, px->diag) == 0)
 		w->v.vhid = (uint8_t)n;
 }
@@ -298,6 +360,10 @@ v_adv(struct parse_ctx *px, struct vhost_work *w, const struct conf_line *l)
 {
 	uint64_t	 n;
 
+	/* a group's advskews are in its carpnodes */
+	if (strcmp(l->words[0], "advskew") == 0 &&
+	    kw_conflict(px, w, l, VKW_CARPNODES, "carpnodes"))
+		return;
 	/* ifconfig's range; 255 is kept for the bow-out advert */
 	if (conf_uint(l, 1, 0, 254, &n, px->diag) == -1)
 		return;
@@ -312,12 +378,8 @@ static int
 pass_conflict(struct parse_ctx *px, struct vhost_work *w,
     const struct conf_line *l, enum vkw other)
 {
-	if (!w->seen[other])
-		return 0;
-	conf_error(px->diag, l->file, l->line, "%s: conflicts with %s on "
-	    "line %d (give only one of them)", l->words[0],
-	    other == VKW_PASS ? "pass" : "passfile", w->seen[other]);
-	return 1;
+	return kw_conflict(px, w, l, other, other == VKW_PASS ? "pass" :
+	    "passfile");
 }
 
 /* OpenBSD ifconfig setcarp_passwd: strlcpy(key, pass, 20), no hashing. */
@@ -721,13 +783,164 @@ v_notify(struct parse_ctx *px, struct vhost_work *w,
 		memcpy(w->v.notify, cmd, strlen(cmd) + 1);
 }
 
+/* ---- carpnodes and balancing (carpd.conf(5) BALANCING) ----------- */
+
+/* Decimal digits of s[0..len) into *out, capped above 999; -1 if none
+ * or anything else. */
+static int
+node_number(const char *s, size_t len, unsigned *out)
+{
+	unsigned	 v = 0;
+	size_t		 i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v < 1000)
+			v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* One "VHID:ADVSKEW" of s[0..len): 0, or -1 with the reason reported. */
+static int
+node_parse(struct parse_ctx *px, const struct conf_line *l, const char *s,
+    size_t len, unsigned *vhid, unsigned *skew)
+{
+	const char	*colon = memchr(s, ':', len);
+	size_t		 vlen = colon ? (size_t)(colon - s) : len;
+
+	if (colon == NULL || node_number(s, vlen, vhid) == -1 ||
+	    node_number(colon + 1, len - vlen - 1, skew) == -1) {
+		conf_error(px->diag, l->file, l->line, "carpnodes: '%.*s' is "
+		    "not VHID:ADVSKEW", (int)len, s);
+		return -1;
+	}
+	if (*vhid < 1 || *vhid > 255) {
+		conf_error(px->diag, l->file, l->line, "carpnodes: vhid %.*s is "
+		    "out of range (1-255)", (int)vlen, s);
+		return -1;
+	}
+	if (*skew > 254) {	/* 255 is the bow-out advert's */
+		conf_error(px->diag, l->file, l->line, "carpnodes: advskew %.*s "
+		    "is out of range (0-254)", (int)(len - vlen - 1), colon + 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* Insert (vhid, skew) into the sorted lists of n nodes; -1 if present. */
+static int
+node_insert(uint8_t *vhids, uint8_t *skews, int n, unsigned vhid,
+    unsigned skew)
+{
+	int	 i;
+
+	for (i = n; i > 0 && vhids[i - 1] >= vhid; i--) {
+		if (vhids[i - 1] == vhid)
+			return -1;
+	}
+	memmove(vhids + i + 1, vhids + i, (size_t)(n - i));
+	memmove(skews + i + 1, skews + i, (size_t)(n - i));
+	vhids[i] = (uint8_t)vhid;
+	skews[i] = (uint8_t)skew;
+	return 0;
+}
+
+/* `carpnodes VHID:ADVSKEW,...`: OpenBSD's syntax; the nodes sorted by
+ * vhid, the first (lowest) being the leader, whatever the order given. */
+static void
+v_carpnodes(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	uint8_t		 vhids[CARP_MAX_NODES], skews[CARP_MAX_NODES];
+	const char	*p = l->words[1], *comma;
+	unsigned	 vhid, skew;
+	size_t		 len;
+	int		 n = 0;
+
+	if (kw_conflict(px, w, l, VKW_VHID, "vhid") ||
+	    kw_conflict(px, w, l, VKW_ADVSKEW, "advskew"))
+		return;
+	for (;; p = comma + 1) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (node_parse(px, l, p, len, &vhid, &skew) == -1)
+			return;
+		if (n == CARP_MAX_NODES) {
+			conf_error(px->diag, l->file, l->line, "carpnodes: more "
+			    "than %d nodes", CARP_MAX_NODES);
+			return;
+		}
+		if (node_insert(vhids, skews, n, vhid, skew) == -1) {
+			conf_error(px->diag, l->file, l->line, "carpnodes: vhid "
+			    "%u is given twice", vhid);
+			return;
+		}
+		n++;
+		if (comma == NULL)
+			break;
+	}
+	memcpy(w->v.node_vhids, vhids, (size_t)n);
+	memcpy(w->skews, skews, (size_t)n);
+	w->v.nnodes = n;
+}
+
+static const char *const balancing_names[] = {
+	[CARP_BAL_NONE] = "none",
+	[CARP_BAL_IP] = "ip",
+	[CARP_BAL_IP_STEALTH] = "ip-stealth",
+	[CARP_BAL_IP_UNICAST] = "ip-unicast",
+};
+
+static const char *const balance_side_names[] = {
+	[CARP_BAL_LAN] = "lan",
+	[CARP_BAL_WAN] = "wan",
+};
+
+static void
+v_balancing(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(balancing_names); i++)
+		if (strcmp(l->words[1], balancing_names[i]) == 0) {
+			w->v.balancing = (enum carp_balancing)i;
+			if (i == CARP_BAL_NONE)
+				w->none_line = l->line;
+			return;
+		}
+	conf_error(px->diag, l->file, l->line, "balancing: '%s' is not none, "
+	    "ip, ip-stealth or ip-unicast", l->words[1]);
+}
+
+static void
+v_balance_side(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	if (strcmp(l->words[1], "lan") == 0)
+		w->v.balance_side = CARP_BAL_LAN;
+	else if (strcmp(l->words[1], "wan") == 0)
+		w->v.balance_side = CARP_BAL_WAN;
+	else
+		conf_error(px->diag, l->file, l->line, "balance-side: '%s' is "
+		    "not lan or wan", l->words[1]);
+}
+
 static const struct vkeyword vkeywords[] = {
 	{ "address",	VKW_ADDRESS,	1, 1, 1, v_address },
 	{ "advbase",	VKW_ADVBASE,	1, 1, 0, v_adv },
 	{ "advskew",	VKW_ADVSKEW,	1, 1, 0, v_adv },
 	{ "auth",	VKW_AUTH,	1, 1, 0, v_auth },
 	{ "authkeyfile", VKW_AUTHKEYFILE, 1, 1, 0, v_authkeyfile },
+	{ "balance-side", VKW_BALANCE_SIDE, 1, 1, 0, v_balance_side },
+	{ "balancing",	VKW_BALANCING,	1, 1, 0, v_balancing },
 	{ "carpdev",	VKW_CARPDEV,	1, 1, 0, v_carpdev },
+	{ "carpnodes",	VKW_CARPNODES,	1, 1, 0, v_carpnodes },
 	{ "carppeer",	VKW_CARPPEER,	1, 1, 0, v_carppeer },
 	{ "garp-refresh", VKW_GARP_REFRESH, 1, 1, 0, v_garp_refresh },
 	{ "group",	VKW_GROUP,	1, 1, 1, v_group },
@@ -862,6 +1075,75 @@ work_new(struct parse_ctx *px, const char *path)
 	return w;
 }
 
+/* The line that gives the vhid: `vhid` or `carpnodes` (0: neither). */
+static int
+vhid_line(const struct vhost_work *w)
+{
+	return w->seen[VKW_VHID] ? w->seen[VKW_VHID] : w->seen[VKW_CARPNODES];
+}
+
+/*
+ * The nodes of the file: a carpnodes list, or the vhid and advskew as a
+ * group of one. v.vhid and v.advskew become the leader's until
+ * take_vhosts() gives each node its own.
+ */
+static void
+nodes_finish(struct vhost_work *w)
+{
+	struct carp_vhost_conf	*v = &w->v;
+
+	if (v->nnodes == 0) {	/* no carpnodes, or a bad one (reported) */
+		v->nnodes = 1;
+		v->node_vhids[0] = v->vhid;
+		w->skews[0] = v->advskew;
+	}
+	v->vhid = v->leader = v->node_vhids[0];
+	v->advskew = w->skews[0];
+	/* OpenBSD carp_vhids_ioctl: ip when several nodes ask for none */
+	if (v->balancing == CARP_BAL_NONE && !w->none_line && v->nnodes > 1)
+		v->balancing = CARP_BAL_IP;
+}
+
+/* What a group can be on Linux (carpd.conf(5) BALANCING). */
+static void
+balancing_finish(struct parse_ctx *px, struct vhost_work *w)
+{
+	struct carp_vhost_conf	*v = &w->v;
+	const char		*mode = balancing_names[v->balancing];
+	/* a bad or conflicting vhid or carpnodes is reported already */
+	int			 nodes_ok = v->vhid != 0 &&
+				    !(w->seen[VKW_VHID] && w->seen[VKW_CARPNODES]);
+
+	/* OpenBSD has no use for it either: it picks ip instead */
+	if (nodes_ok && w->none_line && v->nnodes > 1)
+		conf_error(px->diag, w->path, w->none_line,
+		    "balancing none: not possible with %d carpnodes (use ip, "
+		    "ip-stealth or ip-unicast)", v->nnodes);
+	/* OpenBSD silently turns it off for one node */
+	if (nodes_ok && v->balancing != CARP_BAL_NONE && v->nnodes < 2)
+		conf_error(px->diag, w->path, w->seen[VKW_BALANCING],
+		    "balancing %s: needs carpnodes with at least 2 nodes",
+		    mode);
+	if (v->balancing != CARP_BAL_NONE && v->lladdr == CARP_LLADDR_REAL)
+		conf_error(px->diag, w->path, w->seen[VKW_LLADDR], "lladdr "
+		    "real: not possible with balancing %s (every node must "
+		    "receive the frames of the shared addresses)", mode);
+	if (v->balancing == CARP_BAL_NONE && w->seen[VKW_BALANCE_SIDE])
+		conf_warn(px->diag, w->path, w->seen[VKW_BALANCE_SIDE],
+		    "balance-side: unused while balancing is none");
+}
+
+/* Every node is a CARP instance; carpd holds CARP_MAX_VHOSTS of them. */
+static void
+count_instances(struct parse_ctx *px, const struct vhost_work *w)
+{
+	px->ninst += w->v.nnodes;
+	if (px->ninst > CARP_MAX_VHOSTS && !px->too_many++)
+		conf_error(px->diag, w->path, vhid_line(w), "too many vhosts "
+		    "(max %d, each of the carpnodes counting as one)",
+		    CARP_MAX_VHOSTS);
+}
+
 static void
 vhost_finish(struct parse_ctx *px, struct vhost_work *w)
 {
@@ -869,25 +1151,31 @@ vhost_finish(struct parse_ctx *px, struct vhost_work *w)
 		enum vkw	 kw;
 		const char	*msg;
 	} required[] = {
-		{ VKW_VHID,	"missing 'vhid' (required)" },
 		{ VKW_CARPDEV,	"missing 'carpdev' (required)" },
 		{ VKW_ADDRESS,	"missing 'address' (at least one is required)" },
 	};
 	size_t	 i;
 
+	if (!vhid_line(w))
+		conf_error(px->diag, w->path, 0, "missing 'vhid' or "
+		    "'carpnodes' (one is required)");
 	for (i = 0; i < NITEMS(required); i++)
 		if (!w->seen[required[i].kw])
 			conf_error(px->diag, w->path, 0, "%s", required[i].msg);
+	nodes_finish(w);
+	balancing_finish(px, w);
+	count_instances(px, w);
 	if (w->v.auth != CARP_AUTH_OFF && !w->seen[VKW_AUTHKEYFILE])
 		conf_error(px->diag, w->path, w->seen[VKW_AUTH], "auth %s: "
 		    "needs authkeyfile", auth_mode_names[w->v.auth]);
 	if (w->v.auth == CARP_AUTH_OFF && w->seen[VKW_AUTHKEYFILE])
 		conf_warn(px->diag, w->path, w->seen[VKW_AUTHKEYFILE],
 		    "authkeyfile: unused while auth is off");
+	/* a group's nodes share one name: carp<leader> */
 	if (!w->seen[VKW_IFNAME] && w->v.vhid != 0)
 		snprintf(w->v.ifname, sizeof(w->v.ifname), "carp%u",
-		    (unsigned)w->v.vhid);
-	w->v.line = w->seen[VKW_VHID];
+		    (unsigned)w->v.leader);
+	w->v.line = vhid_line(w);
 }
 
 static void
@@ -915,23 +1203,42 @@ parse_vhost_file(struct parse_ctx *px, const char *path)
 static int
 ifname_line(const struct vhost_work *w)
 {
-	return w->seen[VKW_IFNAME] ? w->seen[VKW_IFNAME] : w->seen[VKW_VHID];
+	return w->seen[VKW_IFNAME] ? w->seen[VKW_IFNAME] : vhid_line(w);
 }
 
+/* 1 if b's nodes hold vhid. */
+static int
+has_node(const struct vhost_work *b, uint8_t vhid)
+{
+	int	 i;
+
+	for (i = 0; i < b->v.nnodes; i++)
+		if (b->v.node_vhids[i] == vhid)
+			return 1;
+	return 0;
+}
+
+/* Every node's vhid against every earlier file's nodes on the carpdev. */
 static int
 check_dup_vhid(struct parse_ctx *px, const struct vhost_work *a)
 {
 	const struct vhost_work	*b;
+	uint8_t			 vhid;
+	int			 i;
 
 	if (a->v.vhid == 0 || a->v.carpdev[0] == '\0')
 		return 0;
 	for (b = px->work; b < a; b++) {
-		if (b->v.vhid == a->v.vhid &&
-		    strcmp(b->v.carpdev, a->v.carpdev) == 0) {
-			conf_error(px->diag, a->path, a->seen[VKW_VHID],
+		if (b->v.vhid == 0 || strcmp(b->v.carpdev, a->v.carpdev) != 0)
+			continue;
+		for (i = 0; i < a->v.nnodes; i++) {
+			vhid = a->v.node_vhids[i];
+			if (!has_node(b, vhid))
+				continue;
+			conf_error(px->diag, a->path, vhid_line(a),
 			    "vhid %u on %s: already defined in %s:%d",
-			    (unsigned)a->v.vhid, a->v.carpdev, b->path,
-			    b->seen[VKW_VHID]);
+			    (unsigned)vhid, a->v.carpdev, b->path,
+			    vhid_line(b));
 			return 1;
 		}
 	}
@@ -953,7 +1260,7 @@ check_dup_ifname(struct parse_ctx *px, const struct vhost_work *a)
 			    "ifname: '%s' is already used by the vhost in "
 			    "%s:%d", a->v.ifname, b->path, ifname_line(b));
 		else
-			conf_error(px->diag, a->path, a->seen[VKW_VHID],
+			conf_error(px->diag, a->path, vhid_line(a),
 			    "ifname: the default '%s' is already used by the "
 			    "vhost in %s:%d (set ifname)", a->v.ifname,
 			    b->path, ifname_line(b));
@@ -994,21 +1301,31 @@ apply_defaults(struct parse_ctx *px)
 			px->work[i].v.garp_refresh = px->conf->garp_refresh;
 }
 
+/* One vhost per node: a carpnodes file's become separate instances. */
 static int
 take_vhosts(struct parse_ctx *px)
 {
 	struct carpd_conf	*c = px->conf;
-	int			 i;
+	struct carp_vhost_conf	*v;
+	const struct vhost_work	*w;
+	int			 i, k;
 
-	if (px->nwork == 0)
+	if (px->ninst == 0)
 		return 0;
-	if ((c->vhosts = calloc(px->nwork, sizeof(*c->vhosts))) == NULL) {
+	if ((c->vhosts = calloc(px->ninst, sizeof(*c->vhosts))) == NULL) {
 		conf_error(px->diag, c->file, 0, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < px->nwork; i++)
-		c->vhosts[i] = px->work[i].v;
-	c->nvhosts = px->nwork;
+	for (i = 0; i < px->nwork; i++) {
+		w = &px->work[i];
+		for (k = 0; k < w->v.nnodes; k++) {
+			v = &c->vhosts[c->nvhosts++];
+			*v = w->v;
+			v->vhid = w->v.node_vhids[k];
+			v->advskew = w->skews[k];
+			v->node_index = k;
+		}
+	}
 	qsort(c->vhosts, c->nvhosts, sizeof(*c->vhosts), vhost_cmp);
 	return 0;
 }
@@ -1053,6 +1370,7 @@ carp_conf_parse_as(const char *path, unsigned key_owner_uid,
 	    sizeof(CARP_DEFAULT_SOCKET));
 	px.conf->log_level = LOG_INFO;
 	memcpy(px.conf->user, CARP_DEFAULT_USER, sizeof(CARP_DEFAULT_USER));
+	px.conf->balance_seed = CARP_BALANCE_SEED_DEFAULT;
 	if ((r = conf_open(path, diag)) != NULL) {
 		px.have_global_st = stat(path, &px.global_st) == 0;
 		while (conf_next(r, &l))
@@ -1132,15 +1450,41 @@ print_tracking(FILE *fp, const struct carp_vhost_conf *v)
 	}
 }
 
-/* gdefault: the global garp-refresh, which an unset one would inherit. */
+/* A group as its file gave it: "carpnodes V:S,..." and its balancing. */
 static void
-print_vhost(FILE *fp, const struct carp_vhost_conf *v, int gdefault)
+print_nodes(FILE *fp, const struct carpd_conf *c,
+    const struct carp_vhost_conf *v)
+{
+	const struct carp_vhost_conf	*n;
+	int				 i;
+
+	fputs("carpnodes ", fp);
+	for (i = 0; i < v->nnodes; i++) {
+		n = carp_conf_node(c, v, i);
+		fprintf(fp, "%s%u:%u", i ? "," : "", (unsigned)v->node_vhids[i],
+		    n != NULL ? (unsigned)n->advskew : 0);
+	}
+	fprintf(fp, "\nbalancing %s\nbalance-side %s\n",
+	    carp_balancing_name(v->balancing),
+	    carp_balance_side_name(v->balance_side));
+}
+
+/* gdefault: the global garp-refresh, which an unset one would inherit.
+ * v is a group's leader, printed for the group; an ordinary vhost (a
+ * group of one) with vhid and advskew, as before carpnodes. */
+static void
+print_vhost(FILE *fp, const struct carpd_conf *c,
+    const struct carp_vhost_conf *v, int gdefault)
 {
 	char	 buf[INET6_ADDRSTRLEN + 8];
 	int	 i;
 
 	fprintf(fp, "# vhost from %s\n", v->file);
-	fprintf(fp, "vhid %u\ncarpdev ", (unsigned)v->vhid);
+	if (v->nnodes > 1)
+		print_nodes(fp, c, v);
+	else
+		fprintf(fp, "vhid %u\n", (unsigned)v->vhid);
+	fputs("carpdev ", fp);
 	conf_print_word(fp, v->carpdev, 0);
 	fputs("\nifname ", fp);
 	conf_print_word(fp, v->ifname, 0);
@@ -1148,8 +1492,9 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v, int gdefault)
 	for (i = 0; i < v->naddrs; i++)
 		fprintf(fp, "address %s\n",
 		    carp_addr_fmt(&v->addrs[i], 1, buf, sizeof(buf)));
-	fprintf(fp, "advbase %u\nadvskew %u\n", (unsigned)v->advbase,
-	    (unsigned)v->advskew);
+	fprintf(fp, "advbase %u\n", (unsigned)v->advbase);
+	if (v->nnodes <= 1)
+		fprintf(fp, "advskew %u\n", (unsigned)v->advskew);
 	print_key(fp, v);
 	if (v->peer.af != 0)
 		fprintf(fp, "carppeer %s\n",
@@ -1184,7 +1529,7 @@ print_vhost(FILE *fp, const struct carp_vhost_conf *v, int gdefault)
 void
 carp_conf_print(FILE *fp, const struct carpd_conf *c)
 {
-	int	 i;
+	int	 i, bal;
 
 	fprintf(fp, "preempt %s\n", c->preempt ? "yes" : "no");
 	fputs("control-socket ", fp);
@@ -1203,9 +1548,16 @@ carp_conf_print(FILE *fp, const struct carpd_conf *c)
 	}
 	if (c->metrics_listen[0] != '\0')
 		fprintf(fp, "metrics-listen %s\n", c->metrics_listen);
+	/* the seed matters where a group balances, or once it is set */
+	for (i = 0, bal = 0; i < c->nvhosts; i++)
+		bal |= c->vhosts[i].balancing != CARP_BAL_NONE;
+	if (bal || c->balance_seed != CARP_BALANCE_SEED_DEFAULT)
+		fprintf(fp, "balance-seed 0x%08" PRIx32 "\n", c->balance_seed);
 	for (i = 0; i < c->nvhosts; i++) {
+		if (c->vhosts[i].node_index != 0)
+			continue;	/* printed with its leader */
 		fputc('\n', fp);
-		print_vhost(fp, &c->vhosts[i], c->garp_refresh);
+		print_vhost(fp, c, &c->vhosts[i], c->garp_refresh);
 	}
 }
 
@@ -1218,6 +1570,38 @@ carp_conf_vhost(const struct carpd_conf *c, uint8_t vhid)
 		if (c->vhosts[i].vhid == vhid)
 			return &c->vhosts[i];
 	return NULL;
+}
+
+const struct carp_vhost_conf *
+carp_conf_node(const struct carpd_conf *c, const struct carp_vhost_conf *v,
+    int i)
+{
+	const struct carp_vhost_conf	*u;
+	int				 k;
+
+	if (i < 0 || i >= v->nnodes)
+		return NULL;
+	for (k = 0; k < c->nvhosts; k++) {
+		u = &c->vhosts[k];
+		if (u->vhid == v->node_vhids[i] && u->leader == v->leader &&
+		    strcmp(u->carpdev, v->carpdev) == 0)
+			return u;
+	}
+	return NULL;
+}
+
+const char *
+carp_balancing_name(enum carp_balancing b)
+{
+	return (unsigned)b < NITEMS(balancing_names) ? balancing_names[b] :
+	    "?";
+}
+
+const char *
+carp_balance_side_name(enum carp_balance_side s)
+{
+	return (unsigned)s < NITEMS(balance_side_names) ?
+	    balance_side_names[s] : "?";
 }
 
 int

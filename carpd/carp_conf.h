@@ -57,6 +57,26 @@ enum carp_tiebreak_conf {
 
 #define CARP_GARP_REFRESH_MAX	3600	/* garp-refresh S: 1..3600 s, 0 off */
 
+/*
+ * Active/active (carpd.conf(5) BALANCING): `carpnodes VHID:ADVSKEW,...`
+ * makes one vhost file a group of CARP instances sharing the addresses,
+ * the key and advbase, as OpenBSD's carpnodes. carp_balance.h (the data
+ * path) defines the same names; the two are reconciled there.
+ */
+enum carp_balancing {
+	CARP_BAL_NONE,			/* an ordinary vhost */
+	CARP_BAL_IP,			/* multicast vMAC 01:00:5e:00:01:LEADER */
+	CARP_BAL_IP_STEALTH,		/* vMAC never a frame source */
+	CARP_BAL_IP_UNICAST,		/* vMAC as usual: hubs, mirror ports */
+};
+enum carp_balance_side {
+	CARP_BAL_LAN,			/* hash source.destination */
+	CARP_BAL_WAN,			/* hash destination.source */
+};
+#define CARP_MAX_NODES		32	/* OpenBSD CARP_MAXNODES */
+/* `balance-seed`: the flow hash's seed, the same on every node ("carp") */
+#define CARP_BALANCE_SEED_DEFAULT 0x63617270u
+
 struct carp_vhost_conf {
 	char		 file[256];	/* where it was defined, for messages */
 	int		 line;
@@ -86,6 +106,17 @@ struct carp_vhost_conf {
 	enum carp_track_scope track_scope;
 	int		 preempt_delay;	/* seconds; -1: the global one */
 	char		 notify[CARP_TRACK_CMDLEN];	/* "" if none */
+	/*
+	 * carpnodes: a group's file gives one conf per node, each with its
+	 * own vhid and advskew and everything else the same. An ordinary
+	 * vhost is a group of one: leader == vhid, nnodes 1, balancing none.
+	 */
+	enum carp_balancing balancing;
+	enum carp_balance_side balance_side;
+	uint8_t		 leader;	/* the group's lowest vhid */
+	int		 node_index;	/* 0..nnodes-1, in vhid order */
+	int		 nnodes;	/* 1..CARP_MAX_NODES */
+	uint8_t		 node_vhids[CARP_MAX_NODES];	/* sorted, nnodes */
 };
 
 struct carpd_conf {
@@ -101,14 +132,16 @@ struct carpd_conf {
 	int		 preempt_delay;		/* seconds after start, default 0 */
 	char		 notify_fifo[256];	/* "" if none */
 	char		 metrics_listen[64];	/* ADDR:PORT, "" off (carpd.conf(5)) */
+	uint32_t	 balance_seed;		/* CARP_BALANCE_SEED_DEFAULT */
 };
 
 /*
  * Parse the global file and every vhost file it includes. Returns a new
  * config, or NULL with every error in diag ("FILE:LINE: reason").
  * Warnings (e.g. a truncated pass) are added to diag even on success.
- * Cross-file checks: unique vhid per carpdev, unique ifname, at least one
- * address per vhost, carpdev given.
+ * Cross-file checks: unique vhid per carpdev (every carpnode's), unique
+ * ifname (shared by the nodes of one group only), at least one address
+ * per vhost, carpdev given. A carpnodes file gives one vhost per node.
  */
 struct carpd_conf *carp_conf_parse(const char *path, struct conf_diag *);
 /* The same; an authkeyfile may also be owned by key_owner_uid (the user
@@ -123,6 +156,12 @@ void	carp_conf_print(FILE *, const struct carpd_conf *);
 /* Find a vhost by vhid (NULL if none). */
 const struct carp_vhost_conf *carp_conf_vhost(const struct carpd_conf *,
 	    uint8_t vhid);
+/* Node i (0..nnodes-1) of v's group, v itself included (NULL if none). */
+const struct carp_vhost_conf *carp_conf_node(const struct carpd_conf *,
+	    const struct carp_vhost_conf *v, int i);
+/* "none", "ip", "ip-stealth", "ip-unicast"; "lan", "wan". */
+const char *carp_balancing_name(enum carp_balancing);
+const char *carp_balance_side_name(enum carp_balance_side);
 
 /*
  * Derive the 20-byte key from a passphrase as OpenBSD's ifconfig does

@@ -64,6 +64,31 @@ parse(const char *sub, struct conf_diag *d)
 	return c;
 }
 
+/* A carpnodes group's node: its place in the group, the group complete. */
+static void
+check_node(const struct carpd_conf *c, const struct carp_vhost_conf *v)
+{
+	const struct carp_vhost_conf	*n;
+	int				 k;
+
+	FUZZ_CHECK(v->nnodes >= 1 && v->nnodes <= CARP_MAX_NODES);
+	FUZZ_CHECK(v->node_index >= 0 && v->node_index < v->nnodes);
+	FUZZ_CHECK(v->node_vhids[v->node_index] == v->vhid);
+	FUZZ_CHECK(v->leader == v->node_vhids[0]);
+	FUZZ_CHECK((v->balancing != CARP_BAL_NONE) == (v->nnodes > 1));
+	FUZZ_CHECK(v->balancing <= CARP_BAL_IP_UNICAST &&
+	    v->balance_side <= CARP_BAL_WAN);
+	FUZZ_CHECK(v->balancing == CARP_BAL_NONE ||
+	    v->lladdr == CARP_LLADDR_VIRTUAL);
+	for (k = 0; k < v->nnodes; k++) {
+		FUZZ_CHECK(k == 0 || v->node_vhids[k - 1] < v->node_vhids[k]);
+		FUZZ_CHECK((n = carp_conf_node(c, v, k)) != NULL);
+		FUZZ_CHECK(n->node_index == k && n->nnodes == v->nnodes);
+		FUZZ_CHECK(strcmp(n->ifname, v->ifname) == 0);
+		FUZZ_CHECK(memcmp(n->key, v->key, CARP_KEY_LEN) == 0);
+	}
+}
+
 /* What carp_conf.h promises of a parsed config. */
 static void
 check_values(const struct carpd_conf *c)
@@ -90,6 +115,7 @@ check_values(const struct carpd_conf *c)
 		FUZZ_CHECK(v->auth == CARP_AUTH_OFF ||
 		    v->authkeyfile[0] != '\0');
 		FUZZ_CHECK(carp_conf_vhost(c, v->vhid) != NULL);
+		check_node(c, v);
 	}
 }
 
@@ -217,6 +243,17 @@ add_keyfiles(struct layout *lo, const struct carpd_conf *c, size_t nblocks)
 	return 0;
 }
 
+/* The printed blocks: one per group (its leader), ordinary ones too. */
+static int
+count_blocks(const struct carpd_conf *c)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < c->nvhosts; i++)
+		n += c->vhosts[i].node_index == 0;
+	return n;
+}
+
 /* DIR/rt/carpd.conf: the global part and an include of DIR/rt/vh/. */
 static int
 write_layout(const char *text, const struct carpd_conf *c)
@@ -242,7 +279,7 @@ write_layout(const char *text, const struct carpd_conf *c)
 		add(&lo, lo.names[i], p, next != NULL ? (size_t)(next - p) + 1 :
 		    strlen(p));
 	}
-	FUZZ_CHECK(i == (size_t)c->nvhosts);
+	FUZZ_CHECK(i == (size_t)count_blocks(c));
 	if (add_keyfiles(&lo, c, i) == 0 &&
 	    fuzz_conf_put(FUZZ_RT, lo.f, lo.n) == (int)lo.n)
 		rv = 0;
@@ -281,6 +318,10 @@ vhost_equal(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
 	FUZZ_CHECK(a->auth == b->auth);
 	FUZZ_CHECK(memcmp(a->authkey, b->authkey, CARP_AUTHKEY_LEN) == 0);
 	FUZZ_CHECK(strcmp(a->authkeyfile, b->authkeyfile) == 0);
+	FUZZ_CHECK(a->balancing == b->balancing &&
+	    a->balance_side == b->balance_side && a->leader == b->leader &&
+	    a->node_index == b->node_index && a->nnodes == b->nnodes &&
+	    memcmp(a->node_vhids, b->node_vhids, CARP_MAX_NODES) == 0);
 }
 
 /* nwarn: the first parse's warnings; those about values stay (an
@@ -301,6 +342,7 @@ roundtrip(const struct carpd_conf *c1, int nwarn)
 		FUZZ_CHECK(c1->preempt == c2->preempt &&
 		    c1->log_level == c2->log_level &&
 		    c1->startup_demote == c2->startup_demote &&
+		    c1->balance_seed == c2->balance_seed &&
 		    strcmp(c1->control_socket, c2->control_socket) == 0);
 		FUZZ_CHECK(c1->nvhosts == c2->nvhosts);
 		for (i = 0; i < c1->nvhosts; i++)

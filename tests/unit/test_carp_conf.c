@@ -49,6 +49,7 @@ static const char *const fixtures[] = {
 	"err-unknown", "err-values", "err-tiebreak",
 	"err-unknown", "err-values",
 	"track", "err-track",
+	"balance", "err-balance",
 };
 #define NFIXTURES	(sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -307,7 +308,7 @@ write_layout(const char *dir, const char *text, const struct carpd_conf *c)
 {
 	const char	*mark = "\n\n# vhost from ", *p, *next;
 	char		*global, *vhdir, *f, *block;
-	int		 i;
+	int		 i, k = 0;
 
 	p = strstr(text, mark);
 	global = xasprintf("%.*sinclude \"vh/*.conf\"\n",
@@ -327,11 +328,16 @@ write_layout(const char *dir, const char *text, const struct carpd_conf *c)
 		write_text(f, block);
 		free(f);
 		free(block);
-		assert_true(i < c->nvhosts);
-		write_passfile(vhdir, &c->vhosts[i]);
+		/* a block per vhost file: a group prints once, its leader */
+		while (k < c->nvhosts && c->vhosts[k].node_index != 0)
+			k++;
+		assert_true(k < c->nvhosts);
+		write_passfile(vhdir, &c->vhosts[k++]);
 		p = next;
 	}
-	assert_int_equal(i, c->nvhosts);
+	while (k < c->nvhosts && c->vhosts[k].node_index != 0)
+		k++;
+	assert_int_equal(k, c->nvhosts);
 	free(vhdir);
 }
 
@@ -368,6 +374,12 @@ vhost_equal(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
 	assert_int_equal(a->init_state, b->init_state);
 	assert_int_equal(a->tiebreak, b->tiebreak);
 	assert_int_equal(a->garp_refresh, b->garp_refresh);
+	assert_int_equal(a->balancing, b->balancing);
+	assert_int_equal(a->balance_side, b->balance_side);
+	assert_int_equal(a->leader, b->leader);
+	assert_int_equal(a->node_index, b->node_index);
+	assert_int_equal(a->nnodes, b->nnodes);
+	assert_memory_equal(a->node_vhids, b->node_vhids, CARP_MAX_NODES);
 }
 
 static void
@@ -381,6 +393,7 @@ conf_equal(const struct carpd_conf *a, const struct carpd_conf *b)
 	assert_int_equal(a->startup_demote, b->startup_demote);
 	assert_string_equal(a->user, b->user);
 	assert_int_equal(a->garp_refresh, b->garp_refresh);
+	assert_int_equal(a->balance_seed, b->balance_seed);
 	assert_int_equal(a->nvhosts, b->nvhosts);
 	for (i = 0; i < a->nvhosts; i++)
 		vhost_equal(&a->vhosts[i], &b->vhosts[i]);
@@ -556,6 +569,468 @@ test_tiebreak_struct(void **state)
 	conf_diag_free(&d);
 }
 
+/* ---- carpnodes and balancing ------------------------------------- */
+
+/* What a node of the balance fixture must be. */
+struct node_want {
+	int		 vhid;
+	const char	*carpdev;
+	int		 advskew, leader, node_index, nnodes;
+	enum carp_balancing balancing;
+	enum carp_balance_side side;
+	const char	*ifname;
+	int		 line;
+};
+
+/* Expansion: one vhost per node, sorted by vhid (then carpdev) with the
+ * ordinary ones; every node shares the group's file, line and settings. */
+static void
+test_balance_struct(void **state)
+{
+	static const struct node_want want[] = {
+		{ 1, "eth2", 0, 1, 0, 2, CARP_BAL_IP_UNICAST, CARP_BAL_LAN,
+		  "carp1", 2 },
+		{ 2, "eth2", 0, 1, 1, 2, CARP_BAL_IP_UNICAST, CARP_BAL_LAN,
+		  "carp1", 2 },
+		{ 3, "eth0", 0, 3, 0, 3, CARP_BAL_IP_STEALTH, CARP_BAL_WAN,
+		  "carp3", 2 },
+		{ 4, "eth0", 50, 3, 1, 3, CARP_BAL_IP_STEALTH, CARP_BAL_WAN,
+		  "carp3", 2 },
+		{ 4, "eth1", 20, 4, 0, 1, CARP_BAL_NONE, CARP_BAL_LAN,
+		  "carp4b", 2 },
+		{ 5, "eth0", 100, 3, 2, 3, CARP_BAL_IP_STEALTH, CARP_BAL_WAN,
+		  "carp3", 2 },
+		{ 10, "eth1", 0, 10, 0, 2, CARP_BAL_IP, CARP_BAL_LAN,
+		  "wan0", 2 },
+		{ 11, "eth1", 100, 10, 1, 2, CARP_BAL_IP, CARP_BAL_LAN,
+		  "wan0", 2 },
+		{ 20, "eth0", 7, 20, 0, 1, CARP_BAL_NONE, CARP_BAL_LAN,
+		  "carp20", 2 },
+	};
+	static const uint8_t lan3[] = { 3, 4, 5 };
+	static const uint8_t lankey[CARP_KEY_LEN] = "lan secret";
+	const struct carp_vhost_conf *v, *lead;
+	struct conf_diag	 d;
+	struct carpd_conf	*c;
+	size_t			 i;
+	int			 k;
+	(void)state;
+
+	conf_diag_init(&d);
+	assert_non_null(c = parse_fixture("balance", &d));
+	assert_null(d.text);
+	assert_int_equal(c->balance_seed, 0x1234abcd);
+	assert_int_equal(c->nvhosts, (int)(sizeof(want) / sizeof(want[0])));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		v = &c->vhosts[i];
+		assert_int_equal(v->vhid, want[i].vhid);
+		assert_string_equal(v->carpdev, want[i].carpdev);
+		assert_int_equal(v->advskew, want[i].advskew);
+		assert_int_equal(v->leader, want[i].leader);
+		assert_int_equal(v->node_index, want[i].node_index);
+		assert_int_equal(v->nnodes, want[i].nnodes);
+		assert_int_equal(v->balancing, want[i].balancing);
+		assert_int_equal(v->balance_side, want[i].side);
+		assert_string_equal(v->ifname, want[i].ifname);
+		assert_int_equal(v->line, want[i].line);
+		assert_int_equal(v->node_vhids[v->node_index], v->vhid);
+		/* each node finds every node of its group, itself too */
+		for (k = 0; k < v->nnodes; k++) {
+			assert_non_null(lead = carp_conf_node(c, v, k));
+			assert_int_equal(lead->vhid, v->node_vhids[k]);
+			assert_int_equal(lead->leader, v->leader);
+			assert_string_equal(lead->carpdev, v->carpdev);
+		}
+		assert_ptr_equal(carp_conf_node(c, v, v->node_index), v);
+		assert_null(carp_conf_node(c, v, v->nnodes));
+		assert_null(carp_conf_node(c, v, -1));
+	}
+	/* the group's settings are in every node */
+	for (i = 2; i <= 5; i++) {
+		v = &c->vhosts[i];
+		if (v->leader != 3)
+			continue;
+		assert_memory_equal(v->node_vhids, lan3, sizeof(lan3));
+		assert_memory_equal(v->key, lankey, CARP_KEY_LEN);
+		assert_int_equal(v->naddrs, 2);
+		assert_int_equal(v->advbase, 2);
+		assert_int_equal(v->ngroups, 1);
+		assert_string_equal(v->groups[0], "lan");
+		assert_non_null(strstr(v->file, "/balance/vh/a-lan.conf"));
+	}
+	assert_int_equal(c->vhosts[0].peer.af, AF_INET);
+	assert_int_equal(c->vhosts[1].peer.af, AF_INET);
+	/* the first vhid 4 found is the eth0 node (sorted by carpdev) */
+	assert_ptr_equal(carp_conf_vhost(c, 4), &c->vhosts[3]);
+	assert_string_equal(carp_balancing_name(CARP_BAL_IP_STEALTH),
+	    "ip-stealth");
+	assert_string_equal(carp_balancing_name((enum carp_balancing)9), "?");
+	assert_string_equal(carp_balance_side_name(CARP_BAL_WAN), "wan");
+	assert_string_equal(carp_balance_side_name((enum carp_balance_side)7),
+	    "?");
+	carp_conf_free(c);
+	/* an ordinary vhost is a group of one; the seed has its default */
+	assert_non_null(c = parse_fixture("defaults", &d));
+	v = &c->vhosts[0];
+	assert_int_equal(v->nnodes, 1);
+	assert_int_equal(v->leader, v->vhid);
+	assert_int_equal(v->node_vhids[0], v->vhid);
+	assert_int_equal(v->node_index, 0);
+	assert_int_equal(v->balancing, CARP_BAL_NONE);
+	assert_int_equal(v->balance_side, CARP_BAL_LAN);
+	assert_int_equal(c->balance_seed, CARP_BALANCE_SEED_DEFAULT);
+	assert_ptr_equal(carp_conf_node(c, v, 0), v);
+	carp_conf_free(c);
+	conf_diag_free(&d);
+}
+
+/*
+ * A config written to a temporary directory: "global" is carpd.conf
+ * (an include of vh/ *.conf is added), each vhost a vh/NN.conf. The
+ * diagnostics come back with the directory written as "T".
+ */
+struct tmpconf {
+	char			 dir[32];
+	struct conf_diag	 d;
+	struct carpd_conf	*c;
+	char			*diag;		/* normalised d.text, or "" */
+};
+
+static void
+tmpconf_parse(struct tmpconf *t, const char *global, const char *const *vh,
+    int nvh)
+{
+	char	*f, *text, *from;
+	int	 i;
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test_carp_conf.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	f = xasprintf("%s/vh", t->dir);
+	mkdir_p(f);
+	free(f);
+	for (i = 0; i < nvh; i++) {
+		f = xasprintf("%s/vh/%02d.conf", t->dir, i);
+		write_text(f, vh[i]);
+		free(f);
+	}
+	f = xasprintf("%s/carpd.conf", t->dir);
+	text = xasprintf("%sinclude \"vh/*.conf\"\n", global);
+	write_text(f, text);
+	free(text);
+	conf_diag_init(&t->d);
+	t->c = carp_conf_parse(f, &t->d);
+	free(f);
+	from = xasprintf("%s/", t->dir);
+	t->diag = replace_all(t->d.text ? t->d.text : "", from, "T/");
+	free(from);
+}
+
+static void
+tmpconf_free(struct tmpconf *t)
+{
+	nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	carp_conf_free(t->c);
+	conf_diag_free(&t->d);
+	free(t->diag);
+}
+
+#define VH_TAIL		"carpdev eth0\naddress 192.0.2.1/24\n"
+
+/* Every carpnodes, balancing and balance-seed message, with FILE:LINE. */
+static void
+test_balance_errors(void **state)
+{
+	static const struct {
+		const char	*global, *vhost, *want;
+	} cases[] = {
+		{ "", "carpnodes 1\n", "T/vh/00.conf:1: carpnodes: '1' is not "
+		  "VHID:ADVSKEW\n" },
+		{ "", "carpnodes 1:\n", "T/vh/00.conf:1: carpnodes: '1:' is not "
+		  "VHID:ADVSKEW\n" },
+		{ "", "carpnodes :1\n", "T/vh/00.conf:1: carpnodes: ':1' is not "
+		  "VHID:ADVSKEW\n" },
+		{ "", "carpnodes a:1\n", "T/vh/00.conf:1: carpnodes: 'a:1' is "
+		  "not VHID:ADVSKEW\n" },
+		{ "", "carpnodes 1:0:0\n", "T/vh/00.conf:1: carpnodes: '1:0:0' "
+		  "is not VHID:ADVSKEW\n" },
+		{ "", "carpnodes +1:0\n", "T/vh/00.conf:1: carpnodes: '+1:0' is "
+		  "not VHID:ADVSKEW\n" },
+		{ "", "carpnodes 1:-1\n", "T/vh/00.conf:1: carpnodes: '1:-1' is "
+		  "not VHID:ADVSKEW\n" },
+		{ "", "carpnodes 1:0,,2:0\n", "T/vh/00.conf:1: carpnodes: '' is "
+		  "not VHID:ADVSKEW\n" },
+		{ "", "carpnodes 1:0,\n", "T/vh/00.conf:1: carpnodes: '' is not "
+		  "VHID:ADVSKEW\n" },
+		{ "", "carpnodes ,1:0\n", "T/vh/00.conf:1: carpnodes: '' is not "
+		  "VHID:ADVSKEW\n" },
+		{ "", "carpnodes 0:0\n", "T/vh/00.conf:1: carpnodes: vhid 0 is "
+		  "out of range (1-255)\n" },
+		{ "", "carpnodes 1:0,256:0\n", "T/vh/00.conf:1: carpnodes: vhid "
+		  "256 is out of range (1-255)\n" },
+		{ "", "carpnodes 99999999999999999999:0\n", "T/vh/00.conf:1: "
+		  "carpnodes: vhid 99999999999999999999 is out of range "
+		  "(1-255)\n" },
+		{ "", "carpnodes 1:255\n", "T/vh/00.conf:1: carpnodes: advskew "
+		  "255 is out of range (0-254)\n" },
+		{ "", "carpnodes 1:0,2:0,1:5\n", "T/vh/00.conf:1: carpnodes: "
+		  "vhid 1 is given twice\n" },
+		{ "", "carpnodes 1:0 2:0\n", "T/vh/00.conf:1: carpnodes: "
+		  "expected 1 argument, got 2\n" },
+		{ "", "carpnodes\n", "T/vh/00.conf:1: carpnodes: expected 1 "
+		  "argument, got 0\n" },
+		{ "", "carpnodes 1:0,2:0\ncarpnodes 3:0,4:0\n",
+		  "T/vh/00.conf:2: carpnodes: duplicate (first given on line "
+		  "1)\n" },
+		{ "", "advskew 5\ncarpnodes 1:0,2:0\n", "T/vh/00.conf:2: "
+		  "carpnodes: conflicts with advskew on line 1 (give only one "
+		  "of them)\n" },
+		{ "", "carpnodes 1:0,2:0\nbalancing none\n", "T/vh/00.conf:2: "
+		  "balancing none: not possible with 2 carpnodes (use ip, "
+		  "ip-stealth or ip-unicast)\n" },
+		{ "", "carpnodes 1:0\nbalancing ip-stealth\n",
+		  "T/vh/00.conf:2: balancing ip-stealth: needs carpnodes with "
+		  "at least 2 nodes\n" },
+		{ "", "vhid 1\nbalancing ip\n", "T/vh/00.conf:2: balancing ip: "
+		  "needs carpnodes with at least 2 nodes\n" },
+		{ "", "carpnodes 1:0,2:0\nbalancing ip-unicast\nlladdr real\n",
+		  "T/vh/00.conf:3: lladdr real: not possible with balancing "
+		  "ip-unicast (every node must receive the frames of the "
+		  "shared addresses)\n" },
+		{ "", "carpnodes 1:0,2:0\nbalancing IP\n", "T/vh/00.conf:2: "
+		  "balancing: 'IP' is not none, ip, ip-stealth or "
+		  "ip-unicast\n" },
+		{ "", "carpnodes 1:0,2:0\nbalance-side both\n",
+		  "T/vh/00.conf:2: balance-side: 'both' is not lan or wan\n" },
+		{ "", "balance-seed 1\nvhid 1\n", "T/vh/00.conf:1: "
+		  "balance-seed: not allowed in a vhost file (it belongs in "
+		  "the global file)\n" },
+		{ "carpnodes 1:0,2:0\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "carpnodes: not allowed in the global file (it belongs in a "
+		  "vhost file)\n" },
+		{ "balance-seed 0x\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "balance-seed: '0x' is not 1 to 8 hex digits after 0x\n" },
+		{ "balance-seed 0x123456789\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "balance-seed: '0x123456789' is not 1 to 8 hex digits after "
+		  "0x\n" },
+		{ "balance-seed 0xfg\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "balance-seed: '0xfg' is not 1 to 8 hex digits after 0x\n" },
+		{ "balance-seed -1\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "balance-seed: '-1' is not a number\n" },
+		{ "balance-seed 4294967296\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "balance-seed: 4294967296 is out of range (0-4294967295)\n" },
+		{ "balance-seed\n", "vhid 1\n", "T/carpd.conf:1: balance-seed: "
+		  "expected 1 argument, got 0\n" },
+		{ "balance-seed 1\nbalance-seed 2\n", "vhid 1\n",
+		  "T/carpd.conf:2: balance-seed: duplicate (first given on "
+		  "line 1)\n" },
+	};
+	struct tmpconf	 t;
+	const char	*vh[1];
+	char		*text;
+	size_t		 i;
+	(void)state;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text = xasprintf("%s" VH_TAIL, cases[i].vhost);
+		vh[0] = text;
+		tmpconf_parse(&t, cases[i].global, vh, 1);
+		if (strcmp(t.diag, cases[i].want) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, t.diag,
+			    cases[i].want);
+		assert_null(t.c);
+		tmpconf_free(&t);
+		free(text);
+	}
+}
+
+/* The other side of the limits: what is accepted, and how it reads. */
+static void
+test_balance_accepts(void **state)
+{
+	static const struct {
+		const char	*global, *vhost;
+		uint32_t	 seed;
+		int		 nnodes, leader;
+		enum carp_balancing bal;
+		const char	*warn;		/* "" if none */
+	} cases[] = {
+		{ "balance-seed 0\n", "vhid 9\n", 0, 1, 9, CARP_BAL_NONE, "" },
+		{ "balance-seed 4294967295\n", "vhid 9\n", 0xffffffff, 1, 9,
+		  CARP_BAL_NONE, "" },
+		{ "balance-seed 0xFFFFFFFF\n", "vhid 9\n", 0xffffffff, 1, 9,
+		  CARP_BAL_NONE, "" },
+		{ "balance-seed 0XdeadBEEF\n", "vhid 9\n", 0xdeadbeef, 1, 9,
+		  CARP_BAL_NONE, "" },
+		{ "balance-seed 00012\n", "vhid 9\n", 12, 1, 9, CARP_BAL_NONE,
+		  "" },
+		{ "", "carpnodes 9:0\n", CARP_BALANCE_SEED_DEFAULT, 1, 9,
+		  CARP_BAL_NONE, "" },
+		{ "", "carpnodes 9:0\nbalancing none\n",
+		  CARP_BALANCE_SEED_DEFAULT, 1, 9, CARP_BAL_NONE, "" },
+		{ "", "vhid 9\nbalancing none\n", CARP_BALANCE_SEED_DEFAULT, 1,
+		  9, CARP_BAL_NONE, "" },
+		{ "", "carpnodes 255:254,1:0\n", CARP_BALANCE_SEED_DEFAULT, 2,
+		  1, CARP_BAL_IP, "" },
+		{ "", "carpnodes 2:0,1:0\nbalancing ip\n",
+		  CARP_BALANCE_SEED_DEFAULT, 2, 1, CARP_BAL_IP, "" },
+		{ "", "carpnodes 7:0\nbalance-side wan\n",
+		  CARP_BALANCE_SEED_DEFAULT, 1, 7, CARP_BAL_NONE,
+		  "T/vh/00.conf:2: warning: balance-side: unused while "
+		  "balancing is none\n" },
+		{ "", "carpnodes 001:000,002:100\n", CARP_BALANCE_SEED_DEFAULT,
+		  2, 1, CARP_BAL_IP, "" },
+	};
+	struct tmpconf	 t;
+	const char	*vh[1];
+	char		*text;
+	size_t		 i;
+	(void)state;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text = xasprintf("%s" VH_TAIL, cases[i].vhost);
+		vh[0] = text;
+		tmpconf_parse(&t, cases[i].global, vh, 1);
+		if (t.c == NULL || strcmp(t.diag, cases[i].warn) != 0)
+			fail_msg("case %zu: %s", i, t.diag);
+		assert_int_equal(t.c->balance_seed, cases[i].seed);
+		assert_int_equal(t.c->nvhosts, cases[i].nnodes);
+		assert_int_equal(t.c->vhosts[0].nnodes, cases[i].nnodes);
+		assert_int_equal(t.c->vhosts[0].leader, cases[i].leader);
+		assert_int_equal(t.c->vhosts[0].vhid, cases[i].leader);
+		assert_int_equal(t.c->vhosts[0].balancing, cases[i].bal);
+		tmpconf_free(&t);
+		free(text);
+	}
+}
+
+/* "carpnodes FIRST:0,...,FIRST+n-1:n-1" on carpdev dev. */
+static char *
+nodes_file(const char *dev, int first, int n)
+{
+	char	*list = xasprintf("%d:0", first), *next, *text;
+	int	 i;
+
+	for (i = 1; i < n; i++) {
+		next = xasprintf("%s,%d:%d", list, first + i, i);
+		free(list);
+		list = next;
+	}
+	text = xasprintf("carpnodes %s\ncarpdev %s\naddress 192.0.2.%d/24\n"
+	    "ifname g%s.%d\n", list, dev, first, dev, first);
+	free(list);
+	return text;
+}
+
+/* 32 nodes at most per group; 255 CARP instances at most in all, each
+ * node counting (carpd's vhost table); 7 x 32 + 31 = 255 fits. */
+static void
+test_balance_limits(void **state)
+{
+	struct tmpconf	 t;
+	char		*files[8];
+	int		 i;
+	(void)state;
+
+	files[0] = nodes_file("eth0", 1, 32);
+	tmpconf_parse(&t, "", (const char *const *)files, 1);
+	assert_non_null(t.c);
+	assert_int_equal(t.c->nvhosts, 32);
+	assert_int_equal(t.c->vhosts[31].node_index, 31);
+	assert_int_equal(t.c->vhosts[31].advskew, 31);
+	assert_int_equal(t.c->vhosts[31].leader, 1);
+	tmpconf_free(&t);
+	free(files[0]);
+
+	files[0] = nodes_file("eth0", 1, 33);
+	tmpconf_parse(&t, "", (const char *const *)files, 1);
+	assert_null(t.c);
+	assert_string_equal(t.diag, "T/vh/00.conf:1: carpnodes: more than 32 "
+	    "nodes\n");
+	tmpconf_free(&t);
+	free(files[0]);
+
+	for (i = 0; i < 7; i++)
+		files[i] = nodes_file("eth0", 1 + 32 * i, 32);
+	files[7] = nodes_file("eth1", 1, 31);
+	tmpconf_parse(&t, "", (const char *const *)files, 8);
+	assert_string_equal(t.diag, "");
+	assert_non_null(t.c);
+	assert_int_equal(t.c->nvhosts, CARP_MAX_VHOSTS);
+	tmpconf_free(&t);
+	free(files[7]);
+	files[7] = nodes_file("eth1", 1, 32);
+	tmpconf_parse(&t, "", (const char *const *)files, 8);
+	assert_null(t.c);
+	assert_string_equal(t.diag, "T/vh/07.conf:1: too many vhosts (max "
+	    "255, each of the carpnodes counting as one)\n");
+	tmpconf_free(&t);
+	for (i = 0; i < 8; i++)
+		free(files[i]);
+}
+
+/* The vhid check sees every node of every file, per carpdev. */
+static void
+test_balance_dup_vhids(void **state)
+{
+	static const struct {
+		const char	*a, *b, *want;
+	} cases[] = {
+		{ "carpnodes 1:0,2:0\ncarpdev eth0\n",
+		  "vhid 2\ncarpdev eth0\nifname x\n",
+		  "T/vh/01.conf:1: vhid 2 on eth0: already defined in "
+		  "T/vh/00.conf:1\n" },
+		{ "vhid 2\ncarpdev eth0\n", "carpnodes 1:0,2:0\ncarpdev eth0\n",
+		  "T/vh/01.conf:1: vhid 2 on eth0: already defined in "
+		  "T/vh/00.conf:1\n" },
+		{ "carpnodes 3:0,5:0\ncarpdev eth0\n",
+		  "carpnodes 4:0,5:0,6:0\ncarpdev eth0\nifname y\n",
+		  "T/vh/01.conf:1: vhid 5 on eth0: already defined in "
+		  "T/vh/00.conf:1\n" },
+		/* one name for a group's nodes, not for two files */
+		{ "carpnodes 3:0,5:0\ncarpdev eth0\n", "vhid 3\ncarpdev eth1\n",
+		  "T/vh/01.conf:1: ifname: the default 'carp3' is already "
+		  "used by the vhost in T/vh/00.conf:1 (set ifname)\n" },
+		{ "carpnodes 3:0,5:0\ncarpdev eth0\nifname lan\n",
+		  "vhid 3\ncarpdev eth1\nifname lan\n", "T/vh/01.conf:3: "
+		  "ifname: 'lan' is already used by the vhost in "
+		  "T/vh/00.conf:3\n" },
+	};
+	struct tmpconf	 t;
+	char		*vh[2];
+	size_t		 i;
+	(void)state;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vh[0] = xasprintf("%saddress 192.0.2.1/24\n", cases[i].a);
+		vh[1] = xasprintf("%saddress 192.0.2.2/24\n", cases[i].b);
+		tmpconf_parse(&t, "", (const char *const *)vh, 2);
+		if (strcmp(t.diag, cases[i].want) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, t.diag,
+			    cases[i].want);
+		assert_null(t.c);
+		tmpconf_free(&t);
+		free(vh[0]);
+		free(vh[1]);
+	}
+	/* the same vhids on two carpdevs are two groups */
+	vh[0] = xasprintf("carpnodes 1:0,2:0\n" VH_TAIL);
+	vh[1] = xasprintf("carpnodes 1:0,2:0\ncarpdev eth1\nifname b\n"
+	    "address 192.0.2.2/24\n");
+	tmpconf_parse(&t, "", (const char *const *)vh, 2);
+	assert_string_equal(t.diag, "");
+	assert_non_null(t.c);
+	assert_int_equal(t.c->nvhosts, 4);
+	assert_string_equal(t.c->vhosts[0].carpdev, "eth0");
+	assert_string_equal(t.c->vhosts[1].carpdev, "eth1");
+	assert_ptr_equal(carp_conf_node(t.c, &t.c->vhosts[0], 1),
+	    &t.c->vhosts[2]);
+	assert_ptr_equal(carp_conf_node(t.c, &t.c->vhosts[1], 1),
+	    &t.c->vhosts[3]);
+	tmpconf_free(&t);
+	free(vh[0]);
+	free(vh[1]);
+}
+
 static void
 test_missing_global(void **state)
 {
@@ -702,6 +1177,11 @@ main(void)
 		cmocka_unit_test(test_fixture_list),
 		cmocka_unit_test(test_full_struct),
 		cmocka_unit_test(test_tiebreak_struct),
+		cmocka_unit_test(test_balance_struct),
+		cmocka_unit_test(test_balance_errors),
+		cmocka_unit_test(test_balance_accepts),
+		cmocka_unit_test(test_balance_limits),
+		cmocka_unit_test(test_balance_dup_vhids),
 		cmocka_unit_test(test_missing_global),
 		cmocka_unit_test(test_diag_not_reset),
 		cmocka_unit_test(test_key_from_pass),
