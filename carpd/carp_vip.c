@@ -819,7 +819,8 @@ carp_nl_cleanup(struct carp_nl *nl, const struct carpd_conf *conf)
 	int	 i, n = 0;
 
 	for (i = 0; i < conf->nvhosts; i++)
-		n += cleanup_by_name(nl, &conf->vhosts[i]);
+		if (conf->vhosts[i].node_index == 0)	/* a group's one name */
+			n += cleanup_by_name(nl, &conf->vhosts[i]);
 	n += cleanup_by_mac(nl, conf);
 	for (i = 0; i < conf->nvhosts; i++)
 		if (conf->vhosts[i].lladdr == CARP_LLADDR_REAL)

@@ -61,6 +61,32 @@ check "carpd with an unknown option: usage, exit 1" eval '[ "$rc" = 1 ] && grep 
 "$CARPD" -n -f "$good" extra >/dev/null 2>"$err"; rc=$?
 check "carpd with an extra argument: usage, exit 1" eval '[ "$rc" = 1 ] && grep -q "usage:" "$err"'
 
+log "a carpnodes group (carpd.conf(5) BALANCING): checked and printed, not started"
+bal=$T_DIR/bal
+mkdir -p "$bal/carpd.d"
+printf 'control-socket "%s/bal.sock"\nbalance-seed 0xC0FFEE\ninclude "carpd.d/*.conf"\n' "$T_DIR" >"$bal/carpd.conf"
+printf 'carpnodes 3:100,2:0\ncarpdev eth0\naddress 192.0.2.200/24\npass "x"\nbalance-side wan\n' >"$bal/carpd.d/g.conf"
+printf 'vhid 9\ncarpdev eth0\naddress 192.0.2.9/24\n' >"$bal/carpd.d/v.conf"
+"$CARPD" -n -v -f "$bal/carpd.conf" >"$out" 2>"$err"; rc=$?
+check "carpd -n -v accepts it" eval '[ "$rc" = 0 ] && grep -q "configuration OK" "$err"'
+check "  prints the group once, its nodes sorted, with its defaults" eval 'grep -qx "carpnodes 2:0,3:100" "$out" &&
+	grep -qx "balancing ip" "$out" && grep -qx "balance-side wan" "$out" && grep -qx "ifname carp2" "$out" &&
+	[ "$(grep -c "^# vhost from" "$out")" = 2 ] && ! grep -q "^advskew" <(sed -n "/g.conf/,/^$/p" "$out")'
+check "  and the seed, in hex" grep -qx "balance-seed 0x00c0ffee" "$out"
+rm -rf "$T_DIR/re2"; mkdir -p "$T_DIR/re2/vh"
+awk -v d="$T_DIR/re2" '
+	/^# vhost from / { f = sprintf("%s/vh/%03d.conf", d, n++); next }
+	f == "" { print > (d "/carpd.conf"); next }
+	{ print > f }
+	END { print "include \"vh/*.conf\"" >> (d "/carpd.conf") }' "$out"
+"$CARPD" -n -v -f "$T_DIR/re2/carpd.conf" >"$T_DIR/out2" 2>"$err"; rc=$?
+check "  the printed form reads back and prints the same" eval '[ "$rc" = 0 ] &&
+	diff <(grep -v "^# vhost from" "$out") <(grep -v "^# vhost from" "$T_DIR/out2")'
+ip netns exec "$(ns fw1)" "$CARPD" -d -f "$bal/carpd.conf" >"$out" 2>"$err"; rc=$?
+check "carpd refuses to start with it: exit 1" [ "$rc" = 1 ]
+check "  saying why" grep -qx "carpd: vhost carp2: balancing ip: the data path is not in this version" "$err"
+check "  and creates nothing" eval '! ip -n "$(ns fw1)" link show carp2 >/dev/null 2>&1 && [ ! -e "$T_DIR/bal.sock" ]'
+
 log "carpctl without a daemon"
 "$CARPCTL" -s /nonexistent/carpd.sock status >"$out" 2>"$err"; rc=$?
 check "carpctl -s /nonexistent status exits 1" [ "$rc" = 1 ]

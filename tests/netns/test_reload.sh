@@ -3,7 +3,8 @@
 # starts a vhost and leaves the others' state, counters and VIPs alone; a
 # removed vhost bows out (the peer takes over within one interval, not
 # after master-down) and loses its macvlan; a config with an error is
-# logged as FILE:LINE and the running config kept; an advskew changed in
+# logged as FILE:LINE and the running config kept, as is one with a
+# balancing carpnodes group (no data path yet); an advskew changed in
 # place takes effect with no transition of its own; a vhost whose groups
 # change while its carrier is lost gives its +1 back where it took it.
 . "$(dirname "$0")/lib.sh"
@@ -104,6 +105,19 @@ else
 	fail "$CTL_HOLD not built (make $CTL_HOLD): CTL_RELOAD not tested"
 fi
 check "  no transition from any of it" eval '[ "$(transitions fw1 1)" = $tr1 ] && [ "$(transitions fw2 2)" = $tr2 ]'
+
+log "(c2) a carpnodes group that balances: refused in this version, the running config kept"
+tr1=$(transitions fw1 1); tr2=$(transitions fw1 2)
+printf 'carpnodes 5:0,6:100\ncarpdev eth0\naddress 192.0.2.250/24\npass "carpsync-test"\n' \
+	>"$T_DIR/fw1/carpd.d/group.conf"
+kill -HUP "$(pid_of fw1)"
+check "the refusal logged" poll_for 3 grep -q "reload: vhost carp5: balancing ip: the data path is not in this version, keeping the running config" "$T_DIR/fw1/carpd.log"
+check "  both vhosts still MASTER, no transition" eval 'is_state fw1 1 MASTER && is_state fw1 2 MASTER &&
+	[ "$(transitions fw1 1)" = $tr1 ] && [ "$(transitions fw1 2)" = $tr2 ]'
+check "  no node of the group started" eval '[ "$(ctl fw1 -j status | jq ".vhosts | length")" = 2 ]'
+check "  no interface for it" eval '! ip -n "$(ns fw1)" link show carp5 >/dev/null 2>&1'
+rm "$T_DIR/fw1/carpd.d/group.conf"
+check "without it, the config reloads" hup fw1
 
 log "(d) advskew changed in place: no transition of its own"
 tr2_fw1=$(transitions fw1 2); tr2_fw2=$(transitions fw2 2)
