@@ -137,6 +137,9 @@ test_priv_LIBS		:= -lcap
 test_carp_track_SRCS	:= carpd/carp_track.c
 UNIT_TESTS += test_metrics
 test_metrics_SRCS	:= common/metrics.c common/conf_lex.c
+# active/active balancing (issue 6): hash, nft text, counters, ARP replies
+UNIT_TESTS += test_carp_balance
+test_carp_balance_SRCS	:= carpd/carp_balance.c common/buf.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
