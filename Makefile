@@ -230,6 +230,8 @@ check-fault: $(BINS) $(FAULT_TOOLS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_TARGETS := fuzz_carp fuzz_sync fuzz_ctl fuzz_carp_conf fuzz_sync_conf
+FUZZ_TARGETS += fuzz_carp_arp
+fuzz_carp_arp_SRCS := carpd/carp_balance.c common/buf.c
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c common/buf.c
 fuzz_sync_SRCS := syncd/sync_wire.c common/buf.c
 fuzz_ctl_SRCS := common/ctl_msg.c common/ctl_client.c syncd/sync_pkt.c common/buf.c
