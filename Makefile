@@ -209,6 +209,13 @@ $(BUILD)/tests/stall_probe: $(call obj,tests/netns/stall_probe.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 NETNS_TOOLS += $(BUILD)/tests/stall_probe
 
+# carp_balance.c on the command line: buckets, nft text, counter listings
+# (tests/netns/test_balance_hash.sh)
+$(BUILD)/tests/bal_hash: $(call obj,tests/netns/bal_hash.c carpd/carp_balance.c common/buf.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+NETNS_TOOLS += $(BUILD)/tests/bal_hash
+
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)
 
