@@ -137,6 +137,9 @@ test_priv_LIBS		:= -lcap
 test_carp_track_SRCS	:= carpd/carp_track.c
 UNIT_TESTS += test_metrics
 test_metrics_SRCS	:= common/metrics.c common/conf_lex.c
+# active/active balancing (issue 6): hash, nft text, counters, ARP replies
+UNIT_TESTS += test_carp_balance
+test_carp_balance_SRCS	:= carpd/carp_balance.c common/buf.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -206,6 +209,13 @@ $(BUILD)/tests/stall_probe: $(call obj,tests/netns/stall_probe.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 NETNS_TOOLS += $(BUILD)/tests/stall_probe
 
+# carp_balance.c on the command line: buckets, nft text, counter listings
+# (tests/netns/test_balance_hash.sh)
+$(BUILD)/tests/bal_hash: $(call obj,tests/netns/bal_hash.c carpd/carp_balance.c common/buf.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+NETNS_TOOLS += $(BUILD)/tests/bal_hash
+
 check-netns: $(BINS) $(NETNS_TOOLS)
 	@tests/netns/run.sh $(BUILD)
 
@@ -227,6 +237,8 @@ check-fault: $(BINS) $(FAULT_TOOLS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_TARGETS := fuzz_carp fuzz_sync fuzz_ctl fuzz_carp_conf fuzz_sync_conf
+FUZZ_TARGETS += fuzz_carp_arp
+fuzz_carp_arp_SRCS := carpd/carp_balance.c common/buf.c
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c common/buf.c
 fuzz_sync_SRCS := syncd/sync_wire.c common/buf.c
 fuzz_ctl_SRCS := common/ctl_msg.c common/ctl_client.c syncd/sync_pkt.c common/buf.c
