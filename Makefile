@@ -62,7 +62,7 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c common/epoch.c common/priv.c
 CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
-CARP_CORE   += carpd/carp_track.c
+CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <net/if.h>
 
+#include "carp_balance.h"
 #include "carp_track.h"
 #include "conf_lex.h"
 
@@ -60,22 +61,14 @@ enum carp_tiebreak_conf {
 /*
  * Active/active (carpd.conf(5) BALANCING): `carpnodes VHID:ADVSKEW,...`
  * makes one vhost file a group of CARP instances sharing the addresses,
- * the key and advbase, as OpenBSD's carpnodes. carp_balance.h (the data
- * path) defines the same names; the two are reconciled there.
+ * the key and advbase, as OpenBSD's carpnodes. The modes, sides and
+ * CARP_MAX_NODES come from carp_balance.h (the data path).
  */
-enum carp_balancing {
-	CARP_BAL_NONE,			/* an ordinary vhost */
-	CARP_BAL_IP,			/* multicast vMAC 01:00:5e:00:01:LEADER */
-	CARP_BAL_IP_STEALTH,		/* vMAC never a frame source */
-	CARP_BAL_IP_UNICAST,		/* vMAC as usual: hubs, mirror ports */
-};
-enum carp_balance_side {
-	CARP_BAL_LAN,			/* hash source.destination */
-	CARP_BAL_WAN,			/* hash destination.source */
-};
-#define CARP_MAX_NODES		32	/* OpenBSD CARP_MAXNODES */
 /* `balance-seed`: the flow hash's seed, the same on every node ("carp") */
 #define CARP_BALANCE_SEED_DEFAULT 0x63617270u
+
+_Static_assert(CARP_BAL_MAX_VIPS == CARP_MAX_ADDRS,
+    "a balanced set holds every address of its vhost file");
 
 struct carp_vhost_conf {
 	char		 file[256];	/* where it was defined, for messages */
