@@ -12,7 +12,7 @@ suite=${SUITE:-netns}; runs=${RUNS:-1}; limit=${LIMIT:-600}
 tests=("$@")
 [ ${#tests[@]} -eq 0 ] && tests=(tests/netns/test_*.sh)
 t0=$(date +%s)
-pass=0; fail=0; skip=0; failed=""; summary=""; failures=""
+pass=0; fail=0; skip=0; failed=""; summary=""; failures=""; kept=""
 out=$(mktemp /tmp/carpsync-run.XXXXXX); trap 'rm -f "$out"' EXIT
 for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
@@ -25,7 +25,8 @@ for t in "${tests[@]}"; do
 		77) skipped=$((skipped + 1)) ;;
 		*) echo "=== $name run $r of $runs FAILED"
 		   # repeated at the end, where a truncated CI log still shows it
-		   failures="$failures$(grep -E "not ok|FAIL - |SUMMARY: |logs kept" "$out" | head -n 20)"$'\n' ;;
+		   failures="$failures$(grep -E "FAIL - |SUMMARY: |logs kept" "$out" | head -n 20)"$'\n'
+		   kept="$kept $(sed -n 's/.*: logs kept in \(\/tmp\/carpsync-test\.[A-Za-z0-9]*\)$/\1/p' "$out" | head -n 1)" ;;
 		esac
 	done
 	line="$name: $ok of $runs passed"
@@ -38,4 +39,15 @@ for t in "${tests[@]}"; do
 done
 [ "$runs" -gt 1 ] && printf '%s' "$summary"
 echo "$suite: $pass passed, $fail failed, $skip skipped ($runs run(s) each, $(( $(date +%s) - t0 )) s)"
-[ "$fail" -eq 0 ] || { printf '%s' "$failures"; echo "$suite: failed:$failed"; exit 1; }
+# the daemons' last words in each failed run, for a CI log that keeps
+# only its tail (the directories themselves go with the CI machine)
+tail_logs() {
+	local d f
+	for d in $kept; do
+		for f in $(find "$d" -maxdepth 2 -name '*.log' 2>/dev/null | sort | head -n 8); do
+			echo "--- ${f#/tmp/} (last 15 lines)"
+			tail -n 15 "$f"
+		done
+	done
+}
+[ "$fail" -eq 0 ] || { tail_logs; printf '%s' "$failures"; echo "$suite: failed:$failed"; exit 1; }
