@@ -63,7 +63,7 @@ CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c 
 	       carpd/control.c common/notify.c common/epoch.c common/priv.c
 CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
 # libnftables (carpd/carp_nft.c only): the balancing ingress tables (issue 6)
-CARPD_SHELL += carpd/carp_nft.c
+CARPD_SHELL += carpd/carp_nft.c carpd/balancer.c
 NFT_LIBS := -lnftables
 CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \

@@ -159,6 +159,7 @@ carpdev_get(struct carpd *env, const char *name)
 	dev->env = env;
 	dev->refs = 1;
 	dev->rx4 = dev->rx6 = -1;
+	dev->arp_fd = -1;
 	carp_nl_parent_sysctls(env->nl, ifindex);
 	carpdev_source(env, dev);
 	if (carpdev_rx(env, dev, AF_INET, &dev->rx4, &dev->ev4) == -1 ||
@@ -315,6 +316,8 @@ vhost_link(struct carpd *env, struct vhost *vh)
 	}
 	if ((vh->dev = carpdev_get(env, c->carpdev)) == NULL)
 		return -1;
+	if (c->balancing != CARP_BAL_NONE)
+		return carpd_balance_attach(vh);
 	if (c->lladdr == CARP_LLADDR_REAL) {
 		vh->vif = vh->dev->ifindex;
 		return carp_nl_lladdr(env->nl, vh->vif, vh->vmac);
@@ -381,7 +384,9 @@ vhost_destroy(struct carpd *env, struct vhost *vh)
 	if (vh->send_demoted)
 		carpd_vhost_hold(vh, -1, "vhost removed");
 	carpd_health_vhost_stop(vh);
-	if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
+	if (vh->bg != NULL)
+		carpd_balance_detach(vh);	/* vif is the carpdev itself */
+	else if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
 		carp_nl_link_delete(env->nl, vh->vif);
 	else
 		for (i = 0; i < vh->conf.naddrs; i++)
@@ -436,7 +441,30 @@ vhost_same_identity(const struct carp_vhost_conf *a,
     const struct carp_vhost_conf *b)
 {
 	return a->vhid == b->vhid && strcmp(a->carpdev, b->carpdev) == 0 &&
-	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr;
+	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr &&
+	    balance_same(a, b);
+}
+
+/* A balanced node is re-created when anything its group shares changes
+ * (the group's table, MAC and VIPs are built once, balancer.c). */
+static int
+balance_same(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
+{
+	int i;
+
+	if (a->balancing != b->balancing)
+		return 0;
+	if (a->balancing == CARP_BAL_NONE)
+		return 1;
+	if (a->balance_side != b->balance_side || a->leader != b->leader ||
+	    a->nnodes != b->nnodes || a->node_index != b->node_index ||
+	    memcmp(a->node_vhids, b->node_vhids, sizeof(a->node_vhids)) != 0 ||
+	    a->naddrs != b->naddrs)
+		return 0;
+	for (i = 0; i < a->naddrs; i++)
+		if (memcmp(&a->addrs[i], &b->addrs[i], sizeof(a->addrs[i])) != 0)
+			return 0;
+	return 1;
 }
 
 static int
@@ -728,6 +756,8 @@ setup(struct carpd *env)
 	carp_demote_init(&env->demote);
 	signals_setup(env);
 	carpd_health_setup(env);
+	if (carpd_balance_setup(env) == -1)
+		fatalx("balancing: cannot open nftables (need CAP_NET_ADMIN)");
 	if (conf_uses_auth(env->conf) && carpd_auth_epoch_raise(env) == -1)
 		fatalx("auth: no epoch, cannot authenticate adverts");
 	start_vhosts(env);
@@ -745,6 +775,7 @@ static void
 teardown(struct carpd *env)
 {
 	shutdown_all(env);
+	carpd_balance_teardown(env);
 	carpd_health_teardown(env);
 	metrics_http_close(env->metrics);
 	control_close(env->ctl);

@@ -134,7 +134,8 @@ vhost_to_ctl(const struct vhost *vh, struct ctl_vhost *v)
 	v->lladdr_real = vh->conf.lladdr == CARP_LLADDR_REAL;
 	v->naddrs = (uint8_t)vh->conf.naddrs;
 	v->auth = (uint8_t)vh->conf.auth;
-	ctl_strlcpy(v->ifname, vh->conf.lladdr == CARP_LLADDR_REAL ?
+	ctl_strlcpy(v->ifname, vh->conf.lladdr == CARP_LLADDR_REAL ||
+	    vh->bg != NULL ?
 	    vh->conf.carpdev : vh->conf.ifname, sizeof(v->ifname));
 	ctl_strlcpy(v->carpdev, vh->conf.carpdev, sizeof(v->carpdev));
 	v->transitions = vh->transitions;
