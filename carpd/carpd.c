@@ -278,44 +278,16 @@ conf_uses_auth(const struct carpd_conf *c)
 	return 0;
 }
 
-/*
- * carpnodes groups parse (carpd -n prints them) but their data path, the
- * multicast vMAC, ARP answers and the flow hash, is not in this version:
- * carpd refuses to start or reload with one. 0, or -1 with why in err.
- */
-static int
-conf_runnable(const struct carpd_conf *c, char *err, size_t len)
-{
-	const struct carp_vhost_conf *v;
-	int i;
-
-	for (i = 0; i < c->nvhosts; i++) {
-		v = &c->vhosts[i];
-		if (v->balancing == CARP_BAL_NONE)
-			continue;
-		snprintf(err, len, "vhost %s: balancing %s: the data path is "
-		    "not in this version", v->ifname,
-		    carp_balancing_name(v->balancing));
-		return -1;
-	}
-	return 0;
-}
-
 static int
 vhost_link(struct carpd *env, struct vhost *vh)
 {
 	const struct carp_vhost_conf *c = &vh->conf;
 	static const uint8_t vmac_prefix[5] = { 0x00, 0x00, 0x5e, 0x00, 0x01 };
 
-	/* A group's nodes share one interface and the leader's vMAC: never
-	 * a macvlan per node (conf_runnable() keeps them out until then). */
-	if (c->balancing != CARP_BAL_NONE) {
-		log_warnx("vhid %u: balancing %s: not in this version", c->vhid,
-		    carp_balancing_name(c->balancing));
-		return -1;
-	}
 	if ((vh->dev = carpdev_get(env, c->carpdev)) == NULL)
 		return -1;
+	/* A group's nodes share the carpdev and the shared MAC: never a
+	 * macvlan per node (balancer.c). */
 	if (c->balancing != CARP_BAL_NONE)
 		return carpd_balance_attach(vh);
 	if (c->lladdr == CARP_LLADDR_REAL) {
@@ -583,7 +555,6 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 {
 	struct conf_diag diag;
 	struct carpd_conf *nc;
-	char why[128];
 
 	conf_diag_init(&diag);
 	nc = carp_conf_parse_as(env->conf_path, env->user.uid, &diag);
@@ -596,12 +567,6 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		return -1;
 	}
 	conf_diag_free(&diag);
-	if (conf_runnable(nc, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s, keeping the running config", why);
-		log_warnx("reload: %s", err);
-		carp_conf_free(nc);
-		return -1;
-	}
 	/* the first vhost with `auth` may come with a reload */
 	if (env->auth_epoch == 0 && conf_uses_auth(nc) &&
 	    carpd_auth_epoch_raise(env) == -1) {
@@ -834,12 +799,6 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
 		carp_conf_free(env.conf);
 		return 0;
-	}
-	/* before log_init: on stderr, where `carpd -n` said OK */
-	if (conf_runnable(env.conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "carpd: %s\n", err);
-		carp_conf_free(env.conf);
-		return 1;
 	}
 	log_init("carpd", env.debug, LOG_DAEMON);
 	log_setlevel(env.verbose ? LOG_DEBUG : env.conf->log_level);
