@@ -407,16 +407,6 @@ nl_cb(int fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* reload                                                              */
 
-/* A vhost survives a reload in place if its identity is unchanged. */
-static int
-vhost_same_identity(const struct carp_vhost_conf *a,
-    const struct carp_vhost_conf *b)
-{
-	return a->vhid == b->vhid && strcmp(a->carpdev, b->carpdev) == 0 &&
-	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr &&
-	    balance_same(a, b);
-}
-
 /* A balanced node is re-created when anything its group shares changes
  * (the group's table, MAC and VIPs are built once, balancer.c). */
 static int
@@ -437,6 +427,16 @@ balance_same(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
 		if (memcmp(&a->addrs[i], &b->addrs[i], sizeof(a->addrs[i])) != 0)
 			return 0;
 	return 1;
+}
+
+/* A vhost survives a reload in place if its identity is unchanged. */
+static int
+vhost_same_identity(const struct carp_vhost_conf *a,
+    const struct carp_vhost_conf *b)
+{
+	return a->vhid == b->vhid && strcmp(a->carpdev, b->carpdev) == 0 &&
+	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr &&
+	    balance_same(a, b);
 }
 
 static int
