@@ -62,6 +62,9 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c common/epoch.c common/priv.c
 CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
+# libnftables (carpd/carp_nft.c only): the balancing ingress tables (issue 6)
+CARPD_SHELL += carpd/carp_nft.c carpd/balancer.c
+NFT_LIBS := -lnftables
 CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
@@ -92,7 +95,7 @@ $(BUILD)/obj/%.o: %.c
 # libcap (common/priv.c): the privilege drop of both daemons
 CAP_LIBS := -lcap
 $(BUILD)/carpd: $(call obj,$(CARPD_SHELL) $(CARP_CORE) $(COMMON_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CAP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CAP_LIBS) $(NFT_LIBS)
 
 CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
 # libpcap (common/pcap_out.c only): its .pc drags in dbus flags; -lpcap is all

@@ -158,6 +158,10 @@ vip_apply(struct vhost *vh, int up)
 	struct carp_nl *nl = vh->env->nl;
 	int i;
 
+	if (vh->bg != NULL) {		/* the group holds the VIPs */
+		carpd_balance_follow(vh);
+		return;
+	}
 	/* Up: link first so the addresses' routes come up with it. Down:
 	 * addresses first, so the backup never keeps a local route to a VIP. */
 	if (up && vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
@@ -187,6 +191,11 @@ announce(struct vhost *vh, enum carp_announce why)
 	int i;
 	const struct carp_addr *a;
 
+	/* Balanced: clients know the VIP by the shared MAC, which never
+	 * moves; gratuitous ARP is only sent with balancing none (OpenBSD
+	 * carp_send_arp, carp-protocol.md 2.2). */
+	if (vh->bg != NULL)
+		return;
 	if (why == CARP_ANN_WON)
 		COUNT_ANN(vh, ann_won);
 	else if (why == CARP_ANN_REFRESH)

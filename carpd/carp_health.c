@@ -28,7 +28,8 @@
 static const char *
 vhost_ifname(const struct vhost *vh)
 {
-	return vh->conf.lladdr == CARP_LLADDR_REAL ? vh->conf.carpdev :
+	return vh->conf.lladdr == CARP_LLADDR_REAL || vh->bg != NULL ?
+	    vh->conf.carpdev :
 	    vh->conf.ifname;
 }
 

@@ -413,3 +413,106 @@ carp_net_send_frame(struct carp_net *n, int ifindex, const uint8_t *frame,
 	}
 	return 0;
 }
+
+/*
+ * The balancing ARP responder (carp_balance.h). ETH_P_ALL, because such
+ * a tap sees a frame before the netdev ingress hook, where carpd's table
+ * drops ARP requests for the VIPs so that the kernel (which holds them)
+ * does not answer with the real MAC. The filter is attached before the
+ * bind gives the socket a protocol, so that no other frame is ever queued.
+ */
+int
+carp_net_arp_open(int ifindex)
+{
+	/* ether proto 0x0806 and ARP opcode 1 (request); 64 bytes suffice */
+	static const struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 0, 3),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 64),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = (struct sock_filter *)code,
+	};
+	struct sockaddr_ll ll;
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("carp_net: socket(AF_PACKET) for ARP");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1) {
+		log_warn("carp_net: ARP filter");
+		goto fail;
+	}
+	memset(&ll, 0, sizeof(ll));
+	ll.sll_family = AF_PACKET;
+	ll.sll_protocol = htons(ETH_P_ALL);
+	ll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)) == -1) {
+		log_warn("carp_net: bind ARP socket to ifindex %d", ifindex);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Make the carpdev's filter accept frames for a shared MAC (dev_mc_add or
+ * dev_uc_add in the kernel, as `ip maddr add` does for a multicast one).
+ * Bound to the socket: the kernel takes it back when the socket closes,
+ * also when carpd dies.
+ */
+int
+carp_net_arp_member(int fd, int ifindex, const uint8_t mac[6], int add)
+{
+	struct packet_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = ifindex;
+	mr.mr_type = (mac[0] & 1) ? PACKET_MR_MULTICAST : PACKET_MR_UNICAST;
+	mr.mr_alen = ETH_ALEN;
+	memcpy(mr.mr_address, mac, ETH_ALEN);
+	if (setsockopt(fd, SOL_PACKET,
+	    add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP,
+	    &mr, sizeof(mr)) == -1) {
+		log_warn("carp_net: %s %02x:%02x:%02x:%02x:%02x:%02x on "
+		    "ifindex %d", add ? "add" : "drop", mac[0], mac[1], mac[2],
+		    mac[3], mac[4], mac[5], ifindex);
+		return -1;
+	}
+	return 0;
+}
+
+int
+carp_net_arp_read(int fd, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct sockaddr_ll from;
+	socklen_t fromlen = sizeof(from);
+	ssize_t n;
+
+	for (;;) {
+		n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&from,
+		    &fromlen);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			log_warn("carp_net: ARP socket read");
+			return -1;
+		}
+		/* a tap also sees what this host sends, our answers too */
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		*len = (size_t)n;
+		return 1;
+	}
+}

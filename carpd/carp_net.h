@@ -9,7 +9,8 @@
  *   per packet with IP_PKTINFO / IPV6_PKTINFO, so a MASTER's adverts leave
  *   through its macvlan with the virtual MAC as source, as on OpenBSD,
  *   while the source address is the parent's;
- * - one AF_PACKET socket for gratuitous ARP and neighbour advertisements.
+ * - one AF_PACKET socket for gratuitous ARP and neighbour advertisements;
+ * - with balancing, per carpdev an AF_PACKET socket for ARP requests.
  */
 #ifndef CARPD_CARP_NET_H
 #define CARPD_CARP_NET_H
@@ -55,6 +56,17 @@ int	carp_net_rx_read(int fd, int af, uint8_t *buf, size_t cap,
  */
 int	carp_net_send(struct carp_net *, int af, int oif, const uint8_t *src,
 	    const uint8_t *dst, const uint8_t *adv, size_t len);
+
+/*
+ * Balancing (carp_balance.h): an AF_PACKET socket on one carpdev that
+ * receives only ARP requests, seen before the ingress hook; -1 on error.
+ */
+int	carp_net_arp_open(int ifindex);
+/* Add (add 1) or drop a shared MAC to the carpdev's address filter, for
+ * the life of the socket. */
+int	carp_net_arp_member(int fd, int ifindex, const uint8_t mac[6], int add);
+/* One received ARP request frame: 1 got one (len set), 0 none, -1 error. */
+int	carp_net_arp_read(int fd, uint8_t *buf, size_t cap, size_t *len);
 
 /* Send a complete Ethernet frame on ifindex. */
 int	carp_net_send_frame(struct carp_net *, int ifindex,

@@ -823,7 +823,9 @@ carp_nl_cleanup(struct carp_nl *nl, const struct carpd_conf *conf)
 			n += cleanup_by_name(nl, &conf->vhosts[i]);
 	n += cleanup_by_mac(nl, conf);
 	for (i = 0; i < conf->nvhosts; i++)
-		if (conf->vhosts[i].lladdr == CARP_LLADDR_REAL)
+		/* balanced groups hold their VIPs on the carpdev too */
+		if (conf->vhosts[i].lladdr == CARP_LLADDR_REAL ||
+		    conf->vhosts[i].balancing != CARP_BAL_NONE)
 			n += cleanup_real(nl, &conf->vhosts[i]);
 	return n;
 }

@@ -252,6 +252,8 @@ struct health {
 	int			 nh;
 	struct ctl_hook_stats	 hs;
 	int			 got_hs;
+	struct ctl_balance	 b[256];	/* carpd.conf(5) BALANCING */
+	int			 nb;
 };
 
 static void
@@ -261,9 +263,77 @@ health_add(struct health *he, const struct ctl_hdr *h, const uint8_t *p)
 		memcpy(&he->t[he->nt++], p, sizeof(he->t[0]));
 	else if (h->type == CTL_VHOST_HOOKS && he->nh < 256)
 		memcpy(&he->h[he->nh++], p, sizeof(he->h[0]));
+	else if (h->type == CTL_VHOST_BALANCE && he->nb < 256)
+		memcpy(&he->b[he->nb++], p, sizeof(he->b[0]));
 	else if (h->type == CTL_HOOK_STATS) {
 		memcpy(&he->hs, p, sizeof(he->hs));
 		he->got_hs = 1;
+	}
+}
+
+static const char *const balance_modes[] = { "none", "ip", "ip-stealth",
+    "ip-unicast" };
+
+static const char *
+balance_mode(uint8_t m)
+{
+	return m < sizeof(balance_modes) / sizeof(balance_modes[0]) ?
+	    balance_modes[m] : "unknown";
+}
+
+/* ,"balance":{...} for a balanced vhost */
+static void
+json_vhost_balance(const struct health *he, uint8_t vhid)
+{
+	const struct ctl_balance *b;
+	int i, k, first = 1;
+
+	for (i = 0; i < he->nb; i++) {
+		b = &he->b[i];
+		if (b->vhid != vhid)
+			continue;
+		printf(",\"balance\":{\"mode\":\"%s\",\"side\":\"%s\","
+		    "\"group\":%u,\"bucket\":%u,\"nodes\":%u,\"owned_here\":%s,"
+		    "\"owned\":[", balance_mode(b->mode), b->side ? "wan" : "lan",
+		    b->leader, b->bucket, b->nodes,
+		    b->owned_here ? "true" : "false");
+		for (k = 0; k < 32; k++)
+			if (b->owned & (UINT32_C(1) << k)) {
+				printf("%s%d", first ? "" : ",", k);
+				first = 0;
+			}
+		printf("],\"seed\":%u,\"accepted\":%" PRIu64 ",\"ignored\":%"
+		    PRIu64 ",\"arp_replies\":%" PRIu64 ",\"arp_dropped\":%"
+		    PRIu64 "}", b->seed, b->accepted, b->ignored,
+		    b->arp_replies, b->arp_dropped);
+		break;
+	}
+}
+
+/* One line per balanced vhost: which bucket, who takes it. */
+static void
+text_balance(const struct health *he)
+{
+	const struct ctl_balance *b;
+	char owned[3 * 32 + 1];
+	int i, k, n;
+
+	if (he->nb > 0)
+		printf("\n%-5s %-5s %-6s %-10s %-4s %-5s %-12s %12s %12s\n",
+		    "VHID", "GROUP", "BUCKET", "BALANCING", "SIDE", "HERE",
+		    "OWNED-HERE", "ACCEPTED", "IGNORED");
+	for (i = 0; i < he->nb; i++) {
+		b = &he->b[i];
+		owned[0] = '\0';
+		for (k = 0, n = 0; k < 32 && k < b->nodes; k++)
+			if (b->owned & (UINT32_C(1) << k))
+				n += snprintf(owned + n, sizeof(owned) - (size_t)n,
+				    "%s%d", n ? "," : "", k);
+		printf("%-5u %-5u %u/%-4u %-10s %-4s %-5s %-12s %12" PRIu64
+		    " %12" PRIu64 "\n", b->vhid, b->leader, b->bucket, b->nodes,
+		    balance_mode(b->mode), b->side ? "wan" : "lan",
+		    b->owned_here ? "yes" : "no", n ? owned : "-", b->accepted,
+		    b->ignored);
 	}
 }
 
@@ -402,6 +472,7 @@ cmd_status(struct ctl_session *s)
 		for (i = 0; i < nv; i++) {
 			json_vhost(&v[i], i == 0);
 			json_vhost_health(&he, v[i].vhid);
+			json_vhost_balance(&he, v[i].vhid);
 			putchar('}');
 		}
 		printf("],\"groups\":[");
@@ -423,6 +494,7 @@ cmd_status(struct ctl_session *s)
 	if (nv == 0)
 		printf("no vhosts\n");
 	text_health(&he);
+	text_balance(&he);
 	printf("\nGROUP                            DEMOTE\n");
 	for (i = 0; i < ng; i++)
 		printf("%-32s %6u\n", g[i].name, g[i].demote);
@@ -969,7 +1041,7 @@ cmd_metrics(const char *carpd_path, const char *syncd_path)
 	mc = (struct metrics_carpd){ .v = c.v, .nv = c.nv, .g = c.g,
 	    .ng = c.ng, .total = &c.total, .cs = c.got_cs ? &c.cs : NULL,
 	    .t = c.he.t, .nt = c.he.nt, .h = c.he.h, .nh = c.he.nh,
-	    .hs = c.he.got_hs ? &c.he.hs : NULL };
+	    .hs = c.he.got_hs ? &c.he.hs : NULL, .b = c.he.b, .nb = c.he.nb };
 	my = (struct metrics_syncd){ &y.info, y.p, y.np,
 	    y.got_cs ? &y.cs : NULL };
 	for (;;) {			/* grow until the text fits */

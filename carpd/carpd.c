@@ -159,6 +159,7 @@ carpdev_get(struct carpd *env, const char *name)
 	dev->env = env;
 	dev->refs = 1;
 	dev->rx4 = dev->rx6 = -1;
+	dev->arp_fd = -1;
 	carp_nl_parent_sysctls(env->nl, ifindex);
 	carpdev_source(env, dev);
 	if (carpdev_rx(env, dev, AF_INET, &dev->rx4, &dev->ev4) == -1 ||
@@ -277,44 +278,18 @@ conf_uses_auth(const struct carpd_conf *c)
 	return 0;
 }
 
-/*
- * carpnodes groups parse (carpd -n prints them) but their data path, the
- * multicast vMAC, ARP answers and the flow hash, is not in this version:
- * carpd refuses to start or reload with one. 0, or -1 with why in err.
- */
-static int
-conf_runnable(const struct carpd_conf *c, char *err, size_t len)
-{
-	const struct carp_vhost_conf *v;
-	int i;
-
-	for (i = 0; i < c->nvhosts; i++) {
-		v = &c->vhosts[i];
-		if (v->balancing == CARP_BAL_NONE)
-			continue;
-		snprintf(err, len, "vhost %s: balancing %s: the data path is "
-		    "not in this version", v->ifname,
-		    carp_balancing_name(v->balancing));
-		return -1;
-	}
-	return 0;
-}
-
 static int
 vhost_link(struct carpd *env, struct vhost *vh)
 {
 	const struct carp_vhost_conf *c = &vh->conf;
 	static const uint8_t vmac_prefix[5] = { 0x00, 0x00, 0x5e, 0x00, 0x01 };
 
-	/* A group's nodes share one interface and the leader's vMAC: never
-	 * a macvlan per node (conf_runnable() keeps them out until then). */
-	if (c->balancing != CARP_BAL_NONE) {
-		log_warnx("vhid %u: balancing %s: not in this version", c->vhid,
-		    carp_balancing_name(c->balancing));
-		return -1;
-	}
 	if ((vh->dev = carpdev_get(env, c->carpdev)) == NULL)
 		return -1;
+	/* A group's nodes share the carpdev and the shared MAC: never a
+	 * macvlan per node (balancer.c). */
+	if (c->balancing != CARP_BAL_NONE)
+		return carpd_balance_attach(vh);
 	if (c->lladdr == CARP_LLADDR_REAL) {
 		vh->vif = vh->dev->ifindex;
 		return carp_nl_lladdr(env->nl, vh->vif, vh->vmac);
@@ -381,7 +356,9 @@ vhost_destroy(struct carpd *env, struct vhost *vh)
 	if (vh->send_demoted)
 		carpd_vhost_hold(vh, -1, "vhost removed");
 	carpd_health_vhost_stop(vh);
-	if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
+	if (vh->bg != NULL)
+		carpd_balance_detach(vh);	/* vif is the carpdev itself */
+	else if (vh->conf.lladdr == CARP_LLADDR_VIRTUAL)
 		carp_nl_link_delete(env->nl, vh->vif);
 	else
 		for (i = 0; i < vh->conf.naddrs; i++)
@@ -430,13 +407,36 @@ nl_cb(int fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* reload                                                              */
 
+/* A balanced node is re-created when anything its group shares changes
+ * (the group's table, MAC and VIPs are built once, balancer.c). */
+static int
+balance_same(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
+{
+	int i;
+
+	if (a->balancing != b->balancing)
+		return 0;
+	if (a->balancing == CARP_BAL_NONE)
+		return 1;
+	if (a->balance_side != b->balance_side || a->leader != b->leader ||
+	    a->nnodes != b->nnodes || a->node_index != b->node_index ||
+	    memcmp(a->node_vhids, b->node_vhids, sizeof(a->node_vhids)) != 0 ||
+	    a->naddrs != b->naddrs)
+		return 0;
+	for (i = 0; i < a->naddrs; i++)
+		if (memcmp(&a->addrs[i], &b->addrs[i], sizeof(a->addrs[i])) != 0)
+			return 0;
+	return 1;
+}
+
 /* A vhost survives a reload in place if its identity is unchanged. */
 static int
 vhost_same_identity(const struct carp_vhost_conf *a,
     const struct carp_vhost_conf *b)
 {
 	return a->vhid == b->vhid && strcmp(a->carpdev, b->carpdev) == 0 &&
-	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr;
+	    strcmp(a->ifname, b->ifname) == 0 && a->lladdr == b->lladdr &&
+	    balance_same(a, b);
 }
 
 static int
@@ -555,7 +555,6 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 {
 	struct conf_diag diag;
 	struct carpd_conf *nc;
-	char why[128];
 
 	conf_diag_init(&diag);
 	nc = carp_conf_parse_as(env->conf_path, env->user.uid, &diag);
@@ -568,12 +567,6 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		return -1;
 	}
 	conf_diag_free(&diag);
-	if (conf_runnable(nc, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s, keeping the running config", why);
-		log_warnx("reload: %s", err);
-		carp_conf_free(nc);
-		return -1;
-	}
 	/* the first vhost with `auth` may come with a reload */
 	if (env->auth_epoch == 0 && conf_uses_auth(nc) &&
 	    carpd_auth_epoch_raise(env) == -1) {
@@ -728,6 +721,8 @@ setup(struct carpd *env)
 	carp_demote_init(&env->demote);
 	signals_setup(env);
 	carpd_health_setup(env);
+	if (carpd_balance_setup(env) == -1)
+		fatalx("balancing: cannot open nftables (need CAP_NET_ADMIN)");
 	if (conf_uses_auth(env->conf) && carpd_auth_epoch_raise(env) == -1)
 		fatalx("auth: no epoch, cannot authenticate adverts");
 	start_vhosts(env);
@@ -745,6 +740,7 @@ static void
 teardown(struct carpd *env)
 {
 	shutdown_all(env);
+	carpd_balance_teardown(env);
 	carpd_health_teardown(env);
 	metrics_http_close(env->metrics);
 	control_close(env->ctl);
@@ -803,12 +799,6 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: configuration OK\n", env.conf_path);
 		carp_conf_free(env.conf);
 		return 0;
-	}
-	/* before log_init: on stderr, where `carpd -n` said OK */
-	if (conf_runnable(env.conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "carpd: %s\n", err);
-		carp_conf_free(env.conf);
-		return 1;
 	}
 	log_init("carpd", env.debug, LOG_DAEMON);
 	log_setlevel(env.verbose ? LOG_DEBUG : env.conf->log_level);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "carp_auth.h"
+#include "carp_balance.h"
 #include "carp_conf.h"
 #include "carp_demote.h"
 #include "carp_fsm.h"
@@ -22,6 +23,24 @@ struct event;
 struct event_base;
 struct carpd;
 struct control;
+struct carp_nft;
+struct vhost;
+struct carpdev;
+
+#define CARPD_MAX_BALGROUPS	32	/* balanced groups per carpdev */
+
+/* One balanced vhost file (carpnodes) at run time (balancer.c). */
+struct balgroup {
+	struct carp_balance_set	 set;	/* .owned: the mask in the table now */
+	struct carpdev		*dev;
+	struct vhost		*node[CARP_MAX_NODES];	/* by node_index */
+	int			 vips_up;	/* VIPs on the carpdev */
+	uint64_t		 arp[CARP_ARP__MAX];	/* verdicts of requests */
+	uint64_t		 arp_send_errors;
+	/* the table's counters as last read (carpd_balance_counters) */
+	uint64_t		 accepted[CARP_MAX_NODES];
+	uint64_t		 ignored[CARP_MAX_NODES];
+};
 
 /* A carpdev with its receive sockets, shared by its vhosts. */
 struct carpdev {
@@ -33,6 +52,13 @@ struct carpdev {
 	uint8_t		 src6[16];
 	int		 refs;
 	struct carpd	*env;
+	/* balancer.c: the groups balanced here and their ARP responder */
+	struct balgroup	*bg[CARPD_MAX_BALGROUPS];
+	int		 nbg;
+	int		 arp_fd;		/* -1 if not open */
+	struct event	*arp_ev;
+	uint8_t		 real_mac[6];
+	uint64_t	 arp_other;		/* requests for other hosts */
 };
 
 struct vhost {
@@ -62,6 +88,7 @@ struct vhost {
 	int			 track_vhost;	/* track-scope vhost: own part */
 	struct carp_hookq	 hooks;
 	struct event		*track_timer, *hook_timer;
+	struct balgroup		*bg;		/* balancer.c; NULL: not balanced */
 };
 
 #define CARPD_MAX_DEVS	64
@@ -96,6 +123,9 @@ struct carpd {
 	struct ctl_hook_stats	 hstats;	/* daemon-wide hook/fifo/script */
 	char			 fifo[256];	/* notify-fifo as at start */
 	struct metrics_http	*metrics;	/* metrics-listen, or NULL */
+	/* balancer.c */
+	struct carp_nft		*nft;		/* NULL until a group needs it */
+	uint64_t		 bal_nft_errors;
 };
 
 /* carp_act.c: events in, actions out */
@@ -130,6 +160,18 @@ void		 carpd_health_transition(struct vhost *, enum carp_state old,
 		    enum carp_state new_state, const char *reason);
 /* The part of a vhost's advertised demotion its own tracks hold. */
 int		 carpd_health_vhost_demote(const struct vhost *);
+
+/* balancer.c: carpd.conf(5) BALANCING */
+int		 carpd_conf_balances(const struct carpd_conf *);
+int		 carpd_balance_setup(struct carpd *);	/* as root */
+void		 carpd_balance_teardown(struct carpd *);
+/* Join the vhost to its group on its carpdev (vif, vmac set); -1 fails. */
+int		 carpd_balance_attach(struct vhost *);
+void		 carpd_balance_detach(struct vhost *);
+/* A node's state changed: the group's buckets and VIPs follow. */
+void		 carpd_balance_follow(struct vhost *);
+/* Read the carpdev's table counters into its groups. */
+void		 carpd_balance_counters(struct carpdev *);
 
 /* control.c */
 struct control	*control_open(struct carpd *, const char *path);

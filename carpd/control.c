@@ -134,7 +134,8 @@ vhost_to_ctl(const struct vhost *vh, struct ctl_vhost *v)
 	v->lladdr_real = vh->conf.lladdr == CARP_LLADDR_REAL;
 	v->naddrs = (uint8_t)vh->conf.naddrs;
 	v->auth = (uint8_t)vh->conf.auth;
-	ctl_strlcpy(v->ifname, vh->conf.lladdr == CARP_LLADDR_REAL ?
+	ctl_strlcpy(v->ifname, vh->conf.lladdr == CARP_LLADDR_REAL ||
+	    vh->bg != NULL ?
 	    vh->conf.carpdev : vh->conf.ifname, sizeof(v->ifname));
 	ctl_strlcpy(v->carpdev, vh->conf.carpdev, sizeof(v->carpdev));
 	v->transitions = vh->transitions;
@@ -195,12 +196,53 @@ hooks_to_ctl(const struct carpd *env, const struct vhost *vh,
 	hk->dropped = vh->hooks.dropped;
 }
 
+/* A balanced vhost's node and its group (carpd.conf(5) BALANCING); 0 if
+ * the vhost is not balanced. Counters as last read from the table. */
+static int
+balance_to_ctl(const struct vhost *vh, struct ctl_balance *b)
+{
+	const struct balgroup *bg = vh->bg;
+	unsigned i = vh->conf.node_index;
+	int v;
+
+	memset(b, 0, sizeof(*b));
+	if (bg == NULL)
+		return 0;
+	b->vhid = vh->conf.vhid;
+	b->mode = (uint8_t)bg->set.mode;
+	b->side = (uint8_t)bg->set.side;
+	b->leader = bg->set.vhids[0];
+	b->bucket = (uint8_t)i;
+	b->nodes = (uint8_t)bg->set.n;
+	b->owned_here = (bg->set.owned >> i) & 1;
+	b->owned = bg->set.owned;
+	b->seed = bg->set.seed;
+	b->accepted = bg->accepted[i];
+	b->ignored = bg->ignored[i];
+	b->arp_replies = bg->arp[CARP_ARP_REPLY];
+	for (v = 0; v < CARP_ARP__MAX; v++)
+		if (v != CARP_ARP_REPLY && v != CARP_ARP_NOT_OURS)
+			b->arp_dropped += bg->arp[v];
+	return 1;
+}
+
+/* Fresh table counters for every carpdev that balances. */
+static void
+balance_refresh(struct carpd *env)
+{
+	int i;
+
+	for (i = 0; i < env->ndevs; i++)
+		carpd_balance_counters(env->devs[i]);
+}
+
 /* A vhost's tracks and hook, after its CTL_VHOST. */
 static void
 status_health(struct ctl_conn *cc, uint32_t seq, const struct vhost *vh)
 {
 	struct ctl_vhost_hooks	 hk;
 	struct ctl_track	 ct;
+	struct ctl_balance	 b;
 	int			 i;
 
 	for (i = 0; i < vh->tracks.n; i++) {
@@ -209,6 +251,8 @@ status_health(struct ctl_conn *cc, uint32_t seq, const struct vhost *vh)
 	}
 	hooks_to_ctl(cc->ctl->env, vh, &hk);
 	conn_send(cc, CTL_VHOST_HOOKS, seq, &hk, sizeof(hk));
+	if (balance_to_ctl(vh, &b))
+		conn_send(cc, CTL_VHOST_BALANCE, seq, &b, sizeof(b));
 }
 
 static void
@@ -220,6 +264,7 @@ do_status(struct ctl_conn *cc, uint32_t seq)
 	struct ctl_group g;
 	int i;
 
+	balance_refresh(env);
 	for (i = 0; i < env->nvh; i++) {
 		vhost_to_ctl(env->vh[i], &v);
 		conn_send(cc, CTL_VHOST, seq, &v, sizeof(v));
@@ -250,7 +295,8 @@ control_metrics(void *arg, struct metrics_out *o)
 	struct ctl_vhost *v;
 	struct ctl_vhost_hooks *hk;
 	struct ctl_track *t;
-	int i, j, nt = 0, ntracks = 0;
+	struct ctl_balance *b;
+	int i, j, nt = 0, ntracks = 0, nb = 0;
 
 	for (i = 0; i < env->nvh; i++)
 		ntracks += env->vh[i]->tracks.n;
@@ -258,11 +304,14 @@ control_metrics(void *arg, struct metrics_out *o)
 	v = calloc((size_t)env->nvh + 1, sizeof(*v));
 	hk = calloc((size_t)env->nvh + 1, sizeof(*hk));
 	t = calloc((size_t)ntracks + 1, sizeof(*t));
-	if (v == NULL || hk == NULL || t == NULL)
+	b = calloc((size_t)env->nvh + 1, sizeof(*b));
+	if (v == NULL || hk == NULL || t == NULL || b == NULL)
 		goto out;	/* the scraper gets an empty page, not a crash */
+	balance_refresh(env);
 	for (i = 0; i < env->nvh; i++) {
 		vhost_to_ctl(env->vh[i], &v[i]);
 		hooks_to_ctl(env, env->vh[i], &hk[i]);
+		nb += balance_to_ctl(env->vh[i], &b[nb]);
 		for (j = 0; j < env->vh[i]->tracks.n; j++)
 			track_to_ctl(env->vh[i], &env->vh[i]->tracks.t[j],
 			    &t[nt++]);
@@ -276,9 +325,10 @@ control_metrics(void *arg, struct metrics_out *o)
 	control_conn_stats(env->ctl, &cs);
 	m = (struct metrics_carpd){ .v = v, .nv = env->nvh, .g = g, .ng = i,
 	    .total = &env->counters, .cs = &cs, .t = t, .nt = nt, .h = hk,
-	    .nh = env->nvh, .hs = &env->hstats };
+	    .nh = env->nvh, .hs = &env->hstats, .b = b, .nb = nb };
 	metrics_carpd(o, &m);
 out:
+	free(b);
 	free(t);
 	free(hk);
 	free(v);

@@ -51,6 +51,8 @@ enum ctl_type {
 					 * its vhost's CTL_VHOST (STATUS) */
 	CTL_HOOK_STATS		= 22,	/* reply: struct ctl_hook_stats, before
 					 * the END of STATUS */
+	CTL_VHOST_BALANCE	= 23,	/* reply: struct ctl_balance, after a
+					 * balanced vhost's CTL_VHOST (STATUS) */
 	CTL_TYPE__MAX
 };
 
@@ -144,6 +146,26 @@ struct ctl_vhost {
 };
 _Static_assert(sizeof(struct ctl_vhost) == 8 + 2 * CTL_NAMELEN + 8 +
     CTL_COUNTERS_N * 8 + 8, "ctl_vhost size");
+
+/* A balanced vhost: one node of a carpnodes group (carpd.conf(5)
+ * BALANCING). Its vhid stands for bucket `bucket` of the group. */
+struct ctl_balance {
+	uint8_t		vhid;
+	uint8_t		mode;		/* 1 ip, 2 ip-stealth, 3 ip-unicast */
+	uint8_t		side;		/* 0 lan, 1 wan */
+	uint8_t		leader;		/* the group's first vhid */
+	uint8_t		bucket;		/* 0 .. nodes - 1 */
+	uint8_t		nodes;
+	uint8_t		owned_here;	/* 1: MASTER here, this node takes the bucket */
+	uint8_t		pad;
+	uint32_t	owned;		/* the group's buckets taken here, bit i */
+	uint32_t	seed;		/* balance-seed */
+	uint64_t	accepted;	/* frames of the bucket taken here */
+	uint64_t	ignored;	/* frames of the bucket left to another node */
+	uint64_t	arp_replies;	/* the group's ARP answers (same on each node) */
+	uint64_t	arp_dropped;	/* the group's refused requests, any reason */
+};
+_Static_assert(sizeof(struct ctl_balance) == 16 + 4 * 8, "ctl_balance size");
 
 struct ctl_group {
 	char		name[CTL_NAMELEN];

@@ -120,6 +120,22 @@ static const struct mfield carp_vhost_hooks[] = {
 	    "Transitions lost to a full hook queue"),
 };
 
+/* carpd.conf(5) BALANCING, per balanced vhost (one bucket each) */
+#define BL(fld, name, reason, type, help)				\
+	MF(struct ctl_balance, fld, name, reason, type, help)
+static const struct mfield carp_balance[] = {
+	BL(owned_here, "balance_bucket_owned", NULL, M_GAUGE,
+	    "1 while this node is MASTER of the vhid and takes its bucket"),
+	BL(nodes, "balance_nodes", NULL, M_GAUGE,
+	    "Nodes (buckets) of the vhid's carpnodes group"),
+	BL(accepted, "balance_packets_total", "accepted", M_COUNTER,
+	    "Frames to the shared MAC hashed to the vhid's bucket, by verdict"),
+	BL(ignored, "balance_packets_total", "ignored", M_COUNTER, NULL),
+	BL(arp_replies, "balance_arp_total", "reply", M_COUNTER,
+	    "ARP requests for the group's VIPs, by verdict (per group)"),
+	BL(arp_dropped, "balance_arp_total", "dropped", M_COUNTER, NULL),
+};
+
 /* daemon-wide hook, notify-fifo and track-script counters */
 #define HS(fld, name, reason, help)					\
 	MF(struct ctl_hook_stats, fld, name, reason, M_COUNTER, help)
@@ -415,6 +431,15 @@ track_labels(struct metrics_out *o, const void *obj)
 }
 
 static void
+balance_labels(struct metrics_out *o, const void *obj)
+{
+	const struct ctl_balance *b = obj;
+
+	out(o, "vhid=\"%u\",group=\"%u\",bucket=\"%u\"", b->vhid, b->leader,
+	    b->bucket);
+}
+
+static void
 hooks_labels(struct metrics_out *o, const void *obj)
 {
 	const struct ctl_vhost_hooks *h = obj;
@@ -490,6 +515,11 @@ carpd_health(struct metrics_out *o, const struct metrics_carpd *c)
 		    hooks_labels };
 		out_table(o, CARPD "vhost_", carp_vhost_hooks,
 		    NELEM(carp_vhost_hooks), &s);
+	}
+	if (c->nb > 0) {
+		s = (struct series){ c->b, sizeof(*c->b), c->nb, 0,
+		    balance_labels };
+		out_table(o, CARPD, carp_balance, NELEM(carp_balance), &s);
 	}
 	if (c->hs != NULL) {
 		s = (struct series){ c->hs, 0, 1, 0, NULL };

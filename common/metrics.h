@@ -38,6 +38,9 @@ struct metrics_carpd {
 	const struct ctl_vhost_hooks	*h;
 	int				 nh;
 	const struct ctl_hook_stats	*hs;
+	/* carpd.conf(5) BALANCING: one per balanced vhost, or NULL / 0 */
+	const struct ctl_balance	*b;
+	int				 nb;
 };
 
 /* syncd's CTL_SYNC_STATUS reply. cs may be NULL. */

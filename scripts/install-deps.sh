@@ -6,10 +6,10 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev libsystemd-dev
-libcmocka-dev libpcap-dev libmnl-dev libnetfilter-conntrack-dev
+libcmocka-dev libpcap-dev libmnl-dev libnetfilter-conntrack-dev libnftables-dev
 iproute2 nftables iputils-ping procps psmisc jq python3 conntrack
 tshark tcpdump mandoc valgrind keepalived ucarp systemd conntrackd
-libcap-dev strace python3-prometheus-client curl
+libcap-dev strace python3-prometheus-client curl iperf3
 debhelper lintian"
 
 missing=""
@@ -29,6 +29,8 @@ echo "install-deps: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture: answer no, non-interactively
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+# iperf3 (make bench) asks whether to run a server at boot: no
+echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
 apt-get update -qq >&2
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >&2

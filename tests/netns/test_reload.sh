@@ -106,18 +106,23 @@ else
 fi
 check "  no transition from any of it" eval '[ "$(transitions fw1 1)" = $tr1 ] && [ "$(transitions fw2 2)" = $tr2 ]'
 
-log "(c2) a carpnodes group that balances: refused in this version, the running config kept"
+log "(c2) a carpnodes group that balances, added by a reload: it starts, the running vhosts untouched"
 tr1=$(transitions fw1 1); tr2=$(transitions fw1 2)
 printf 'carpnodes 5:0,6:100\ncarpdev eth0\naddress 192.0.2.250/24\npass "carpsync-test"\n' \
 	>"$T_DIR/fw1/carpd.d/group.conf"
-kill -HUP "$(pid_of fw1)"
-check "the refusal logged" poll_for 3 grep -q "reload: vhost carp5: balancing ip: the data path is not in this version, keeping the running config" "$T_DIR/fw1/carpd.log"
-check "  both vhosts still MASTER, no transition" eval 'is_state fw1 1 MASTER && is_state fw1 2 MASTER &&
+check "the config with the group reloads" hup fw1
+check "  both of its nodes run" poll_for 3 eval '[ "$(ctl fw1 -j status | jq "[.vhosts[] | select(.balance != null)] | length")" = 2 ]'
+check "  node 5 MASTER (alone on the segment), node 6 too" poll_for 5 eval 'is_state fw1 5 MASTER && is_state fw1 6 MASTER'
+check "  its nftables table on eth0 (libnftables opened after the privilege drop)" \
+	nsx fw1 nft list table netdev carpsync_eth0
+check "  the VIP on eth0, no interface for the group" eval 'has_vip fw1 192.0.2.250 &&
+	! ip -n "$(ns fw1)" link show carp5 >/dev/null 2>&1'
+check "  vhosts 1 and 2 still MASTER, no transition" eval 'is_state fw1 1 MASTER && is_state fw1 2 MASTER &&
 	[ "$(transitions fw1 1)" = $tr1 ] && [ "$(transitions fw1 2)" = $tr2 ]'
-check "  no node of the group started" eval '[ "$(ctl fw1 -j status | jq ".vhosts | length")" = 2 ]'
-check "  no interface for it" eval '! ip -n "$(ns fw1)" link show carp5 >/dev/null 2>&1'
 rm "$T_DIR/fw1/carpd.d/group.conf"
 check "without it, the config reloads" hup fw1
+check "  the group's table and VIP are gone" eval '! nsx fw1 nft list table netdev carpsync_eth0 >/dev/null 2>&1 &&
+	! has_vip fw1 192.0.2.250'
 
 log "(d) advskew changed in place: no transition of its own"
 tr2_fw1=$(transitions fw1 2); tr2_fw2=$(transitions fw2 2)

@@ -1,0 +1,273 @@
+#!/bin/bash
+# Active/active balancing (carpd.conf(5) BALANCING, issue 6), two and then
+# three firewalls between a client segment (br0, 192.0.2.0/24, VIP .254)
+# and a server segment (br1, 198.51.100.0/24, VIP .254), no NAT:
+#   client (192.0.2.100-.249 as sources) - br0 - fwK eth0 .K
+#   fwK eth1 198.51.100.K - br1 - server 198.51.100.100
+# Each firewall carries two balanced groups: `carpnodes 1:..,2:..[,3:..]`
+# on eth0 (balance-side lan) and `carpnodes 11:..,12:..[,13:..]` on eth1
+# (balance-side wan); fwK is the preferred master of node K of each.
+# Asserted: the shared MAC in the client's and the server's neighbour
+# tables; every flow (one ping per source address) answered and held in
+# conntrack by exactly the firewall that owns its bucket (computed with
+# carp_balance_bucket, build/tests/bal_hash); the spread within 60/40
+# (2 nodes); when a firewall dies its buckets move to the survivors within
+# the failover time and a flow of a survivor loses nothing; its return
+# takes them back (preempt); carpctl status shows the buckets.
+. "$(dirname "$0")/lib.sh"
+BUILD=${1:-$BUILD}; CARPD=$BUILD/carpd; CARPCTL=$BUILD/carpctl
+BAL_HASH=$BUILD/tests/bal_hash
+need_root
+[ -x "$BAL_HASH" ] || { echo "$T_NAME: SKIP (no $BAL_HASH: make $BAL_HASH)"; exit 77; }
+
+SEED=0x63617270		# carpd.conf(5) balance-seed default
+SERVER=198.51.100.100
+NSRC=150		# client source addresses: 192.0.2.100 .. 192.0.2.249
+LAN_MAC=01:00:5e:00:01:01
+WAN_MAC=01:00:5e:00:01:0b
+
+src_addr() { echo "192.0.2.$((100 + $1))"; }	# 0 .. NSRC-1
+
+# topo NFW: client, server and fw1..fwNFW on the two bridges (namespace lan)
+topo() {
+	local n=$1 k i
+	ns_add lan && ns_add client && ns_add server || return 1
+	for k in $(seq 1 "$n"); do ns_add "fw$k" || return 1; done
+	for b in br0 br1; do
+		ip -n "$(ns lan)" link add $b type bridge || return 1
+		ip -n "$(ns lan)" link set $b type bridge forward_delay 0 stp_state 0
+		ip -n "$(ns lan)" link set $b up
+	done
+	i=0
+	port() {	# port NODE DEV BRIDGE
+		i=$((i + 1))
+		ip link add "$T_ID-v$i" type veth peer name "$T_ID-p$i" || return 1
+		ip link set "$T_ID-v$i" netns "$(ns "$1")" name "$2"
+		ip link set "$T_ID-p$i" netns "$(ns lan)" name "p$i"
+		ip -n "$(ns lan)" link set "p$i" master "$3" up
+		ip -n "$(ns "$1")" link set "$2" up
+	}
+	port client eth0 br0 && port server eth0 br1 || return 1
+	for k in $(seq 1 "$n"); do
+		port "fw$k" eth0 br0 && port "fw$k" eth1 br1 || return 1
+		ip -n "$(ns "fw$k")" addr add "192.0.2.$k/24" dev eth0
+		ip -n "$(ns "fw$k")" addr add "198.51.100.$k/24" dev eth1
+		nsx "fw$k" sysctl -qw net.ipv4.ip_forward=1
+		# a stateful forward chain: conntrack runs in a namespace only
+		# when a rule needs it, and the test reads it
+		printf '%s\n' 'table inet fw {' '	chain forward {' \
+			'		type filter hook forward priority 0; policy drop;' \
+			'		ct state new,established,related accept' '	}' '}' |
+			nsx "fw$k" nft -f - || return 1
+	done
+	ip -n "$(ns client)" addr add 192.0.2.100/24 dev eth0
+	for i in $(seq 101 249); do
+		ip -n "$(ns client)" addr add "192.0.2.$i/24" dev eth0 || return 1
+	done
+	ip -n "$(ns client)" route add default via 192.0.2.254
+	ip -n "$(ns server)" addr add $SERVER/24 dev eth0
+	ip -n "$(ns server)" route add default via 198.51.100.254
+}
+
+# nodes NFW K BASE: the carpnodes list of fwK, node K preferred (advskew 0),
+# the next one 50, then 100, ... so that a dead node's vhid has one heir
+nodes() {
+	local n=$1 k=$2 base=$3 j list="" skew
+	for j in $(seq 1 "$n"); do
+		skew=$(( ((k - j + n) % n) * 50 ))
+		list="$list${list:+,}$((base + j)):$skew"
+	done
+	echo "$list"
+}
+
+write_bal_conf() {	# write_bal_conf NFW K
+	local n=$1 k=$2 d="$T_DIR/fw$2"
+	mkdir -p "$d/carpd.d"
+	{
+		echo "control-socket \"$d/carpd.sock\""
+		echo "log-level debug"
+		echo "preempt yes"
+		echo 'include "carpd.d/*.conf"'
+	} >"$d/carpd.conf"
+	{
+		echo "carpnodes $(nodes "$n" "$k" 0)"
+		echo "balancing ip"
+		echo "balance-side lan"
+		echo "carpdev eth0"
+		echo "address 192.0.2.254/24"
+		echo "advbase 1"
+		echo 'pass "carpsync-test"'
+	} >"$d/carpd.d/lan.conf"
+	{
+		echo "carpnodes $(nodes "$n" "$k" 10)"
+		echo "balancing ip"
+		echo "balance-side wan"
+		echo "carpdev eth1"
+		echo "address 198.51.100.254/24"
+		echo "advbase 1"
+		echo 'pass "carpsync-test"'
+	} >"$d/carpd.d/wan.conf"
+}
+
+# the firewall that should own a flow from src to the server: node b+1
+owner_of() {	# owner_of SRC NFW -> K
+	echo $(( $("$BAL_HASH" bucket -n "$2" -s $SEED "$1" $SERVER) + 1 ))
+}
+
+masters_of() {	# masters_of NODE: "1 11 2 12" (vhids it is MASTER of, sorted)
+	ctl "$1" -j status | jq -r '[.vhosts[] | select(.state == "MASTER") | .vhid] | sort | map(tostring) | join(" ")'
+}
+settled() {	# settled NFW: fwK MASTER of exactly K and 10+K
+	local k
+	for k in $(seq 1 "$1"); do
+		[ "$(masters_of "fw$k")" = "$k $((10 + k))" ] || return 1
+	done
+}
+
+# one ping from every source address; conntrack says who forwarded it
+send_flows() {	# 25 at a time; a bare `wait` would wait for the daemons
+	local i pids=""
+	for i in $(seq 0 $((NSRC - 1))); do
+		nsx client ping -q -c 1 -W 1 -I "$(src_addr "$i")" $SERVER >/dev/null 2>&1 &
+		pids="$pids $!"
+		if [ $((i % 25)) = 24 ]; then
+			# shellcheck disable=SC2086
+			wait $pids
+			pids=""
+		fi
+	done
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || wait $pids
+}
+# ct_sources NODE: the client addresses NODE has an ICMP conntrack entry of
+ct_sources() {
+	nsx "$1" conntrack -L -p icmp -d $SERVER 2>/dev/null |
+		sed -n 's/.*src=\(192\.0\.2\.[0-9]*\) dst=198.51.100.100 .*/\1/p' | sort -u
+}
+ct_flush() { nsx "$1" conntrack -F >/dev/null 2>&1; }
+
+# check_ownership NFW LABEL: every flow on its owner and nowhere else
+check_ownership() {
+	local n=$1 what=$2 k i a o bad=0 missing=0 total
+	for k in $(seq 1 "$n"); do ct_sources "fw$k" >"$T_DIR/ct.fw$k"; done
+	for i in $(seq 0 $((NSRC - 1))); do
+		a=$(src_addr "$i")
+		o=$(owner_of "$a" "$n")
+		grep -qx "$a" "$T_DIR/ct.fw$o" || missing=$((missing + 1))
+		for k in $(seq 1 "$n"); do
+			[ "$k" = "$o" ] && continue
+			grep -qx "$a" "$T_DIR/ct.fw$k" && bad=$((bad + 1))
+		done
+	done
+	check "$what: every flow on the firewall owning its bucket ($missing missing)" [ "$missing" = 0 ]
+	check "$what: no flow on another firewall ($bad)" [ "$bad" = 0 ]
+	total=0
+	for k in $(seq 1 "$n"); do
+		eval "share_$k=$(wc -l <"$T_DIR/ct.fw$k")"
+		total=$((total + $(wc -l <"$T_DIR/ct.fw$k")))
+	done
+	log "  $what: flows per firewall:$(for k in $(seq 1 "$n"); do eval "printf ' fw%s %s' $k \$share_$k"; done) (of $total)"
+}
+
+# --- two firewalls ---------------------------------------------------------
+log "two firewalls, carpnodes 1:0,2:50 (LAN) and 11:0,12:50 (WAN)"
+topo 2 || { fail "topology"; finish; exit; }
+for k in 1 2; do write_bal_conf 2 $k; done
+check "the config parses (carpd -n)" "$CARPD" -n -f "$T_DIR/fw1/carpd.conf"
+start_carpd fw1; start_carpd fw2
+check "each firewall MASTER of its own nodes" poll_for 10 settled 2
+check "fw1's status shows buckets 0 of LAN and WAN owned here" eval \
+	'[ "$(ctl fw1 -j status | jq -r "[.vhosts[] | select(.balance != null and .state == \"MASTER\") | .balance.bucket] | sort | map(tostring) | join(\",\")")" = "0,0" ]'
+check "the VIPs sit on both firewalls' carpdevs" eval \
+	'has_vip fw1 192.0.2.254 && has_vip fw2 192.0.2.254 && has_vip fw1 198.51.100.254 && has_vip fw2 198.51.100.254'
+check "no macvlan was made for a balanced group" eval '! ip -n "$(ns fw1)" -o link show type macvlan | grep -q .'
+
+send_flows
+check "the client knows the LAN VIP by the shared MAC $LAN_MAC" eval \
+	'[ "$(neigh_mac client 192.0.2.254)" = "$LAN_MAC" ]'
+check "the server knows the WAN VIP by $WAN_MAC" eval \
+	'[ "$(ip -n "$(ns server)" neigh show 198.51.100.254 dev eth0 | awk "{ print \$3 }")" = "$WAN_MAC" ]'
+check_ownership 2 "2 nodes"
+check "spread within 60/40 (fw1 $share_1, fw2 $share_2 of $NSRC)" eval \
+	'[ $((share_1 * 100)) -ge $((NSRC * 40)) ] && [ $((share_1 * 100)) -le $((NSRC * 60)) ]'
+check "fw1 counts accepted frames on vhid 1" eval \
+	'[ "$(ctl fw1 -j status | jq ".vhosts[] | select(.vhid == 1) | .balance.accepted")" -gt 0 ]'
+check "  and ignores fw2's (vhid 2)" eval \
+	'[ "$(ctl fw1 -j status | jq ".vhosts[] | select(.vhid == 2) | .balance.ignored")" -gt 0 ]'
+check "fw1 answered ARP for the VIP" eval \
+	'[ "$(ctl fw1 -j status | jq "[.vhosts[] | .balance.arp_replies // 0] | add")" -gt 0 ]'
+
+# a flow of fw2 (the survivor) and one of fw1, both pinging every 10 ms
+a1=""; a2=""
+for i in $(seq 0 $((NSRC - 1))); do
+	a=$(src_addr "$i"); o=$(owner_of "$a" 2)
+	[ "$o" = 1 ] && [ -z "$a1" ] && a1=$a
+	[ "$o" = 2 ] && [ -z "$a2" ] && a2=$a
+done
+log "fw1 dies (its links go silent, carpd is killed); probes: $a1 (fw1's), $a2 (fw2's)"
+nsx client ping -D -i 0.01 -W 1 -w 12 -I "$a1" $SERVER >"$T_DIR/ping1" 2>&1 &
+P1=$!; T_PIDS="$T_PIDS $P1"
+nsx client ping -D -i 0.01 -W 1 -w 12 -I "$a2" $SERVER >"$T_DIR/ping2" 2>&1 &
+P2=$!; T_PIDS="$T_PIDS $P2"
+check "both probes answered before the death" poll_for 5 eval \
+	'[ "$(grep -c "bytes from" "$T_DIR/ping1")" -ge 50 ] && [ "$(grep -c "bytes from" "$T_DIR/ping2")" -ge 50 ]'
+t0=$(now_s)
+silence_all fw1
+kill -KILL "$(pid_of fw1)"
+check "fw2 MASTER of every node" poll_for 6 eval '[ "$(masters_of fw2)" = "1 2 11 12" ]'
+t1=$(now_s)
+wait $P1 $P2
+# the outage of fw1's flow: the longest silence between two replies from
+# just before the death on (ping -D stamps each reply)
+gap=$(awk -v t0="$t0" '/^\[/ { t = substr($1, 2, length($1) - 2) + 0
+		if (t >= t0 - 0.1 && prev && t - prev > max) max = t - prev; prev = t; if (t > t0) after = 1 }
+	END { if (!after) print "none"; else printf "%.0f", max * 1000 }' "$T_DIR/ping1")
+md=$(awk 'BEGIN { printf "%.0f", (3 * 1 + 50 / 256) * 1000 }')	# fw2's master-down for vhid 1
+log "  fw1's flow was out for $gap ms (fw2's master-down $md ms; MASTER at $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms by polling)"
+check "  fw1's flow resumes through fw2" [ "$gap" != none ]
+check "fw2's own flow lost nothing" eval \
+	'grep -q " 0% packet loss" "$T_DIR/ping2"'
+check "fw2 now holds fw1's flow in conntrack" eval 'ct_sources fw2 | grep -qx "$a1"'
+
+log "fw1 returns (preempt yes): it takes its buckets back"
+nsx fw1 nft delete table netdev carpsync_dead
+start_carpd fw1
+check "settled again: each MASTER of its own" poll_for 10 settled 2
+ct_flush fw1; ct_flush fw2
+send_flows
+check_ownership 2 "after the return"
+
+log "fw1 stops cleanly: its table goes with carpd"
+stop_carpd fw1
+check "no carpsync table left on fw1" eval '! nsx fw1 nft list tables | grep -q carpsync_'
+check "no VIP left on fw1" eval '! has_vip fw1 192.0.2.254 && ! has_vip fw1 198.51.100.254'
+stop_carpd fw2
+for n in lan client server fw1 fw2; do ip netns del "$(ns $n)"; done
+T_NS=""
+
+# --- three firewalls -------------------------------------------------------
+log "three firewalls, carpnodes 1..3 (LAN) and 11..13 (WAN)"
+topo 3 || { fail "topology (3)"; finish; exit; }
+for k in 1 2 3; do write_bal_conf 3 $k; done
+for k in 1 2 3; do start_carpd fw$k; done
+check "3 nodes: each MASTER of its own" poll_for 10 settled 3
+send_flows
+check_ownership 3 "3 nodes"
+check "each of the three carries 20-47 % ($share_1 $share_2 $share_3 of $NSRC)" eval \
+	'( for s in $share_1 $share_2 $share_3; do [ $((s * 100)) -ge $((NSRC * 20)) ] && [ $((s * 100)) -le $((NSRC * 47)) ] || exit 1; done )'
+log "fw2 dies: node 2 goes to fw3 (advskew 50), fw1 keeps node 1"
+silence_all fw2
+kill -KILL "$(pid_of fw2)"
+check "fw3 takes node 2 on both sides" poll_for 6 eval '[ "$(masters_of fw3)" = "2 3 12 13" ]'
+check "fw1 unchanged" eval '[ "$(masters_of fw1)" = "1 11" ]'
+ct_flush fw1; ct_flush fw3
+send_flows
+for k in 1 3; do ct_sources "fw$k" >"$T_DIR/ct3.fw$k"; done
+moved=0; wrong=0
+for i in $(seq 0 $((NSRC - 1))); do
+	a=$(src_addr "$i"); o=$(owner_of "$a" 3)
+	[ "$o" = 2 ] && o=3
+	grep -qx "$a" "$T_DIR/ct3.fw$o" || wrong=$((wrong + 1))
+done
+check "every flow of fw2's bucket now on fw3, the others where they were ($wrong wrong)" [ "$wrong" = 0 ]
+finish
