@@ -521,7 +521,7 @@ silence_all() {
 unsilence_all() { nsx "$1" nft delete table netdev carpsync_dead; }
 
 # echo_tools: $T_DIR/echo_server.py PORT (echoes every connection) and
-# $T_DIR/echo_client.py HOST PORT SECONDS LOG [INTERVAL]: a numbered line
+# $T_DIR/echo_client.py HOST PORT SECONDS LOG [INTERVAL [SOURCE]]: a numbered line
 # every INTERVAL s (0.05 = 20 msg/s), each echo awaited; logs "PORT p",
 # "echo n t" and "END n maxgap"; exit 0 if echoes kept coming to the end,
 # 1 on a stall (an echo still missing at the end), 2 on a reset or EOF.
@@ -551,7 +551,9 @@ import socket, sys, time
 host, port, dur, logf = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 gap = float(sys.argv[5]) if len(sys.argv) > 5 else 0.05
 log = open(logf, "w", buffering=1)
-s = socket.create_connection((host, port), timeout=5)
+src = sys.argv[6] if len(sys.argv) > 6 else None
+s = socket.create_connection((host, port), timeout=5,
+                             source_address=(src, 0) if src else None)
 log.write("PORT %d\n" % s.getsockname()[1])
 s.settimeout(0.1)
 end = time.time() + dur

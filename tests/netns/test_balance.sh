@@ -13,7 +13,9 @@
 # carp_balance_bucket, build/tests/bal_hash); the spread within 60/40
 # (2 nodes); when a firewall dies its buckets move to the survivors within
 # the failover time and a flow of a survivor loses nothing; its return
-# takes them back (preempt); carpctl status shows the buckets.
+# takes them back (preempt); carpctl status shows the buckets; with syncd
+# and a strict ruleset, a TCP stream of the dead firewall carries on
+# through the survivor.
 . "$(dirname "$0")/lib.sh"
 BUILD=${1:-$BUILD}; CARPD=$BUILD/carpd; CARPCTL=$BUILD/carpctl
 BAL_HASH=$BUILD/tests/bal_hash
@@ -128,7 +130,7 @@ settled() {	# settled NFW: fwK MASTER of exactly K and 10+K
 send_flows() {	# 25 at a time; a bare `wait` would wait for the daemons
 	local i pids=""
 	for i in $(seq 0 $((NSRC - 1))); do
-		nsx client ping -q -c 1 -W 1 -I "$(src_addr "$i")" $SERVER >/dev/null 2>&1 &
+		ip netns exec "$(ns client)" ping -q -c 1 -W 1 -I "$(src_addr "$i")" $SERVER >/dev/null 2>&1 &
 		pids="$pids $!"
 		if [ $((i % 25)) = 24 ]; then
 			# shellcheck disable=SC2086
@@ -205,9 +207,9 @@ for i in $(seq 0 $((NSRC - 1))); do
 	[ "$o" = 2 ] && [ -z "$a2" ] && a2=$a
 done
 log "fw1 dies (its links go silent, carpd is killed); probes: $a1 (fw1's), $a2 (fw2's)"
-nsx client ping -D -i 0.01 -W 1 -w 12 -I "$a1" $SERVER >"$T_DIR/ping1" 2>&1 &
+ip netns exec "$(ns client)" ping -D -i 0.01 -W 1 -w 12 -I "$a1" $SERVER >"$T_DIR/ping1" 2>&1 &
 P1=$!; T_PIDS="$T_PIDS $P1"
-nsx client ping -D -i 0.01 -W 1 -w 12 -I "$a2" $SERVER >"$T_DIR/ping2" 2>&1 &
+ip netns exec "$(ns client)" ping -D -i 0.01 -W 1 -w 12 -I "$a2" $SERVER >"$T_DIR/ping2" 2>&1 &
 P2=$!; T_PIDS="$T_PIDS $P2"
 check "both probes answered before the death" poll_for 5 eval \
 	'[ "$(grep -c "bytes from" "$T_DIR/ping1")" -ge 50 ] && [ "$(grep -c "bytes from" "$T_DIR/ping2")" -ge 50 ]'
@@ -270,4 +272,51 @@ for i in $(seq 0 $((NSRC - 1))); do
 	grep -qx "$a" "$T_DIR/ct3.fw$o" || wrong=$((wrong + 1))
 done
 check "every flow of fw2's bucket now on fw3, the others where they were ($wrong wrong)" [ "$wrong" = 0 ]
+for k in 1 3; do stop_carpd fw$k; done
+for n in lan client server fw1 fw2 fw3; do ip netns del "$(ns $n)"; done
+T_NS=""
+
+# --- two firewalls with syncd ----------------------------------------------
+log "two firewalls with syncd and a strict ruleset: a TCP stream of the dead node survives"
+topo 2 && sync_link || { fail "topology (syncd)"; finish; exit; }
+for k in 1 2; do
+	write_bal_conf 2 $k
+	# only a SYN opens a flow; anything else needs the state (synced or not)
+	nsx fw$k sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	nsx fw$k nft flush chain inet fw forward
+	nsx fw$k nft add rule inet fw forward ct state established,related accept
+	nsx fw$k nft add rule inet fw forward ip protocol icmp accept
+	nsx fw$k nft add rule inet fw forward tcp flags \& \(syn \| ack \| fin \| rst\) == syn ct state new accept
+	write_syncd_conf fw$k $k
+done
+for k in 1 2; do start_carpd fw$k; done
+for k in 1 2; do start_syncd fw$k || fail "syncd on fw$k starts"; done
+check "settled with syncd (bulk done, demotion gone)" poll_for 20 settled 2
+echo_tools
+# (ip netns exec, not nsx: $! of a backgrounded function is a subshell)
+ip netns exec "$(ns server)" python3 "$T_DIR/echo_server.py" 7000 &
+T_PIDS="$T_PIDS $!"
+src1=""
+for i in $(seq 0 $((NSRC - 1))); do
+	a=$(src_addr "$i")
+	[ "$(owner_of "$a" 2)" = 1 ] && { src1=$a; break; }
+done
+check "the echo server listens" poll_for 5 eval 'nsx server ss -ltn | grep -q ":7000 "'
+ip netns exec "$(ns client)" python3 "$T_DIR/echo_client.py" $SERVER 7000 14 "$T_DIR/stream.log" 0.05 "$src1" &
+SPID=$!; T_PIDS="$T_PIDS $SPID"
+check "a stream from $src1 (fw1's bucket) runs through fw1" poll_for 5 eval \
+	'[ "$(grep -c ^echo "$T_DIR/stream.log")" -ge 20 ] && nsx fw1 conntrack -L -p tcp --dport 7000 2>/dev/null | grep -q "src=$src1"'
+check "  and its state reached fw2" poll_for 5 eval 'nsx fw2 conntrack -L -p tcp --dport 7000 2>/dev/null | grep -q "src=$src1"'
+silence_all fw1
+kill -KILL "$(pid_of fw1)" "$(spid_of fw1)"
+check "fw2 takes fw1's nodes" poll_for 6 eval '[ "$(masters_of fw2)" = "1 2 11 12" ]'
+n0=$(grep -c ^echo "$T_DIR/stream.log")
+check "the stream goes on through fw2, on the synced state" poll_for 6 eval \
+	'[ "$(grep -c ^echo "$T_DIR/stream.log")" -ge $((n0 + 10)) ] &&
+	 nsx fw2 conntrack -L -p tcp --dport 7000 2>/dev/null | grep "src=$src1" | grep -q ESTABLISHED'
+wait $SPID; src=$?
+end=$(grep "^END" "$T_DIR/stream.log")
+log "  stream: $end (echoes, longest gap in s)"
+check "the stream survived the death of its firewall (no reset, ran to its end)" eval \
+	'[ "$src" = 0 ] && ! grep -q ^ERR "$T_DIR/stream.log"'
 finish
