@@ -277,7 +277,7 @@ fuzz-seeds: build/fuzz/gen_ctl_corpus
 	build/fuzz/gen_ctl_corpus tests/fuzz/corpus/fuzz_ctl
 	tests/fuzz/mk_conf_seeds.sh
 
-bench: $(BINS) $(BUILD)/tests/ct_driver
+bench: $(BINS) $(BUILD)/tests/ct_driver $(BUILD)/tests/bal_hash
 	@tests/bench/run.sh $(BUILD)
 
 demo: $(BINS)

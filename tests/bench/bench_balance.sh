@@ -21,6 +21,7 @@ T_NAME=balance
 bench_init "$@"
 SECONDS_PER_RUN=${BENCH_BAL_SECONDS:-5}
 command -v iperf3 >/dev/null || bench_fatal "iperf3 not found (scripts/install-deps.sh installs it)"
+[ -x "$BUILD/tests/bal_hash" ] || bench_fatal "$BUILD/tests/bal_hash not built"
 SHARED_MAC=01:00:5e:00:01:01
 
 setup() {
@@ -47,28 +48,15 @@ setup() {
 }
 
 # What carpd installs for `carpnodes 1:0,2:100` + `balancing ip` on a node
-# that is MASTER of both vhids (every bucket accepted): the hash, the map
-# and the counter are all evaluated for each frame, as in production.
-# Without carpd's `flags owner`: nft(8) would take such a table with it
-# when it exits.
+# that is MASTER of both vhids (every bucket accepted), from the same
+# generator (carp_balance.c through build/tests/bal_hash): the hash, the
+# map and the counter are evaluated for each frame, as in production.
+# Without carpd's `flags owner` (-O): nft(8) would take such a table with
+# it when it exits.
 table_on() {
-	nsx fw1 nft -f - <<NFT
-table netdev carpsync_eth0 {
-	counter accepted_1 { }
-	counter accepted_2 { }
-	counter ignored_1 { }
-	counter ignored_2 { }
-	map owned_1 { typeof jhash ip saddr . ip daddr mod 2 seed 0x63617270 : verdict; elements = { 0 : jump accept_1, 1 : jump accept_2 } }
-	chain in {
-		type filter hook ingress device "eth0" priority -300; policy accept;
-		ether daddr $SHARED_MAC jhash ip saddr . ip daddr mod 2 seed 0x63617270 vmap @owned_1
-	}
-	chain accept_1 { counter name "accepted_1"; meta pkttype set host; accept; }
-	chain accept_2 { counter name "accepted_2"; meta pkttype set host; accept; }
-	chain ignore_1 { counter name "ignored_1"; drop; }
-	chain ignore_2 { counter name "ignored_2"; drop; }
-}
-NFT
+	"$BUILD/tests/bal_hash" create -O -d eth0 -m ip -s 0x63617270 -v 1,2 -o 3 \
+		-a 192.0.2.254 >"$T_DIR/table.nft" || return 1
+	nsx fw1 nft -f "$T_DIR/table.nft"
 }
 
 mode() {	# mode on|off: the client's gateway entry and fw1's table
