@@ -82,8 +82,8 @@ nodes() {
 	echo "$list"
 }
 
-write_bal_conf() {	# write_bal_conf NFW K
-	local n=$1 k=$2 d="$T_DIR/fw$2"
+write_bal_conf() {	# write_bal_conf NFW K [MODE]
+	local n=$1 k=$2 d="$T_DIR/fw$2" mode=${3:-ip}
 	mkdir -p "$d/carpd.d"
 	{
 		echo "control-socket \"$d/carpd.sock\""
@@ -93,7 +93,7 @@ write_bal_conf() {	# write_bal_conf NFW K
 	} >"$d/carpd.conf"
 	{
 		echo "carpnodes $(nodes "$n" "$k" 0)"
-		echo "balancing ip"
+		echo "balancing $mode"
 		echo "balance-side lan"
 		echo "carpdev eth0"
 		echo "address 192.0.2.254/24"
@@ -102,7 +102,7 @@ write_bal_conf() {	# write_bal_conf NFW K
 	} >"$d/carpd.d/lan.conf"
 	{
 		echo "carpnodes $(nodes "$n" "$k" 10)"
-		echo "balancing ip"
+		echo "balancing $mode"
 		echo "balance-side wan"
 		echo "carpdev eth1"
 		echo "address 198.51.100.254/24"
@@ -248,12 +248,17 @@ for n in lan client server fw1 fw2; do ip netns del "$(ns $n)"; done
 T_NS=""
 
 # --- three firewalls -------------------------------------------------------
-log "three firewalls, carpnodes 1..3 (LAN) and 11..13 (WAN)"
+log "three firewalls, carpnodes 1..3 (LAN) and 11..13 (WAN), balancing ip-stealth"
 topo 3 || { fail "topology (3)"; finish; exit; }
-for k in 1 2 3; do write_bal_conf 3 $k; done
+for k in 1 2 3; do write_bal_conf 3 $k ip-stealth; done
 for k in 1 2 3; do start_carpd fw$k; done
 check "3 nodes: each MASTER of its own" poll_for 10 settled 3
 send_flows
+check "ip-stealth: the client knows the VIP by the unicast 00:00:5e:00:01:01" eval \
+	'[ "$(neigh_mac client 192.0.2.254)" = 00:00:5e:00:01:01 ]'
+check "  which no frame carried as its source: the bridge never learnt it" eval \
+	'[ -z "$(fdb_ports 00:00:5e:00:01:01)" ]'
+
 check_ownership 3 "3 nodes"
 check "each of the three carries 20-47 % ($share_1 $share_2 $share_3 of $NSRC)" eval \
 	'( for s in $share_1 $share_2 $share_3; do [ $((s * 100)) -ge $((NSRC * 20)) ] && [ $((s * 100)) -le $((NSRC * 47)) ] || exit 1; done )'
