@@ -73,6 +73,8 @@ static const struct type_case types[] = {
 	    { { 0, 0 } } },
 	{ CTL_HOOK_STATS, "HOOK_STATS", sizeof(struct ctl_hook_stats), 0,
 	    { { 0, 0 } } },
+	{ CTL_VHOST_BALANCE, "VHOST_BALANCE", sizeof(struct ctl_balance), 0,
+	    { { 0, 0 } } },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 

@@ -221,6 +221,43 @@ test_carpd_health(void **state)
 	assert_null(strstr(text, "fifo_lines"));
 }
 
+/* carpd.conf(5) BALANCING: one series per balanced vhost (its bucket) */
+static void
+test_carpd_balance(void **state)
+{
+	struct ctl_vhost v[2];
+	struct ctl_balance b[2] = {
+		{ .vhid = 1, .mode = 1, .leader = 1, .bucket = 0, .nodes = 2,
+		  .owned_here = 1, .owned = 1, .accepted = 79, .ignored = 0,
+		  .arp_replies = 3, .arp_dropped = 1 },
+		{ .vhid = 2, .mode = 1, .leader = 1, .bucket = 1, .nodes = 2,
+		  .owned_here = 0, .owned = 1, .accepted = 0, .ignored = 71,
+		  .arp_replies = 3, .arp_dropped = 1 },
+	};
+	struct metrics_carpd m = { .v = v, .nv = 2, .b = b, .nb = 2 };
+
+	(void)state;
+	vhost(&v[0], 1, "eth0", 2);
+	vhost(&v[1], 2, "eth0", 1);
+	render_carpd(&m);
+	assert_non_null(strstr(text, "carpsync_carpd_balance_bucket_owned{"
+	    "vhid=\"1\",group=\"1\",bucket=\"0\"} 1\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_bucket_owned{"
+	    "vhid=\"2\",group=\"1\",bucket=\"1\"} 0\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_packets_total{"
+	    "vhid=\"1\",group=\"1\",bucket=\"0\",reason=\"accepted\"} 79\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_packets_total{"
+	    "vhid=\"2\",group=\"1\",bucket=\"1\",reason=\"ignored\"} 71\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_arp_total{"
+	    "vhid=\"1\",group=\"1\",bucket=\"0\",reason=\"reply\"} 3\n"));
+	assert_int_equal(count(text, "# TYPE carpsync_carpd_balance_packets_total "
+	    "counter\n"), 1);
+	/* no balanced vhost: no balance family */
+	m.nb = 0;
+	render_carpd(&m);
+	assert_null(strstr(text, "balance_"));
+}
+
 static void
 test_down(void **state)
 {
@@ -407,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_carpd_families_once),
 		cmocka_unit_test(test_label_escaping),
 		cmocka_unit_test(test_carpd_health),
+		cmocka_unit_test(test_carpd_balance),
 		cmocka_unit_test(test_down),
 		cmocka_unit_test(test_syncd),
 		cmocka_unit_test(test_sizing),
