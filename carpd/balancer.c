@@ -279,22 +279,24 @@ group_new(struct carpdev *dev, const struct carp_vhost_conf *c)
 	if (arp_open(dev) == -1)
 		return NULL;
 	if ((bg = calloc(1, sizeof(*bg))) == NULL)
-		return NULL;
+		goto fail;
 	bg->dev = dev;
 	set_from_conf(&bg->set, c, dev->env->conf->balance_seed);
 	carp_balance_mac(c->balancing, c->leader, mac);
-	if (carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 1) == -1) {
-		free(bg);
-		return NULL;
-	}
+	if (carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 1) == -1)
+		goto fail;
 	dev->bg[dev->nbg++] = bg;
 	if (table_write(dev) == -1) {
 		dev->bg[--dev->nbg] = NULL;
 		carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 0);
-		free(bg);
-		return NULL;
+		goto fail;
 	}
 	return bg;
+fail:
+	free(bg);
+	if (dev->nbg == 0)		/* no group left to answer for */
+		arp_close(dev);
+	return NULL;
 }
 
 static void
