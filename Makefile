@@ -62,8 +62,9 @@ CARP_CORE   := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c carpd/carp_
 CARPD_SHELL := carpd/carpd.c carpd/carp_act.c carpd/carp_net.c carpd/carp_vip.c \
 	       carpd/control.c common/notify.c common/epoch.c common/priv.c
 CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
-# libnftables (carpd/carp_nft.c only): the balancing ingress tables (issue 6)
-CARPD_SHELL += carpd/carp_nft.c carpd/balancer.c
+# libnftables (common/nft_shell.c only): carpd's balancing ingress tables
+# (issue 6), syncd's defer queue table
+CARPD_SHELL += common/nft_shell.c carpd/balancer.c
 NFT_LIBS := -lnftables
 CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \

@@ -2,7 +2,7 @@
  * balancer.c: active/active balancing at run time (carpd.conf(5)
  * BALANCING, carp_balance.h for the data path). The shell around the pure
  * core: per carpdev, the groups of carpnodes that share a VIP, their
- * nftables table (carp_nft.c), the ARP responder (carp_net.c) and the VIPs
+ * nftables table (nft_shell.c), the ARP responder (carp_net.c) and the VIPs
  * on the carpdev (carp_vip.c).
  *
  * Every node of a group is an ordinary vhost with its own FSM; the group
@@ -25,7 +25,7 @@
 
 #include "carp_balance.h"
 #include "carp_net.h"
-#include "carp_nft.h"
+#include "nft_shell.h"
 #include "carp_vip.h"
 #include "carpd.h"
 #include "log.h"
@@ -92,7 +92,7 @@ table_write(struct carpdev *dev)
 		goto out;
 	}
 	if (text[0] != '\0' &&
-	    carp_nft_run(dev->env->nft, text, err, sizeof(err)) == -1) {
+	    nft_shell_run(dev->env->nft, text, err, sizeof(err)) == -1) {
 		log_warnx("balancing on %s: nftables: %s", dev->name, err);
 		dev->env->bal_nft_errors++;
 		goto out;
@@ -113,7 +113,7 @@ table_update(struct balgroup *bg)
 		    bg->set.vhids[0]);
 		return -1;
 	}
-	if (carp_nft_run(bg->dev->env->nft, text, err, sizeof(err)) == -1) {
+	if (nft_shell_run(bg->dev->env->nft, text, err, sizeof(err)) == -1) {
 		log_warnx("vhid %u: nftables: %s", bg->set.vhids[0], err);
 		bg->dev->env->bal_nft_errors++;
 		return -1;
@@ -333,7 +333,7 @@ carpd_balance_attach(struct vhost *vh)
 	/* the first balanced vhost may come with a reload: CAP_NET_ADMIN,
 	 * kept after the privilege drop, is all libnftables needs */
 	if (vh->env->nft == NULL &&
-	    (vh->env->nft = carp_nft_open(err, sizeof(err))) == NULL) {
+	    (vh->env->nft = nft_shell_open(err, sizeof(err))) == NULL) {
 		log_warnx("vhid %u: balancing: nftables: %s", c->vhid, err);
 		return -1;
 	}
@@ -383,7 +383,7 @@ carpd_balance_counters(struct carpdev *dev)
 	    (text = malloc(BAL_NFT_TEXT)) == NULL)
 		return;
 	snprintf(cmd, sizeof(cmd), "list counters table netdev %s", name);
-	n = carp_nft_list(dev->env->nft, cmd, text, BAL_NFT_TEXT, err,
+	n = nft_shell_list(dev->env->nft, cmd, text, BAL_NFT_TEXT, err,
 	    sizeof(err));
 	if (n >= 0)
 		n = carp_balance_parse_counters(text, cnt,
@@ -406,7 +406,7 @@ carpd_balance_setup(struct carpd *env)
 	if (!carpd_conf_balances(env->conf))
 		return 0;
 	/* as root, before the drop: the socket is bound to carpd's life */
-	if ((env->nft = carp_nft_open(err, sizeof(err))) == NULL) {
+	if ((env->nft = nft_shell_open(err, sizeof(err))) == NULL) {
 		log_warnx("balancing: nftables: %s", err);
 		return -1;
 	}
@@ -416,6 +416,6 @@ carpd_balance_setup(struct carpd *env)
 void
 carpd_balance_teardown(struct carpd *env)
 {
-	carp_nft_close(env->nft);	/* an owner table goes with it */
+	nft_shell_close(env->nft);	/* an owner table goes with it */
 	env->nft = NULL;
 }

@@ -23,7 +23,7 @@ struct event;
 struct event_base;
 struct carpd;
 struct control;
-struct carp_nft;
+struct nft_shell;
 struct vhost;
 struct carpdev;
 
@@ -124,7 +124,7 @@ struct carpd {
 	char			 fifo[256];	/* notify-fifo as at start */
 	struct metrics_http	*metrics;	/* metrics-listen, or NULL */
 	/* balancer.c */
-	struct carp_nft		*nft;		/* NULL until a group needs it */
+	struct nft_shell		*nft;		/* NULL until a group needs it */
 	uint64_t		 bal_nft_errors;
 };
 

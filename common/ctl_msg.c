@@ -75,6 +75,7 @@ static const struct ctl_typeinfo ctl_types[CTL_TYPE__MAX] = {
 	TYPE0(VHOST_HOOKS, sizeof(struct ctl_vhost_hooks)),
 	TYPE0(HOOK_STATS, sizeof(struct ctl_hook_stats)),
 	TYPE0(VHOST_BALANCE, sizeof(struct ctl_balance)),
+	TYPE0(SYNC_CAPS, sizeof(struct ctl_sync_caps)),
 };
 
 #undef TYPEV

@@ -53,6 +53,8 @@ enum ctl_type {
 					 * the END of STATUS */
 	CTL_VHOST_BALANCE	= 23,	/* reply: struct ctl_balance, after a
 					 * balanced vhost's CTL_VHOST (STATUS) */
+	CTL_SYNC_CAPS		= 24,	/* syncd -> carpd after HELLO, no reply:
+					 * struct ctl_sync_caps */
 	CTL_TYPE__MAX
 };
 
@@ -166,6 +168,20 @@ struct ctl_balance {
 	uint64_t	arp_dropped;	/* the group's refused requests, any reason */
 };
 _Static_assert(sizeof(struct ctl_balance) == 16 + 4 * 8, "ctl_balance size");
+
+/*
+ * What the syncd on this connection does, valid while it stays connected.
+ * carpd lets a group with `balance-nat yes` take buckets only while a
+ * syncd with CTL_SYNC_CAP_DEFER is connected (carpd.conf(5) BALANCING):
+ * behind NAT a flow's reply may hash to another node, which must hold
+ * the state before the flow's first packet leaves.
+ */
+#define CTL_SYNC_CAP_DEFER	0x1	/* `defer yes`: first packets held */
+struct ctl_sync_caps {
+	uint32_t	flags;		/* CTL_SYNC_CAP_* */
+	uint32_t	defer_ms;	/* longest hold of a first packet */
+};
+_Static_assert(sizeof(struct ctl_sync_caps) == 8, "ctl_sync_caps size");
 
 struct ctl_group {
 	char		name[CTL_NAMELEN];

@@ -75,6 +75,8 @@ static const struct type_case types[] = {
 	    { { 0, 0 } } },
 	{ CTL_VHOST_BALANCE, "VHOST_BALANCE", sizeof(struct ctl_balance), 0,
 	    { { 0, 0 } } },
+	{ CTL_SYNC_CAPS, "SYNC_CAPS", sizeof(struct ctl_sync_caps), 0,
+	    { { 0, 0 } } },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 

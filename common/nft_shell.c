@@ -1,5 +1,5 @@
 /*
- * carp_nft.c: the libnftables shell (carp_nft.h). Output and errors are
+ * nft_shell.c: the libnftables shell (nft_shell.h). Output and errors are
  * buffered by libnftables and handed back as text; nothing is printed.
  */
 #include <stdio.h>
@@ -8,9 +8,9 @@
 
 #include <nftables/libnftables.h>
 
-#include "carp_nft.h"
+#include "nft_shell.h"
 
-struct carp_nft {
+struct nft_shell {
 	struct nft_ctx	*ctx;
 };
 
@@ -27,10 +27,10 @@ first_line(const char *text, const char *fallback, char *err, size_t errlen)
 	snprintf(err, errlen, "%.*s", (int)n, text);
 }
 
-struct carp_nft *
-carp_nft_open(char *err, size_t errlen)
+struct nft_shell *
+nft_shell_open(char *err, size_t errlen)
 {
-	struct carp_nft *nft;
+	struct nft_shell *nft;
 
 	if ((nft = calloc(1, sizeof(*nft))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -53,7 +53,7 @@ carp_nft_open(char *err, size_t errlen)
 }
 
 void
-carp_nft_close(struct carp_nft *nft)
+nft_shell_close(struct nft_shell *nft)
 {
 	if (nft == NULL)
 		return;
@@ -62,7 +62,7 @@ carp_nft_close(struct carp_nft *nft)
 }
 
 int
-carp_nft_run(struct carp_nft *nft, const char *cmds, char *err, size_t errlen)
+nft_shell_run(struct nft_shell *nft, const char *cmds, char *err, size_t errlen)
 {
 	int rc;
 
@@ -77,7 +77,7 @@ carp_nft_run(struct carp_nft *nft, const char *cmds, char *err, size_t errlen)
 }
 
 int
-carp_nft_list(struct carp_nft *nft, const char *cmd, char *out, size_t outlen,
+nft_shell_list(struct nft_shell *nft, const char *cmd, char *out, size_t outlen,
     char *err, size_t errlen)
 {
 	const char *text;
