@@ -82,6 +82,12 @@ SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx
 CARPCTL_SRCS += common/metrics.c
 CARPD_SHELL  += common/metrics.c common/metrics_http.c
 SYNCD_SRCS   += common/metrics.c common/metrics_http.c
+# defer (issue 6): the hold (pure), its run time, the NFQUEUE
+# (libnetfilter_queue: sync_queue.c only), the queue table (libnftables:
+# common/nft_shell.c; libnftnl: sync_xt.c only, for kernels without nft queue)
+SYNCD_SRCS   += syncd/sync_defer.c syncd/sync_hold.c syncd/sync_queue.c \
+		syncd/sync_xt.c common/nft_shell.c
+NFQ_LIBS     := -lnetfilter_queue -lnftnl
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -102,7 +108,8 @@ CT_LIBS := $(shell pkg-config --libs libnetfilter_conntrack libmnl 2>/dev/null)
 # libpcap (common/pcap_out.c only): its .pc drags in dbus flags; -lpcap is all
 PCAP_LIBS := -lpcap
 $(BUILD)/syncd: $(call obj,$(SYNCD_SRCS))
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS) $(PCAP_LIBS) $(CAP_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CT_LIBS) $(PCAP_LIBS) $(CAP_LIBS) \
+	    $(NFT_LIBS) $(NFQ_LIBS)
 
 $(BUILD)/carpctl: $(call obj,$(CARPCTL_SRCS) common/ctl_msg.c common/log.c common/buf.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
@@ -144,6 +151,9 @@ test_metrics_SRCS	:= common/metrics.c common/conf_lex.c
 # active/active balancing (issue 6): hash, nft text, counters, ARP replies
 UNIT_TESTS += test_carp_balance
 test_carp_balance_SRCS	:= carpd/carp_balance.c common/buf.c
+# syncd defer (issue 6): the hold of first packets and its table text
+UNIT_TESTS += test_sync_defer
+test_sync_defer_SRCS	:= syncd/sync_defer.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 

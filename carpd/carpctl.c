@@ -593,6 +593,16 @@ json_sync_more(const struct ctl_sync_info *i)
 	printf(",\"pcap_file\":{\"open\":%s,\"frames\":%" PRIu64
 	    ",\"errors\":%" PRIu64 "}", i->pcap_file ? "true" : "false",
 	    i->pcap_frames, i->pcap_errors);
+	printf(",\"defer\":{\"on\":%s,\"rule\":\"%s\",\"queue\":%u,"
+	    "\"held_now\":%u,\"held\":%" PRIu64 ",\"passed\":%" PRIu64
+	    ",\"acked\":%" PRIu64 ",\"timeout\":%" PRIu64 ",\"evicted\":%"
+	    PRIu64 ",\"ack_us_sum\":%" PRIu64 ",\"ack_us_max\":%" PRIu64
+	    ",\"queue_errors\":%" PRIu64 "}", i->defer.on ? "true" : "false",
+	    !i->defer.on ? "none" : i->defer.xt ? "xt" : "nft",
+	    i->defer.queue, i->defer.held_now, i->defer.held,
+	    i->defer.passed, i->defer.acked, i->defer.timeout,
+	    i->defer.evicted, i->defer.ack_us_sum, i->defer.ack_us_max,
+	    i->defer.queue_errors);
 	printf(",\"loss\":{\"nacks_out\":%" PRIu64 ",\"nacks_in\":%" PRIu64
 	    ",\"retx_out\":%" PRIu64 ",\"retx_lost\":%" PRIu64
 	    ",\"retx_dup\":%" PRIu64 ",\"heartbeats\":%" PRIu64

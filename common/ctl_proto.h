@@ -307,6 +307,24 @@ struct ctl_sync_latency {
 _Static_assert(sizeof(struct ctl_sync_latency) == (4 + CTL_SYNC_LAT_BUCKETS) * 8,
     "ctl_sync_latency size");
 
+/* defer (syncd.conf(5)): first packets held until a peer has the state */
+struct ctl_sync_defer {
+	uint8_t		on;		/* defer yes, queue bound */
+	uint8_t		xt;		/* the queue rule is xt NFQUEUE */
+	uint16_t	queue;		/* NFQUEUE number */
+	uint32_t	held_now;	/* packets held at this moment */
+	uint64_t	held;		/* packets taken into the hold */
+	uint64_t	passed;		/* queued but let go at once */
+	uint64_t	acked;		/* released by a peer's INS_ACK */
+	uint64_t	timeout;	/* released after 20 ms without one */
+	uint64_t	evicted;	/* released early: 128 held */
+	uint64_t	ack_us_sum;	/* hold time of the acked ones */
+	uint64_t	ack_us_max;
+	uint64_t	queue_errors;	/* verdicts refused, bad messages */
+};
+_Static_assert(sizeof(struct ctl_sync_defer) == 8 + 8 * 8,
+    "ctl_sync_defer size");
+
 struct ctl_sync_info {
 	uint32_t	node_id;
 	uint32_t	epoch;		/* this run's epoch */
@@ -342,11 +360,12 @@ struct ctl_sync_info {
 					 * peer credentials */
 	struct ctl_sync_latency rx_apply;	/* a burst of peer frames read ->
 					 * its conntrack writes handed to the kernel */
+	struct ctl_sync_defer defer;
 };
 _Static_assert(sizeof(struct ctl_sync_info) == 16 + CTL_NAMELEN +
     (7 + CTL_SYNC_MAX_DROPS + 5 + 12) * 8 + CTL_SYNC_MAX_HOLDS * 4 + 4 * 8 + 8 +
-    sizeof(struct ctl_sync_loss) + 8 + sizeof(struct ctl_sync_latency),
-    "ctl_sync_info size");
+    sizeof(struct ctl_sync_loss) + 8 + sizeof(struct ctl_sync_latency) +
+    sizeof(struct ctl_sync_defer), "ctl_sync_info size");
 
 /* One sender heard by syncd. */
 struct ctl_sync_peer {

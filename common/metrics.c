@@ -253,6 +253,17 @@ static const struct mfield sync_info[] = {
 	    "Times our bulk waited for a peer's ACK"),
 	SIC(ctl_refused, "control_refused_total",
 	    "Control connections refused by their peer credentials"),
+	SIG(defer.on, "defer_enabled", "1: first packets are held (defer yes)"),
+	SIG(defer.held_now, "defer_held", "First packets held at this moment"),
+	SIC(defer.held, "defer_held_total", "First packets taken into the hold"),
+	SIC(defer.passed, "defer_passed_total",
+	    "Queued packets let go at once (known or unsynced state)"),
+	SIC(defer.acked, "defer_acked_total",
+	    "Held packets released by a peer's INS_ACK"),
+	SIC(defer.timeout, "defer_timeout_total",
+	    "Held packets released after 20 ms without an INS_ACK"),
+	SIC(defer.evicted, "defer_evicted_total",
+	    "Held packets released early: 128 were held"),
 };
 
 #define SP(fld, name, type, help)					\

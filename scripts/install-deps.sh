@@ -7,6 +7,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libevent-dev libnl-3-dev libnl-route-3-dev libssl-dev libsystemd-dev
 libcmocka-dev libpcap-dev libmnl-dev libnetfilter-conntrack-dev libnftables-dev
+libnetfilter-queue-dev libnftnl-dev
 iproute2 nftables iputils-ping procps psmisc jq python3 conntrack
 tshark tcpdump mandoc valgrind keepalived ucarp systemd conntrackd
 libcap-dev strace python3-prometheus-client curl iperf3

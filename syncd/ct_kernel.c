@@ -207,14 +207,14 @@ ct_icmp_attr(const struct nlattr *a, struct sync_tuple *t)
  * CTA_TUPLE_REPLY / CTA_TUPLE_PROTO of the message instead.
  */
 static void
-ct_reply_icmp(const struct nlmsghdr *nlh, struct sync_tuple *t)
+ct_reply_icmp(const void *attrs, size_t len, struct sync_tuple *t)
 {
-	const struct nlattr	*a, *b, *c;
+	const struct nlattr	*attr, *b, *c;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) != CTA_TUPLE_REPLY)
+	mnl_attr_for_each_payload(attrs, len) {
+		if (mnl_attr_get_type(attr) != CTA_TUPLE_REPLY)
 			continue;
-		mnl_attr_for_each_nested(b, a) {
+		mnl_attr_for_each_nested(b, attr) {
 			if (mnl_attr_get_type(b) != CTA_TUPLE_PROTO)
 				continue;
 			mnl_attr_for_each_nested(c, b)
@@ -243,7 +243,7 @@ ct_get_labels(const struct nf_conntrack *ct, uint8_t labels[16])
  * protoinfo only when it changed, DESTROY events no timeout.
  */
 static int
-ct_to_state(const struct nf_conntrack *ct, const struct nlmsghdr *nlh,
+ct_to_state(const struct nf_conntrack *ct, const void *attrs, size_t len,
     struct sync_state *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -253,7 +253,7 @@ ct_to_state(const struct nf_conntrack *ct, const struct nlmsghdr *nlh,
 		return -1;
 	ct_get_tuples(ct, st);
 	if (ct_is_icmp(st->proto))
-		ct_reply_icmp(nlh, &st->reply);
+		ct_reply_icmp(attrs, len, &st->reply);
 	st->zone = nfct_get_attr_u16(ct, ATTR_ZONE);
 	st->mark = nfct_get_attr_u32(ct, ATTR_MARK);
 	st->status = nfct_get_attr_u32(ct, ATTR_STATUS);
@@ -279,7 +279,23 @@ ct_parse(const struct nlmsghdr *nlh, struct sync_state *st)
 	if ((ct = nfct_new()) == NULL)
 		return -1;
 	if (nfct_nlmsg_parse(nlh, ct) == 0)
-		rc = ct_to_state(ct, nlh, st);
+		rc = ct_to_state(ct, mnl_nlmsg_get_payload_offset(nlh,
+		    sizeof(struct nfgenmsg)), mnl_nlmsg_get_payload_len(nlh) -
+		    sizeof(struct nfgenmsg), st);
+	nfct_destroy(ct);
+	return rc;
+}
+
+int
+ct_parse_attrs(const void *attrs, size_t len, int af, struct sync_state *st)
+{
+	struct nf_conntrack	*ct;
+	int			 rc = -1;
+
+	if ((ct = nfct_new()) == NULL)
+		return -1;
+	if (nfct_payload_parse(attrs, len, (uint16_t)af, ct) == 0)
+		rc = ct_to_state(ct, attrs, len, st);
 	nfct_destroy(ct);
 	return rc;
 }

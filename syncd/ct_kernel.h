@@ -47,6 +47,15 @@ int	ct_event_read(struct ct_kernel *, int max,
 	    void (*cb)(void *arg, enum ct_event, const struct sync_state *,
 	    int ours), void *arg);
 
+/*
+ * The conntrack entry NFQUEUE attaches to a queued packet (NFQA_CT: the
+ * ctnetlink attributes of the entry, not a whole message; af the packet's
+ * family), as a sync_state like an event's. An entry not yet confirmed
+ * has no timeout of its own running. 0, or -1 if it is not usable.
+ */
+int	ct_parse_attrs(const void *attrs, size_t len, int af,
+	    struct sync_state *);
+
 /* Dump every entry (all zones, IPv4 and IPv6). 0 or -1. */
 int	ct_dump(struct ct_kernel *,
 	    void (*cb)(void *arg, const struct sync_state *), void *arg);

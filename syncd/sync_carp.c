@@ -252,6 +252,21 @@ carp_event_cb(struct bufferevent *bev, short what, void *arg)
 	carp_retry_later(c);
 }
 
+/* What carpd may rely on while we stay connected: a group with
+ * `balance-nat yes` balances only while a deferring syncd is here. */
+static void
+carp_send_caps(struct sync_carp *c)
+{
+	struct ctl_sync_caps caps;
+
+	memset(&caps, 0, sizeof(caps));
+	if (c->env->queue != NULL) {
+		caps.flags |= CTL_SYNC_CAP_DEFER;
+		caps.defer_ms = (uint32_t)(SYNC_DEFER_HOLD_US / 1000);
+	}
+	carp_send(c, CTL_SYNC_CAPS, &caps, sizeof(caps));
+}
+
 /* First messages of a connection: who we are, transitions, the current
  * states, and the demotion we hold (re-sent after every reconnect). */
 static void
@@ -264,6 +279,7 @@ carp_greet(struct sync_carp *c)
 	hello.pid = (uint32_t)getpid();
 	ctl_strlcpy(hello.name, "syncd", sizeof(hello.name));
 	carp_send(c, CTL_HELLO, &hello, sizeof(hello));
+	carp_send_caps(c);
 	carp_send(c, CTL_SUBSCRIBE, NULL, 0);
 	/* a restarted carpd's vhosts start again: forget what we knew */
 	memset(c->masters, 0, sizeof(c->masters));

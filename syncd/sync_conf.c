@@ -21,6 +21,7 @@
 
 #include "keyfile.h"
 #include "sync_conf.h"
+#include "sync_defer.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -29,7 +30,8 @@ enum skw {
 	SKW_ACCEPT, SKW_CARPD_SOCKET, SKW_CONTROL_SOCKET, SKW_DEFER,
 	SKW_IGNORE, SKW_KEYFILE, SKW_LOG_LEVEL, SKW_MAXUPD, SKW_NODE_ID,
 	SKW_PCAP_FILE, SKW_PFSYNC_IF, SKW_REFRESH, SKW_SEND_DELAY,
-	SKW_SYNCDEV, SKW_SYNCPEER, SKW_USER, SKW_METRICS_LISTEN, SKW__MAX
+	SKW_SYNCDEV, SKW_SYNCPEER, SKW_USER, SKW_METRICS_LISTEN, SKW_DEFER_QUEUE,
+	SKW__MAX
 };
 
 struct parse_ctx {
@@ -291,6 +293,16 @@ k_defer(struct parse_ctx *px, const struct conf_line *l)
 	conf_yesno(l, 1, &px->conf->defer, px->diag);
 }
 
+/* Another NFQUEUE user (an IDS, say) may have taken the default. */
+static void
+k_defer_queue(struct parse_ctx *px, const struct conf_line *l)
+{
+	uint64_t	 n;
+
+	if (conf_uint(l, 1, 0, 65535, &n, px->diag) == 0)
+		px->conf->defer_queue = (int)n;
+}
+
 static void
 k_log_level(struct parse_ctx *px, const struct conf_line *l)
 {
@@ -442,6 +454,7 @@ static const struct keyword keywords[] = {
 	{ "carpd-socket",	SKW_CARPD_SOCKET, 1, 1, 0, k_carpd_socket },
 	{ "control-socket",	SKW_CONTROL_SOCKET, 1, 1, 0, k_control_socket },
 	{ "defer",		SKW_DEFER,	1, 1, 0, k_defer },
+	{ "defer-queue",	SKW_DEFER_QUEUE, 1, 1, 0, k_defer_queue },
 	{ "ignore",		SKW_IGNORE,	2, 2, 1, k_filter },
 	{ "keyfile",		SKW_KEYFILE,	1, 1, 0, k_keyfile },
 	{ "log-level",		SKW_LOG_LEVEL,	1, 1, 0, k_log_level },
@@ -560,6 +573,7 @@ set_defaults(struct syncd_conf *c, const char *path)
 	c->maxupd = 128;		/* pfsync(4) default */
 	c->send_delay_ms = 10;		/* issue 3 item 4: <= 20 ms */
 	c->refresh_s = 30;
+	c->defer_queue = SYNC_DEFER_QUEUE;
 	c->log_level = LOG_INFO;
 	memcpy(c->user, SYNC_DEFAULT_USER, sizeof(SYNC_DEFAULT_USER));
 }
@@ -658,7 +672,8 @@ sync_conf_print(FILE *fp, const struct syncd_conf *c)
 		print_kw_word(fp, "pcap-file", c->pcap_file);
 	else
 		fputs("# pcap-file not set\n", fp);
-	fprintf(fp, "defer %s\nlog-level %s\n", c->defer ? "yes" : "no",
+	fprintf(fp, "defer %s\ndefer-queue %d\nlog-level %s\n",
+	    c->defer ? "yes" : "no", c->defer_queue,
 	    conf_log_level_name(c->log_level));
 	print_kw_word(fp, "user", c->user);
 	if (c->metrics_listen[0] != '\0')

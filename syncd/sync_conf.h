@@ -50,6 +50,7 @@ struct syncd_conf {
 	char		pfsync_if[IFNAMSIZ];	/* "" = none; default pfsync0 */
 	char		pcap_file[256];		/* "" = none */
 	int		defer;			/* default 0 */
+	int		defer_queue;		/* NFQUEUE number, default 240 */
 	int		log_level;		/* LOG_*, default LOG_INFO */
 	struct sync_filter filters[SYNC_MAX_FILTERS];
 	int		nfilters;

@@ -32,6 +32,7 @@
 #include "ctl_msg.h"
 #include "log.h"
 #include "metrics.h"
+#include "sync_queue.h"
 #include "syncd.h"
 
 #define SYNC_CTL_MAX_OUTPUT	(64 * 1024)	/* a client that never reads */
@@ -186,6 +187,30 @@ peer_fill(const struct sync_peer *sp, struct ctl_sync_peer *p)
 }
 
 static void
+defer_fill(const struct syncd *env, struct ctl_sync_defer *d)
+{
+	const struct sync_defer_stats *s = &env->defer.stats;
+	struct sync_queue_stats q;
+
+	memset(d, 0, sizeof(*d));
+	if (env->queue == NULL)
+		return;
+	sync_queue_get_stats(env->queue, &q);
+	d->on = 1;
+	d->xt = env->defer_xt != 0;
+	d->queue = (uint16_t)env->conf->defer_queue;
+	d->held_now = env->defer.held;
+	d->held = s->held;
+	d->passed = s->passed;
+	d->acked = s->released[SYNC_DEFER_ACKED];
+	d->timeout = s->released[SYNC_DEFER_TIMEOUT];
+	d->evicted = s->released[SYNC_DEFER_EVICTED];
+	d->ack_us_sum = s->ack_us_sum;
+	d->ack_us_max = s->ack_us_max;
+	d->queue_errors = q.errors;
+}
+
+static void
 info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 {
 	const struct syncd *env = ctl->env;
@@ -219,6 +244,7 @@ info_fill(const struct sync_ctl *ctl, struct ctl_sync_info *i)
 	i->filtered = st->filtered;
 	table_to_ctl(env->table, &i->table);
 	i->rx_apply = st->rx_apply;
+	defer_fill(env, &i->defer);
 }
 
 static void

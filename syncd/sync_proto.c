@@ -431,6 +431,11 @@ on_msg(void *arg, const struct sync_msg *m)
 			syncd_flush_arm(env);
 		}
 		return 0;
+	case SYNC_A_INS_ACK:
+		/* another node's ack of another's INS is not ours to use */
+		if (m->u.ref.creatorid == env->conf->node_id)
+			syncd_defer_acked(env, m->u.ref.id);
+		return 0;
 	case SYNC_A_UPD_REQ:
 		if (m->u.ref.id == 0 && m->u.ref.creatorid == 0) {
 			log_info("bulk request from node %u%s", from,

@@ -69,7 +69,7 @@
  * START/END messages are the table's (mark-and-sweep) and also events for
  * sync_bulk. sync_table_pending() is true while anything is queued (a
  * drain sends all of it) or the refresh is due; next_deadline is never 0
- * when something is pending. INS_ACK (defer) and NACK are ignored here.
+ * when something is pending. An INS_ACK for us and NACKs are the shell's.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -136,6 +136,13 @@ struct hidx {
 
 enum bulk_phase { BULK_IDLE, BULK_START, BULK_STATES };
 
+/* A short message about a state that leaves before any other: our
+ * UPD_REQ for a state we lack, or our INS_ACK of a deferred INS. */
+struct ref_out {
+	struct sync_ref	ref;
+	uint8_t		action;		/* SYNC_A_UPD_REQ or SYNC_A_INS_ACK */
+};
+
 struct sync_table {
 	struct sync_table_conf	 conf;
 	uint64_t		 seed;
@@ -150,7 +157,7 @@ struct sync_table {
 	uint32_t		 qhead, qtail;
 	int			 urgent;	/* SEND_NOW given, not drained */
 	uint64_t		 urgent_at;
-	struct sync_ref		*reqs;		/* ring of REQ_MAX */
+	struct ref_out		*reqs;		/* ring of REQ_MAX */
 	uint32_t		 rq_head, rq_n;
 	int			 ractive;	/* refresh under way */
 	uint32_t		 rcur;
@@ -783,6 +790,26 @@ sync_table_local_new(struct sync_table *t, const struct sync_state *in,
 		local_add(t, &st, 1, now);
 }
 
+int
+sync_table_local_defer(struct sync_table *t, const struct sync_state *in,
+    uint64_t now, struct sync_outs *o, uint64_t *id)
+{
+	struct sync_state	st;
+	uint32_t		i;
+
+	st_norm(&st, in);
+	if ((i = kern_find(t, &st)) != NIL) {
+		local_seen(t, i, &st, 0, now, o);
+		return 0;
+	}
+	st.state_flags |= SYNC_SF_ACK;
+	if ((i = local_add(t, &st, 1, now)) == NIL)
+		return 0;
+	q_urgent(t, now, o);
+	*id = ent(t, i)->st.id;
+	return 1;
+}
+
 void
 sync_table_local_seed(struct sync_table *t, const struct sync_state *in,
     uint64_t now)
@@ -959,6 +986,9 @@ seeded_claim(struct sync_table *t, uint32_t i, const struct sync_state *st)
 	t->nimported++;
 }
 
+static void	ack_push(struct sync_table *, const struct sync_state *,
+		    uint64_t, struct sync_outs *);
+
 /* INS or UPD: a full record. The tuple conflict rule is at the top.
  * seen: the frame's seq if it came from the state's creator, else 0. */
 static void
@@ -968,12 +998,16 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 	struct sync_state	 st;
 	struct entry		*e;
 	uint32_t		 s, k;
+	int			 ack;
 
 	st_norm(&st, in);
 	if (own_current(t, st.creatorid, st.id)) {
 		t->stats.loops++;
 		return;
 	}
+	/* the flag asks us, it is not part of the state */
+	ack = (st.state_flags & SYNC_SF_ACK) != 0;
+	st.state_flags &= (uint8_t)~SYNC_SF_ACK;
 	s = sync_find(t, st.creatorid, st.id);
 	k = kern_find(t, &st);
 	if (s != NIL && s != k) {	/* the id moved to another tuple */
@@ -985,6 +1019,8 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 		if ((k = entry_add(t, &st, 0, now)) != NIL) {
 			ent(t, k)->seen = seen;
 			out_push(t, o, SYNC_OUT_CT_CREATE, &ent(t, k)->st);
+			if (ack)
+				ack_push(t, &st, now, o);
 		}
 		return;
 	}
@@ -997,6 +1033,25 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 		return;
 	}
 	import_apply(t, k, &st, seen, now, o);
+	if (ack)
+		ack_push(t, &st, now, o);
+}
+
+/* Queue a short message; 0, or -1 when the ring is full. */
+static int
+ref_push(struct sync_table *t, uint8_t action, uint64_t id,
+    uint32_t creatorid, uint64_t now, struct sync_outs *o)
+{
+	struct ref_out	*r;
+
+	if (t->rq_n == REQ_MAX)
+		return -1;
+	r = &t->reqs[(t->rq_head + t->rq_n++) % REQ_MAX];
+	r->action = action;
+	r->ref.id = id;
+	r->ref.creatorid = creatorid;
+	q_urgent(t, now, o);
+	return 0;
 }
 
 /* Our request for a state we do not hold (pfsync 1.7); leaves first. */
@@ -1004,17 +1059,22 @@ static void
 req_push(struct sync_table *t, uint64_t id, uint32_t creatorid,
     uint64_t now, struct sync_outs *o)
 {
-	struct sync_ref	*r;
-
-	if (t->rq_n == REQ_MAX) {
+	if (ref_push(t, SYNC_A_UPD_REQ, id, creatorid, now, o) == -1)
 		t->stats.upd_req_drop++;	/* the next UPD_C asks again */
-		return;
-	}
-	r = &t->reqs[(t->rq_head + t->rq_n++) % REQ_MAX];
-	r->id = id;
-	r->creatorid = creatorid;
-	t->stats.upd_req_out++;
-	q_urgent(t, now, o);
+	else
+		t->stats.upd_req_out++;
+}
+
+/* The creator of st holds a first packet until we hold st (1.9): tell it
+ * at once. Without room the packet waits out its 20 ms. */
+static void
+ack_push(struct sync_table *t, const struct sync_state *st, uint64_t now,
+    struct sync_outs *o)
+{
+	if (ref_push(t, SYNC_A_INS_ACK, st->id, st->creatorid, now, o) == -1)
+		t->stats.ins_ack_drop++;
+	else
+		t->stats.ins_ack_out++;
 }
 
 static void
@@ -1326,8 +1386,8 @@ drain_reqs(struct sync_table *t, struct sync_fb *fb)
 
 	while (t->rq_n > 0) {
 		memset(&m, 0, sizeof(m));
-		m.action = SYNC_A_UPD_REQ;
-		m.u.ref = t->reqs[t->rq_head];
+		m.action = t->reqs[t->rq_head].action;
+		m.u.ref = t->reqs[t->rq_head].ref;
 		if (sync_fb_add(fb, &m) == -1)
 			break;
 		t->rq_head = (t->rq_head + 1) % REQ_MAX;
@@ -1352,6 +1412,8 @@ drain_queue(struct sync_table *t, struct sync_fb *fb, uint64_t now)
 			break;
 		q_unlink(t, i);
 		e->flags |= F_SENT;
+		/* asked once, in the INS; not in updates, refreshes, bulks */
+		e->st.state_flags &= (uint8_t)~SYNC_SF_ACK;
 		if (e->flags & F_DEAD)
 			slot_free(t, i);	/* its DEL_C has left */
 		n++;

@@ -61,6 +61,16 @@ size_t	sync_table_count(const struct sync_table *, int local_only);
 void	sync_table_local_new(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
 /*
+ * defer (sync_defer.h): the kernel holds the first packet of a new state
+ * that is not confirmed yet. Like local_new, but the INS carries
+ * SYNC_SF_ACK and leaves now (SEND_NOW). Returns 1 with the state's id
+ * in *id: hold the packet until an INS_ACK for it; 0: let it go at once
+ * (the state is known already, or was refused). The NEW event that
+ * follows the confirm finds the state known.
+ */
+int	sync_table_local_defer(struct sync_table *, const struct sync_state *,
+	    uint64_t now, struct sync_outs *, uint64_t *id);
+/*
  * At start, what the kernel holds already: local but silent (never
  * announced, refreshed or in a bulk) until its owner is settled. A
  * stopped or killed syncd leaves its peer's states in the kernel, and
@@ -120,7 +130,10 @@ void	sync_table_resync_end(struct sync_table *, uint64_t now,
  * local state; UPD_REQ(0,0) -> start a bulk send (sync_table_bulk_next;
  * one asked for during a bulk follows it). An imported state remembers
  * the seq of the last frame its creator sent about it, for
- * sync_table_sweep. BUS messages are the shell's (sync_peer.c). A message
+ * sync_table_sweep. An INS/UPD with SYNC_SF_ACK (the creator holds a
+ * first packet, defer) also queues our INS_ACK, to leave at once, after
+ * the CT_CREATE that precedes it in the outs. BUS messages are the
+ * shell's (sync_peer.c), as is an INS_ACK addressed to us. A message
  * about one of our own states of this run (our creator id, an id of the
  * current epoch) is ignored (a loop); ours from an earlier run are
  * imported, so a restarted node gets back the flows it created.
@@ -179,6 +192,8 @@ struct sync_table_stats {
 	uint64_t	resync_swept;	/* gone from the kernel dump (resync) */
 	uint64_t	refreshed;	/* states queued by the periodic refresh */
 	uint64_t	bulks;		/* bulk sends started */
+	uint64_t	ins_ack_out;	/* INS_ACK queued for a peer's deferred INS */
+	uint64_t	ins_ack_drop;	/* ... not queued: queue full */
 };
 void	sync_table_get_stats(const struct sync_table *,
 	    struct sync_table_stats *);

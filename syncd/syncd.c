@@ -105,8 +105,8 @@ syncd_run_outs(struct syncd *env)
  * for one, which the sync link's own multicast join creates), and what
  * the filters exclude.
  */
-static int
-synced(const struct syncd *env, const struct sync_state *st)
+int
+syncd_synced(const struct syncd *env, const struct sync_state *st)
 {
 	switch (st->proto) {
 	case 1: case 6: case 17: case 33: case 47: case 58: case 132: case 136:
@@ -139,7 +139,7 @@ on_ct_event(void *arg, enum ct_event type, const struct sync_state *st,
 	/* Our own writes (imported states) are never echoed back. */
 	if (ours)
 		return;
-	if (!synced(env, st)) {
+	if (!syncd_synced(env, st)) {
 		env->stats.filtered++;
 		return;
 	}
@@ -163,7 +163,7 @@ on_seed(void *arg, const struct sync_state *st)
 {
 	struct syncd *env = arg;
 
-	if (synced(env, st))
+	if (syncd_synced(env, st))
 		sync_table_local_seed(env->table, st, syncd_now_us());
 	else
 		env->stats.filtered++;
@@ -363,6 +363,8 @@ setup(struct syncd *env)
 		fatalx("out of memory");
 	env->ct_ev = syncd_watch_fd(env, ct_event_fd(env->ct), ct_cb);
 	syncd_proto_open(env);
+	/* before carpd hears our caps (sync_carp_new connects at once) */
+	syncd_defer_open(env);
 	env->bulk_ev = evtimer_new(env->base, bulk_cb, env);
 	env->sig_term = evsignal_new(env->base, SIGTERM, sig_cb, env);
 	env->sig_int = evsignal_new(env->base, SIGINT, sig_cb, env);
@@ -420,6 +422,7 @@ teardown(struct syncd *env)
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
+	syncd_defer_close(env);		/* releases what it holds, first */
 	syncd_proto_close(env);
 	sync_link_close(env->link);
 	sync_watch_close(env->watch);
@@ -495,9 +498,6 @@ main(int argc, char *argv[])
 	notify_ready();
 	log_notice("started: node %u, epoch %u, syncdev %s", env.conf->node_id,
 	    env.epoch, env.conf->syncdev);
-	if (env.conf->defer)
-		log_warnx("defer yes: not implemented in this version, new "
-		    "connections are not held (syncd(8) CAVEATS)");
 	start(&env);
 	event_base_dispatch(env.base);
 	teardown(&env);

@@ -12,6 +12,7 @@
 #include "priv.h"
 #include "sync_bulk.h"
 #include "sync_conf.h"
+#include "sync_defer.h"
 #include "sync_link.h"
 #include "sync_net.h"
 #include "sync_pace.h"
@@ -22,6 +23,8 @@
 
 struct event;
 struct event_base;
+struct nft_shell;
+struct sync_queue;
 struct ctl_sync_frame;
 struct sync_carp;
 struct sync_ctl;
@@ -93,9 +96,23 @@ struct syncd {
 	struct event		*sig_term, *sig_int, *sig_hup;
 	struct priv_user	 user;		/* runs as after setup (`user`) */
 	struct metrics_http	*metrics;	/* metrics-listen, or NULL */
+	/* defer (sync_hold.c): first packets held until a peer has the state */
+	struct sync_defer	 defer;
+	struct sync_queue	*queue;		/* NULL without defer */
+	struct nft_shell	*nft;		/* owns the queue table */
+	struct event		*queue_ev, *defer_ev;
+	int			 defer_xt;	/* the queue rule is xt NFQUEUE */
 };
 
 uint64_t syncd_now_us(void);
+/* Whether a state is synced at all (protocols, filters). */
+int	syncd_synced(const struct syncd *, const struct sync_state *);
+
+/* sync_hold.c: defer at run time (sync_defer.h) */
+void	syncd_defer_open(struct syncd *);	/* fatal if it cannot */
+void	syncd_defer_close(struct syncd *);
+/* A peer's INS_ACK for our state id: release what waits for it. */
+void	syncd_defer_acked(struct syncd *, uint64_t id);
 /* A persistent read event for fd on the loop; NULL if fd is -1. */
 struct event *syncd_watch_fd(struct syncd *, int fd,
 	    void (*cb)(int, short, void *));

@@ -598,6 +598,78 @@ test_peer_ins_upd(void **state)
 	sync_table_free(t);
 }
 
+/*
+ * defer (pfsync-conntrack.md 1.9): our deferred INS carries SYNC_SF_ACK
+ * and leaves at once; the flag is not repeated in later messages; the
+ * peer creates the state in its kernel first, then answers INS_ACK with
+ * our ids at once, and keeps the state without the flag.
+ */
+static void
+test_defer_ins_ack(void **state)
+{
+	struct sync_table	*a = table(NODE_A, BASE_A, 4, 0, 0);
+	struct sync_table	*b = table(NODE_B, BASE_B, 4, 0, 0);
+	struct sync_state	 s = mkst(1), got;
+	struct sync_outs	 o = { 0 };
+	struct coll		 c = { 0 };
+	struct sync_msg		 m;
+	uint64_t		 id = 0;
+
+	(void)state;
+	assert_int_equal(sync_table_local_defer(a, &s, 0, &o, &id), 1);
+	assert_int_equal(id, BASE_A);
+	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 1);
+	assert_true(sync_table_pending(a, 0));	/* no send-delay wait */
+	drain_all(a, 0, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_INS);
+	assert_int_equal(c.v[0].u.st.state_flags & SYNC_SF_ACK, SYNC_SF_ACK);
+	got = c.v[0].u.st;
+	/* a second packet of the same state is not held */
+	o.n = 0;
+	assert_int_equal(sync_table_local_defer(a, &s, MS, &o, &id), 0);
+	/* the confirm's NEW event: an update without the flag */
+	s.tcp_state = 4;
+	sync_table_local_new(a, &s, MS, &o);
+	c.n = 0;
+	drain_all(a, MS + DELAY, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].u.upd_c.state_flags & SYNC_SF_ACK, 0);
+
+	o.n = 0;
+	m = msg_st(SYNC_A_INS, &got);
+	peer(b, NODE_A, &m, 0, &o);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.v[0].type, SYNC_OUT_CT_CREATE);	/* kernel first */
+	assert_int_equal(o.v[0].st.state_flags & SYNC_SF_ACK, 0);
+	assert_int_equal(o.v[1].type, SYNC_OUT_SEND_NOW);
+	c.n = 0;
+	drain_all(b, 0, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_INS_ACK);
+	assert_int_equal(c.v[0].u.ref.creatorid, NODE_A);
+	assert_int_equal(c.v[0].u.ref.id, BASE_A);
+	assert_int_equal(stats(b).ins_ack_out, 1);
+	/* an INS without the flag is not acknowledged */
+	s = mkst(2);
+	s.creatorid = NODE_A;
+	s.id = BASE_A + 1;
+	o.n = 0;
+	m = msg_st(SYNC_A_INS, &s);
+	peer(b, NODE_A, &m, MS, &o);
+	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 0);
+	assert_int_equal(stats(b).ins_ack_out, 1);
+	/* the INS_ACK that reaches a is the shell's: the table ignores it */
+	o.n = 0;
+	m = msg_ref(SYNC_A_INS_ACK, NODE_A, BASE_A);
+	peer(a, NODE_B, &m, MS, &o);
+	assert_int_equal(o.n, 0);
+	coll_free(&c);
+	sync_outs_free(&o);
+	sync_table_free(a);
+	sync_table_free(b);
+}
+
 static void
 test_peer_upd_c(void **state)
 {
@@ -1938,6 +2010,7 @@ main(void)
 		cmocka_unit_test(test_fifo_deadline),
 		cmocka_unit_test(test_drain_full_frame),
 		cmocka_unit_test(test_peer_ins_upd),
+		cmocka_unit_test(test_defer_ins_ack),
 		cmocka_unit_test(test_peer_upd_c),
 		cmocka_unit_test(test_upd_req_ring),
 		cmocka_unit_test(test_peer_del_clr),

@@ -1,0 +1,179 @@
+/*
+ * sync_defer.c: the hold of first packets (sync_defer.h). At most 128
+ * packets for at most 20 ms: a linear search for an ack is cheaper than
+ * any index would be.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sync_defer.h"
+
+const char *const sync_defer_release_names[SYNC_DEFER__MAX] = {
+	[SYNC_DEFER_ACKED] = "acked",
+	[SYNC_DEFER_TIMEOUT] = "timeout",
+	[SYNC_DEFER_EVICTED] = "evicted",
+	[SYNC_DEFER_FLUSHED] = "flushed",
+};
+
+void
+sync_defer_init(struct sync_defer *d, uint64_t hold_us)
+{
+	memset(d, 0, sizeof(*d));
+	d->hold_us = hold_us;
+}
+
+static struct sync_defer_slot *
+slot_at(struct sync_defer *d, unsigned k)
+{
+	return &d->slot[(d->head + k) % SYNC_DEFER_MAX];
+}
+
+/* Drop released holes from the front, so head is the oldest held. */
+static void
+trim(struct sync_defer *d)
+{
+	while (d->n > 0 && !d->slot[d->head].used) {
+		d->head = (d->head + 1) % SYNC_DEFER_MAX;
+		d->n--;
+	}
+}
+
+static void
+release(struct sync_defer *d, struct sync_defer_slot *s,
+    enum sync_defer_release why, struct sync_defer_out *out)
+{
+	out->packet_id = s->packet_id;
+	out->queue = s->queue;
+	s->used = 0;
+	d->held--;
+	d->stats.released[why]++;
+}
+
+int
+sync_defer_hold(struct sync_defer *d, uint64_t state_id, uint32_t packet_id,
+    uint16_t queue, uint64_t now, struct sync_defer_out *evicted)
+{
+	struct sync_defer_slot *s;
+	int out = 0;
+
+	trim(d);
+	if (d->n == SYNC_DEFER_MAX) {
+		/* full of live ones after the trim: the oldest goes first */
+		release(d, &d->slot[d->head], SYNC_DEFER_EVICTED, evicted);
+		trim(d);
+		out = 1;
+	}
+	s = slot_at(d, d->n);
+	s->state_id = state_id;
+	s->packet_id = packet_id;
+	s->queue = queue;
+	s->since = now;
+	s->used = 1;
+	d->n++;
+	d->held++;
+	d->stats.held++;
+	return out;
+}
+
+unsigned
+sync_defer_ack(struct sync_defer *d, uint64_t state_id, uint64_t now,
+    struct sync_defer_out *out, unsigned max)
+{
+	struct sync_defer_slot *s;
+	uint64_t waited;
+	unsigned k, got = 0;
+
+	for (k = 0; k < d->n && got < max; k++) {
+		s = slot_at(d, k);
+		if (!s->used || s->state_id != state_id)
+			continue;
+		waited = now > s->since ? now - s->since : 0;
+		d->stats.ack_us_sum += waited;
+		if (waited > d->stats.ack_us_max)
+			d->stats.ack_us_max = waited;
+		release(d, s, SYNC_DEFER_ACKED, &out[got++]);
+	}
+	trim(d);
+	return got;
+}
+
+unsigned
+sync_defer_expire(struct sync_defer *d, uint64_t now,
+    struct sync_defer_out *out, unsigned max)
+{
+	struct sync_defer_slot *s;
+	unsigned got = 0;
+
+	trim(d);
+	while (d->n > 0 && got < max) {
+		s = &d->slot[d->head];
+		if (s->since + d->hold_us > now)
+			break;
+		release(d, s, SYNC_DEFER_TIMEOUT, &out[got++]);
+		trim(d);
+	}
+	return got;
+}
+
+unsigned
+sync_defer_flush(struct sync_defer *d, struct sync_defer_out *out,
+    unsigned max)
+{
+	unsigned got = 0;
+
+	trim(d);
+	while (d->n > 0 && got < max) {
+		release(d, &d->slot[d->head], SYNC_DEFER_FLUSHED, &out[got++]);
+		trim(d);
+	}
+	return got;
+}
+
+uint64_t
+sync_defer_next_deadline(const struct sync_defer *d)
+{
+	unsigned k;
+	const struct sync_defer_slot *s;
+
+	for (k = 0; k < d->n; k++) {
+		s = &d->slot[(d->head + k) % SYNC_DEFER_MAX];
+		if (s->used)
+			return s->since + d->hold_us;
+	}
+	return 0;
+}
+
+void
+sync_defer_pass(struct sync_defer *d)
+{
+	d->stats.passed++;
+}
+
+int
+sync_defer_nft_text(char *buf, size_t len, uint16_t queue)
+{
+	int n;
+
+	/*
+	 * "add" before "delete" keeps the delete from failing when there is
+	 * no table, and replaces one a killed syncd left. One transaction.
+	 */
+	n = snprintf(buf, len,
+	    "add table inet " SYNC_DEFER_TABLE "\n"
+	    "delete table inet " SYNC_DEFER_TABLE "\n"
+	    "add table inet " SYNC_DEFER_TABLE "\n"
+	    "add chain inet " SYNC_DEFER_TABLE " defer "
+	    "{ type filter hook postrouting priority 200; policy accept; }\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer meta l4proto { 112, 240 } "
+	    "accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer oif lo accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer ip daddr "
+	    "{ 224.0.0.0/4, 255.255.255.255 } accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer ip6 daddr ff00::/8 "
+	    "accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer ct state new "
+	    "ct direction original queue num %u bypass\n", (unsigned)queue);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}

@@ -1,0 +1,115 @@
+/*
+ * sync_defer.h: syncd's `defer` (pure): the first packets of new
+ * connections held until a peer acknowledges their state (pfsync(4)
+ * defer, ../shared/docs/pfsync-conntrack.md 1.9). Active/active
+ * firewalls need it: behind NAT, or with asymmetric routes, the reply of
+ * a connection may come back through another firewall, which must hold
+ * the state (with its NAT binding) before the first packet leaves.
+ *
+ * The shell (sync_queue.c) takes the packet from an NFQUEUE the table of
+ * sync_defer_nft_text sends it to, the state from the conntrack the
+ * kernel attaches to it, queues the INS with SYNC_SF_ACK (sync_table.c),
+ * and holds the packet here. A packet is released when a peer's INS_ACK
+ * for its state arrives, when it has waited SYNC_DEFER_HOLD_US (pfsync's
+ * 20 ms), or, oldest first, when SYNC_DEFER_MAX packets are held
+ * (pfsync's PFSYNC_DEFER_LIMIT). Released always means accepted: defer
+ * delays a connection, never drops it. Time is an input.
+ */
+#ifndef SYNCD_SYNC_DEFER_H
+#define SYNCD_SYNC_DEFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYNC_DEFER_MAX		128
+#define SYNC_DEFER_HOLD_US	20000ULL
+#define SYNC_DEFER_QUEUE	240	/* default NFQUEUE number: the protocol's */
+#define SYNC_DEFER_TABLE	"carpsync_syncd"
+
+/* Why a packet left the hold (counted). */
+enum sync_defer_release {
+	SYNC_DEFER_ACKED,	/* a peer's INS_ACK */
+	SYNC_DEFER_TIMEOUT,	/* SYNC_DEFER_HOLD_US without one */
+	SYNC_DEFER_EVICTED,	/* the oldest, when SYNC_DEFER_MAX are held */
+	SYNC_DEFER_FLUSHED,	/* syncd stops: everything held goes */
+	SYNC_DEFER__MAX
+};
+extern const char *const sync_defer_release_names[SYNC_DEFER__MAX];
+
+struct sync_defer_stats {
+	uint64_t	held;			/* packets taken into the hold */
+	uint64_t	passed;			/* queued but not held: known or
+						 * unsynced state, no room */
+	uint64_t	released[SYNC_DEFER__MAX];
+	uint64_t	ack_us_sum;		/* hold time of acked packets */
+	uint64_t	ack_us_max;
+};
+
+/* One held packet: the kernel's packet id, the state's sync id. */
+struct sync_defer_slot {
+	uint64_t	state_id;
+	uint64_t	since;
+	uint32_t	packet_id;
+	uint16_t	queue;
+	uint8_t		used;
+};
+
+/* A FIFO in arrival order, so deadlines are in order too. */
+struct sync_defer {
+	struct sync_defer_slot	slot[SYNC_DEFER_MAX];
+	unsigned		head, n;	/* n counts released holes too */
+	unsigned		held;		/* live ones */
+	uint64_t		hold_us;
+	struct sync_defer_stats	stats;
+};
+
+/* A released packet: the shell gives its verdict (accept). */
+struct sync_defer_out {
+	uint32_t	packet_id;
+	uint16_t	queue;
+};
+
+void	sync_defer_init(struct sync_defer *, uint64_t hold_us);
+
+/*
+ * Hold packet_id for state state_id. If SYNC_DEFER_MAX are held already,
+ * the oldest is released into *evicted and 1 is returned; otherwise 0.
+ */
+int	sync_defer_hold(struct sync_defer *, uint64_t state_id,
+	    uint32_t packet_id, uint16_t queue, uint64_t now,
+	    struct sync_defer_out *evicted);
+
+/* A peer acknowledged state_id: its packets go into out (at most max).
+ * Returns how many. */
+unsigned sync_defer_ack(struct sync_defer *, uint64_t state_id, uint64_t now,
+	    struct sync_defer_out *out, unsigned max);
+
+/* Packets whose hold ran out by now, oldest first (at most max). */
+unsigned sync_defer_expire(struct sync_defer *, uint64_t now,
+	    struct sync_defer_out *out, unsigned max);
+
+/* Everything held (syncd stops). */
+unsigned sync_defer_flush(struct sync_defer *, struct sync_defer_out *out,
+	    unsigned max);
+
+/* When the oldest held packet times out; 0 if none is held. */
+uint64_t sync_defer_next_deadline(const struct sync_defer *);
+
+/* A queued packet that is not held (counted). */
+void	sync_defer_pass(struct sync_defer *);
+
+/*
+ * The nftables table (nft(8) text, one transaction) that sends the first
+ * packet of every new connection to NFQUEUE `queue`: inet family, hook
+ * postrouting at priority 200, after source NAT (100), so the state the
+ * kernel attaches carries its NAT binding, and before the conntrack
+ * confirm. `bypass` lets packets through while no syncd listens, so a
+ * table a killed syncd left behind delays nothing (no `flags owner`: see
+ * sync_hold.c). Never queued: CARP and the sync protocol (112, 240: syncd's
+ * own INS would wait for itself), loopback, multicast and broadcast
+ * (pfsync does not defer them either). Returns the length, or -1 if buf
+ * is too small.
+ */
+int	sync_defer_nft_text(char *buf, size_t len, uint16_t queue);
+
+#endif

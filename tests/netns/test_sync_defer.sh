@@ -1,0 +1,155 @@
+#!/bin/bash
+# syncd `defer yes` (pfsync-conntrack.md 1.9, acceptance item 10): the
+# first packet of a new flow leaves only once the peer holds its state,
+# so that a reply coming back through the other firewall finds it, NAT
+# binding included; with the peer gone, flows still open after 20 ms.
+#
+# topo_fw_pair (client - LAN - fw1/fw2 - WAN - server, sync link). The
+# path is asymmetric, as balancing with NAT makes it: the client's gateway
+# 192.0.2.254 is on fw1 only, both firewalls SNAT the LAN to
+# 198.51.100.254, and that address is on fw2 only, so every reply comes
+# back through fw2. No carpd: syncd alone carries its flows.
+# A flow is one UDP request from a fresh source port and its echo.
+#   1. defer yes on both: every flow gets its reply; fw1 held each first
+#      packet and a peer's INS_ACK released it (no timeout); the held time
+#      (median RTT) is logged.
+#   2. defer no: the reply beats the INS to fw2, so flows fail (the test
+#      can fail).
+#   3. defer yes with fw2's syncd stopped: requests still reach the server,
+#      each after the 20 ms hold (timeout counter).
+#   4. syncd stops cleanly: its table inet carpsync_syncd is gone.
+. "$(dirname "$0")/lib.sh"
+BUILD=${1:-$BUILD}
+need_root
+for t in python3 jq; do
+	command -v $t >/dev/null || { echo "$T_NAME: SKIP (no $t)"; exit 77; }
+done
+SYNCD=$BUILD/syncd; CARPCTL=$BUILD/carpctl
+for b in "$SYNCD" "$CARPCTL"; do
+	[ -x "$b" ] || { echo "$T_NAME: $b not built"; exit 1; }
+done
+N=20
+PORT=7001
+
+topo_fw_pair || { fail "topology"; finish; exit; }
+ip -n "$(ns fw1)" addr add 192.0.2.254/24 dev eth0
+ip -n "$(ns fw2)" addr add 198.51.100.254/24 dev eth1
+for f in fw1 fw2; do
+	nsx $f sysctl -qw net.ipv4.ip_forward=1
+	nsx $f nft -f - <<'NFT' || fail "$f ruleset"
+table ip nat {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		ip saddr 192.0.2.0/24 oifname "eth1" snat to 198.51.100.254
+	}
+}
+NFT
+done
+
+cat >"$T_DIR/udp_echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+log = open(sys.argv[2], "a", buffering=1)
+while True:
+    d, a = s.recvfrom(2048)
+    log.write("got %s\n" % d.decode(errors="replace"))
+    s.sendto(d, a)
+PY
+# flows HOST PORT N FIRST_SPORT: one request per fresh source port; prints
+# "replies K" and "rtt_ms_median X"
+cat >"$T_DIR/udp_flows.py" <<'PY'
+import socket, sys, time, statistics
+host, port, n, sport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ok, rtts = 0, []
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", sport + i))
+    s.settimeout(0.5)
+    t0 = time.monotonic()
+    s.sendto(b"flow%d" % (sport + i), (host, port))
+    try:
+        s.recvfrom(2048)
+        ok += 1
+        rtts.append((time.monotonic() - t0) * 1000)
+    except socket.timeout:
+        pass
+    s.close()
+print("replies", ok)
+print("rtt_ms_median %.2f" % (statistics.median(rtts) if rtts else -1))
+PY
+ip netns exec "$(ns server)" timeout 120 python3 "$T_DIR/udp_echo.py" $PORT "$T_DIR/server.log" &
+T_PIDS="$T_PIDS $!"
+
+flows() {	# flows FIRST_SPORT -> prints the client's two lines
+	nsx client timeout 60 python3 "$T_DIR/udp_flows.py" 198.51.100.100 $PORT $N "$1"
+}
+dq() { sq "$1" ".defer.$2"; }
+got_at_server() { grep -c "flow$1" "$T_DIR/server.log" 2>/dev/null; }
+
+write_syncd_conf fw1 1 "defer yes" && write_syncd_conf fw2 2 "defer yes" ||
+	{ fail "syncd configs"; finish; exit; }
+if ! SYNCD_START_WAIT=5 start_syncd fw1 &&
+    grep -q "GLUE_CT is not set" "$T_DIR/fw1/syncd.log"; then
+	# the kernel these tests run on lacks it; Debian's kernels have it
+	echo "$T_NAME: SKIP ($(grep -o 'this kernel.*set)' "$T_DIR/fw1/syncd.log" | head -n 1))"
+	exit 77
+fi
+check "syncd runs on fw1 (defer yes)" kill -0 "$(spid_of fw1)"
+check "syncd starts on fw2 (defer yes)" start_syncd fw2
+check "fw1 reports defer on" eval '[ "$(dq fw1 on)" = true ]'
+log "fw1's queue rule: $(dq fw1 rule) (xt: the kernel has no nft queue expression)"
+check "fw1 has its table inet carpsync_syncd" nsx fw1 nft list table inet carpsync_syncd
+check "the peers hear each other" poll_for 10 eval \
+	'[ "$(sq fw1 ".peers | length")" -ge 1 ] && [ "$(sq fw2 ".peers | length")" -ge 1 ]'
+
+# 1. defer on both
+out=$(flows 41000)
+replies=$(awk '/^replies/ { print $2 }' <<<"$out")
+rtt=$(awk '/^rtt_ms_median/ { print $2 }' <<<"$out")
+check "defer: all $N asymmetric NAT flows get their reply (got $replies)" \
+	[ "${replies:-0}" -eq $N ]
+check "fw1 held each first packet ($(dq fw1 held) held)" \
+	eval '[ "$(dq fw1 held)" -ge '$N' ]'
+check "every hold ended with fw2's INS_ACK ($(dq fw1 acked) acked, $(dq fw1 timeout) timed out)" \
+	eval '[ "$(dq fw1 acked)" -ge '$N' ] && [ "$(dq fw1 timeout)" -eq 0 ]'
+fw2_flows() {
+	nsx fw2 conntrack -L -p udp --orig-port-dst $PORT 2>/dev/null |
+		grep -c "sport=$1"
+}
+check "fw2's kernel holds the flows, with their SNAT" \
+	eval '[ "$(nsx fw2 conntrack -L -p udp --orig-port-dst $PORT --src-nat 2>/dev/null | grep -c "sport=410")" -ge 10 ]'
+acked=$(dq fw1 acked); sum=$(dq fw1 ack_us_sum)
+note "defer: $replies/$N flows answered, client RTT median $rtt ms," \
+	"mean hold $(( ${sum:-0} / (${acked:-1} > 0 ? ${acked:-1} : 1) )) us," \
+	"max $(dq fw1 ack_us_max) us"
+
+# 2. defer off: the reply reaches fw2 before the state does
+stop_syncd fw1 && stop_syncd fw2
+check "a clean stop removes fw1's defer table" \
+	eval '! nsx fw1 nft list table inet carpsync_syncd >/dev/null 2>&1'
+write_syncd_conf fw1 1 "defer no" && write_syncd_conf fw2 2 "defer no"
+check "syncd starts on fw1 (defer no)" start_syncd fw1
+check "syncd starts on fw2 (defer no)" start_syncd fw2
+poll_for 10 eval '[ "$(sq fw1 ".peers | length")" -ge 1 ]'
+out=$(flows 42000)
+nodefer=$(awk '/^replies/ { print $2 }' <<<"$out")
+check "without defer most flows lose their reply ($nodefer of $N answered)" \
+	[ "${nodefer:-$N}" -le $((N / 2)) ]
+note "defer no: $nodefer/$N flows answered"
+
+# 3. defer with the peer down: the 20 ms timeout lets every flow out
+stop_syncd fw1 && stop_syncd fw2
+write_syncd_conf fw1 1 "defer yes"
+check "syncd starts on fw1 alone (defer yes)" start_syncd fw1
+before=$(got_at_server 43)
+out=$(flows 43000)
+check "with no peer, every request still reaches the server" \
+	poll_for 5 eval '[ "$(got_at_server 43)" -ge $(( ${before:-0} + N )) ]'
+check "... each after the hold timed out ($(dq fw1 timeout) timeouts)" \
+	eval '[ "$(dq fw1 timeout)" -ge '$N' ] && [ "$(dq fw1 acked)" -eq 0 ]'
+stop_syncd fw1
+check "syncd exits 0" [ "$(eval echo "\$SRC_fw1")" = 0 ]
+check "its table is gone" \
+	eval '! nsx fw1 nft list table inet carpsync_syncd >/dev/null 2>&1'
+finish
