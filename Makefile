@@ -251,7 +251,8 @@ check-fault: $(BINS) $(FAULT_TOOLS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_TARGETS := fuzz_carp fuzz_sync fuzz_ctl fuzz_carp_conf fuzz_sync_conf
-FUZZ_TARGETS += fuzz_carp_arp
+FUZZ_TARGETS += fuzz_carp_arp fuzz_sync_defer
+fuzz_sync_defer_SRCS := syncd/sync_defer.c
 fuzz_carp_arp_SRCS := carpd/carp_balance.c common/buf.c
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c common/buf.c
 fuzz_sync_SRCS := syncd/sync_wire.c common/buf.c

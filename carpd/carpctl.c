@@ -594,15 +594,18 @@ json_sync_more(const struct ctl_sync_info *i)
 	    ",\"errors\":%" PRIu64 "}", i->pcap_file ? "true" : "false",
 	    i->pcap_frames, i->pcap_errors);
 	printf(",\"defer\":{\"on\":%s,\"rule\":\"%s\",\"queue\":%u,"
+	    "\"entries\":\"%s\","
 	    "\"held_now\":%u,\"held\":%" PRIu64 ",\"passed\":%" PRIu64
 	    ",\"acked\":%" PRIu64 ",\"timeout\":%" PRIu64 ",\"evicted\":%"
 	    PRIu64 ",\"ack_us_sum\":%" PRIu64 ",\"ack_us_max\":%" PRIu64
-	    ",\"queue_errors\":%" PRIu64 "}", i->defer.on ? "true" : "false",
+	    ",\"queue_errors\":%" PRIu64 ",\"no_key\":%" PRIu64
+	    ",\"lookup_failed\":%" PRIu64 "}", i->defer.on ? "true" : "false",
 	    !i->defer.on ? "none" : i->defer.xt ? "xt" : "nft",
-	    i->defer.queue, i->defer.held_now, i->defer.held,
+	    i->defer.queue, !i->defer.on ? "none" : i->defer.attached ?
+	    "attached" : "lookup", i->defer.held_now, i->defer.held,
 	    i->defer.passed, i->defer.acked, i->defer.timeout,
 	    i->defer.evicted, i->defer.ack_us_sum, i->defer.ack_us_max,
-	    i->defer.queue_errors);
+	    i->defer.queue_errors, i->defer.no_key, i->defer.lookup_failed);
 	printf(",\"loss\":{\"nacks_out\":%" PRIu64 ",\"nacks_in\":%" PRIu64
 	    ",\"retx_out\":%" PRIu64 ",\"retx_lost\":%" PRIu64
 	    ",\"retx_dup\":%" PRIu64 ",\"heartbeats\":%" PRIu64

@@ -312,6 +312,8 @@ struct ctl_sync_defer {
 	uint8_t		on;		/* defer yes, queue bound */
 	uint8_t		xt;		/* the queue rule is xt NFQUEUE */
 	uint16_t	queue;		/* NFQUEUE number */
+	uint8_t		attached;	/* entries come with the packets */
+	uint8_t		pad[3];
 	uint32_t	held_now;	/* packets held at this moment */
 	uint64_t	held;		/* packets taken into the hold */
 	uint64_t	passed;		/* queued but let go at once */
@@ -321,8 +323,10 @@ struct ctl_sync_defer {
 	uint64_t	ack_us_sum;	/* hold time of the acked ones */
 	uint64_t	ack_us_max;
 	uint64_t	queue_errors;	/* verdicts refused, bad messages */
+	uint64_t	no_key;		/* headers that give no lookup key */
+	uint64_t	lookup_failed;	/* no conntrack entry found for them */
 };
-_Static_assert(sizeof(struct ctl_sync_defer) == 8 + 8 * 8,
+_Static_assert(sizeof(struct ctl_sync_defer) == 16 + 10 * 8,
     "ctl_sync_defer size");
 
 struct ctl_sync_info {

@@ -103,6 +103,8 @@ struct ct_req {
 struct ct_kernel {
 	struct mnl_socket	*ev;
 	struct mnl_socket	*rq;
+	struct mnl_socket	*q;		/* lookups (ct_get_by_reply) */
+	uint32_t		 qseq;
 	uint32_t		 portid;	/* of rq: marks our events */
 	uint32_t		 seq0;		/* sequence number of reqs[0] */
 	struct mnl_nlmsg_batch	*batch;
@@ -866,6 +868,69 @@ ct_dump(struct ct_kernel *k, void (*cb)(void *, const struct sync_state *),
 	return rc;
 }
 
+/*
+ * The reply tuple as the lookup key (zone 0 unless st says otherwise),
+ * written with libmnl: the library's builder always adds an original
+ * tuple, which the kernel would look up instead.
+ */
+static void
+ct_put_reply_key(struct nlmsghdr *nlh, const struct sync_state *st)
+{
+	struct nlattr	*tuple, *nest;
+	size_t		 alen = st->af == AF_INET ? 4 : 16;
+
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
+	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, st->af == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC,
+	    alen, st->reply.src);
+	mnl_attr_put(nlh, st->af == AF_INET ? CTA_IP_V4_DST : CTA_IP_V6_DST,
+	    alen, st->reply.dst);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, st->proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(st->reply.sport));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(st->reply.dport));
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_nest_end(nlh, tuple);
+	if (st->zone != 0)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(st->zone));
+}
+
+struct ct_get_ctx {
+	struct sync_state	*out;
+	int			 found;
+};
+
+static void
+ct_get_one(void *arg, const struct sync_state *st)
+{
+	struct ct_get_ctx *g = arg;
+
+	*g->out = *st;
+	g->found = 1;
+}
+
+int
+ct_get_by_reply(struct ct_kernel *k, const struct sync_state *key,
+    struct sync_state *out)
+{
+	char			 req[CT_MSG_MAX];
+	struct nlmsghdr		*nlh;
+	struct ct_get_ctx	 g = { out, 0 };
+	uint32_t		 seq = ++k->qseq;
+
+	if (key->af != AF_INET && key->af != AF_INET6)
+		return -1;
+	nlh = ct_put_header(req, IPCTNL_MSG_CT_GET, NLM_F_ACK, seq, key->af);
+	ct_put_reply_key(nlh, key);
+	if (mnl_socket_sendto(k->q, nlh, nlh->nlmsg_len) == -1)
+		return -1;
+	/* the entry, then the ack; or only an error (ENOENT) */
+	if (ct_dump_read(k->q, seq, ct_get_one, &g) == -1 && !g.found)
+		return -1;
+	return g.found ? 0 : -1;
+}
+
 static enum ct_event
 ct_event_type(const struct nlmsghdr *nlh)
 {
@@ -1080,13 +1145,16 @@ ct_open(size_t rcvbuf)
 	    NF_NETLINK_CONNTRACK_UPDATE | NF_NETLINK_CONNTRACK_DESTROY,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	k->rq = ct_socket(0, SOCK_CLOEXEC);
+	k->q = ct_socket(0, SOCK_CLOEXEC);
 	k->batch = mnl_nlmsg_batch_start(k->tx, CT_BATCH_BYTES + CT_MSG_MAX);
-	if (k->ev == NULL || k->rq == NULL || k->batch == NULL) {
+	if (k->ev == NULL || k->rq == NULL || k->q == NULL ||
+	    k->batch == NULL) {
 		ct_close(k);
 		return NULL;
 	}
 	ct_bufsize(k->ev, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
 	ct_rq_options(k);
+	ct_timeout(k->q);	/* a lookup never blocks the loop for long */
 	k->portid = mnl_socket_get_portid(k->rq);
 	k->seq0 = (uint32_t)time(NULL);
 	ct_own_filter(k);
@@ -1104,6 +1172,8 @@ ct_close(struct ct_kernel *k)
 		mnl_socket_close(k->ev);
 	if (k->rq != NULL)
 		mnl_socket_close(k->rq);
+	if (k->q != NULL)
+		mnl_socket_close(k->q);
 	free(k);
 }
 

@@ -48,13 +48,21 @@ int	ct_event_read(struct ct_kernel *, int max,
 	    int ours), void *arg);
 
 /*
- * The conntrack entry NFQUEUE attaches to a queued packet (NFQA_CT: the
- * ctnetlink attributes of the entry, not a whole message; af the packet's
- * family), as a sync_state like an event's. An entry not yet confirmed
- * has no timeout of its own running. 0, or -1 if it is not usable.
+ * The entry NFQUEUE attaches to a queued packet (NFQA_CT: its ctnetlink
+ * attributes, not a whole message; af the packet's family), as a
+ * sync_state like an event's. 0, or -1 if it is not usable.
  */
 int	ct_parse_attrs(const void *attrs, size_t len, int af,
 	    struct sync_state *);
+
+/*
+ * Look an entry up by its reply tuple (key: af, proto, reply, zone), as
+ * a packet that has been through NAT shows it: its source and
+ * destination are the reply's, swapped. 0 with the entry in out, or -1
+ * (none, or the request failed). Synchronous, on a socket of its own.
+ */
+int	ct_get_by_reply(struct ct_kernel *, const struct sync_state *key,
+	    struct sync_state *out);
 
 /* Dump every entry (all zones, IPv4 and IPv6). 0 or -1. */
 int	ct_dump(struct ct_kernel *,

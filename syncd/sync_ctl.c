@@ -191,6 +191,7 @@ defer_fill(const struct syncd *env, struct ctl_sync_defer *d)
 {
 	const struct sync_defer_stats *s = &env->defer.stats;
 	struct sync_queue_stats q;
+	int k;
 
 	memset(d, 0, sizeof(*d));
 	if (env->queue == NULL)
@@ -198,6 +199,7 @@ defer_fill(const struct syncd *env, struct ctl_sync_defer *d)
 	sync_queue_get_stats(env->queue, &q);
 	d->on = 1;
 	d->xt = env->defer_xt != 0;
+	d->attached = env->defer_attached != 0;
 	d->queue = (uint16_t)env->conf->defer_queue;
 	d->held_now = env->defer.held;
 	d->held = s->held;
@@ -208,6 +210,9 @@ defer_fill(const struct syncd *env, struct ctl_sync_defer *d)
 	d->ack_us_sum = s->ack_us_sum;
 	d->ack_us_max = s->ack_us_max;
 	d->queue_errors = q.errors;
+	for (k = 1; k < SYNC_DEFER_KEY__MAX; k++)
+		d->no_key += s->bad[k];
+	d->lookup_failed = s->lookup_failed;
 }
 
 static void

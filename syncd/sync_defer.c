@@ -3,6 +3,8 @@
  * packets for at most 20 ms: a linear search for an ack is cheaper than
  * any index would be.
  */
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +15,14 @@ const char *const sync_defer_release_names[SYNC_DEFER__MAX] = {
 	[SYNC_DEFER_TIMEOUT] = "timeout",
 	[SYNC_DEFER_EVICTED] = "evicted",
 	[SYNC_DEFER_FLUSHED] = "flushed",
+};
+
+const char *const sync_defer_key_names[SYNC_DEFER_KEY__MAX] = {
+	[SYNC_DEFER_KEY_OK] = "ok",
+	[SYNC_DEFER_KEY_SHORT] = "short",
+	[SYNC_DEFER_KEY_VERSION] = "version",
+	[SYNC_DEFER_KEY_FRAGMENT] = "fragment",
+	[SYNC_DEFER_KEY_PROTO] = "proto",
 };
 
 void
@@ -149,8 +159,65 @@ sync_defer_pass(struct sync_defer *d)
 	d->stats.passed++;
 }
 
+static int
+port_proto(uint8_t p)
+{
+	/* TCP, UDP, DCCP, SCTP, UDP-Lite: ports in the first 4 bytes */
+	return p == 6 || p == 17 || p == 33 || p == 132 || p == 136;
+}
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* From IP and transport offsets: the reply tuple is the packet swapped. */
+static void
+key_fill(struct sync_state *k, int af, uint8_t proto, const uint8_t *src,
+    const uint8_t *dst, size_t alen, const uint8_t *l4)
+{
+	memset(k, 0, sizeof(*k));
+	k->af = (uint8_t)af;
+	k->proto = proto;
+	memcpy(k->reply.src, dst, alen);
+	memcpy(k->reply.dst, src, alen);
+	k->reply.sport = be16(l4 + 2);
+	k->reply.dport = be16(l4);
+}
+
+enum sync_defer_bad
+sync_defer_key(int af, const uint8_t *pkt, size_t len, struct sync_state *key)
+{
+	size_t hl;
+
+	if (pkt == NULL || len < 1)
+		return SYNC_DEFER_KEY_SHORT;
+	if (af == AF_INET) {
+		if (pkt[0] >> 4 != 4)
+			return SYNC_DEFER_KEY_VERSION;
+		hl = (size_t)(pkt[0] & 0x0f) * 4;
+		if (hl < 20 || len < hl + 4)
+			return SYNC_DEFER_KEY_SHORT;
+		if ((be16(pkt + 6) & 0x1fff) != 0)	/* fragment offset */
+			return SYNC_DEFER_KEY_FRAGMENT;
+		if (!port_proto(pkt[9]))
+			return SYNC_DEFER_KEY_PROTO;
+		key_fill(key, af, pkt[9], pkt + 12, pkt + 16, 4, pkt + hl);
+		return SYNC_DEFER_KEY_OK;
+	}
+	if (af != AF_INET6 || pkt[0] >> 4 != 6)
+		return SYNC_DEFER_KEY_VERSION;
+	if (len < 40 + 4)
+		return SYNC_DEFER_KEY_SHORT;
+	if (!port_proto(pkt[6]))
+		return SYNC_DEFER_KEY_PROTO;
+	key_fill(key, af, pkt[6], pkt + 8, pkt + 24, 16, pkt + 40);
+	return SYNC_DEFER_KEY_OK;
+}
+
 int
-sync_defer_nft_text(char *buf, size_t len, uint16_t queue)
+sync_defer_nft_text(char *buf, size_t len, uint16_t queue, int priority)
 {
 	int n;
 
@@ -163,16 +230,18 @@ sync_defer_nft_text(char *buf, size_t len, uint16_t queue)
 	    "delete table inet " SYNC_DEFER_TABLE "\n"
 	    "add table inet " SYNC_DEFER_TABLE "\n"
 	    "add chain inet " SYNC_DEFER_TABLE " defer "
-	    "{ type filter hook postrouting priority 200; policy accept; }\n"
-	    "add rule inet " SYNC_DEFER_TABLE " defer meta l4proto { 112, 240 } "
-	    "accept\n"
+	    "{ type filter hook postrouting priority %d; "
+	    "policy accept; }\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer meta l4proto != "
+	    "{ 6, 17, 33, 132, 136 } accept\n"
 	    "add rule inet " SYNC_DEFER_TABLE " defer oif lo accept\n"
 	    "add rule inet " SYNC_DEFER_TABLE " defer ip daddr "
 	    "{ 224.0.0.0/4, 255.255.255.255 } accept\n"
 	    "add rule inet " SYNC_DEFER_TABLE " defer ip6 daddr ff00::/8 "
 	    "accept\n"
 	    "add rule inet " SYNC_DEFER_TABLE " defer ct state new "
-	    "ct direction original queue num %u bypass\n", (unsigned)queue);
+	    "ct direction original queue num %u bypass\n", priority,
+	    (unsigned)queue);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	return n;

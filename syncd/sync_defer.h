@@ -6,10 +6,21 @@
  * a connection may come back through another firewall, which must hold
  * the state (with its NAT binding) before the first packet leaves.
  *
- * The shell (sync_queue.c) takes the packet from an NFQUEUE the table of
- * sync_defer_nft_text sends it to, the state from the conntrack the
- * kernel attaches to it, queues the INS with SYNC_SF_ACK (sync_table.c),
- * and holds the packet here. A packet is released when a peer's INS_ACK
+ * The shell (sync_hold.c) takes the packet from the NFQUEUE the table of
+ * sync_defer_nft_text sends it to, finds its conntrack entry, has its INS
+ * or UPD with SYNC_SF_ACK leave at once (sync_table.c), and holds the
+ * packet here. The entry, in one of two ways:
+ *  - SYNC_DEFER_PRIO_ATTACHED: the kernel attaches it to the queued
+ *    packet (NFQA_CT, CONFIG_NETFILTER_NETLINK_GLUE_CT, as in Debian's
+ *    kernels); queued after source NAT, so it carries its NAT binding,
+ *    not confirmed yet.
+ *  - SYNC_DEFER_PRIO_LAST, where the kernel cannot: queued at the last
+ *    priority, and looked up by the packet's headers (sync_defer_key,
+ *    then by reply tuple). That finds it only where the queue runs after
+ *    the conntrack confirm, which the kernel orders by registration:
+ *    measured on 6.18, a chain at 2147483647 registered before the
+ *    netns's conntrack hooks runs after the confirm, one registered
+ *    after them before it. Lookups that fail are counted and let go. A packet is released when a peer's INS_ACK
  * for its state arrives, when it has waited SYNC_DEFER_HOLD_US (pfsync's
  * 20 ms), or, oldest first, when SYNC_DEFER_MAX packets are held
  * (pfsync's PFSYNC_DEFER_LIMIT). Released always means accepted: defer
@@ -21,10 +32,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sync_wire.h"
+
 #define SYNC_DEFER_MAX		128
 #define SYNC_DEFER_HOLD_US	20000ULL
 #define SYNC_DEFER_QUEUE	240	/* default NFQUEUE number: the protocol's */
 #define SYNC_DEFER_TABLE	"carpsync_syncd"
+#define SYNC_DEFER_PRIO_ATTACHED 200		/* after srcnat (100) */
+#define SYNC_DEFER_PRIO_LAST	2147483647	/* NF_IP_PRI_LAST */
 
 /* Why a packet left the hold (counted). */
 enum sync_defer_release {
@@ -36,10 +51,24 @@ enum sync_defer_release {
 };
 extern const char *const sync_defer_release_names[SYNC_DEFER__MAX];
 
+/* Why a queued packet gave no lookup key (counted; it is let go). */
+enum sync_defer_bad {
+	SYNC_DEFER_KEY_OK,
+	SYNC_DEFER_KEY_SHORT,		/* headers cut short */
+	SYNC_DEFER_KEY_VERSION,		/* not the queue's family */
+	SYNC_DEFER_KEY_FRAGMENT,	/* a later fragment: no ports */
+	SYNC_DEFER_KEY_PROTO,		/* not a port protocol, or an IPv6
+					 * extension header first */
+	SYNC_DEFER_KEY__MAX
+};
+extern const char *const sync_defer_key_names[SYNC_DEFER_KEY__MAX];
+
 struct sync_defer_stats {
 	uint64_t	held;			/* packets taken into the hold */
-	uint64_t	passed;			/* queued but not held: known or
-						 * unsynced state, no room */
+	uint64_t	passed;			/* queued but not held: unsynced
+						 * or unknown state, no key */
+	uint64_t	bad[SYNC_DEFER_KEY__MAX];	/* no key, by reason */
+	uint64_t	lookup_failed;		/* no conntrack entry found */
 	uint64_t	released[SYNC_DEFER__MAX];
 	uint64_t	ack_us_sum;		/* hold time of acked packets */
 	uint64_t	ack_us_max;
@@ -99,17 +128,26 @@ uint64_t sync_defer_next_deadline(const struct sync_defer *);
 void	sync_defer_pass(struct sync_defer *);
 
 /*
+ * The lookup key of a first packet seen after NAT (af AF_INET or
+ * AF_INET6, pkt its first bytes): af, proto and the reply tuple of its
+ * conntrack entry (zone 0), which is the packet's source and
+ * destination swapped. Port protocols only: TCP, UDP, DCCP, SCTP,
+ * UDP-Lite (the table queues nothing else).
+ */
+enum sync_defer_bad sync_defer_key(int af, const uint8_t *pkt, size_t len,
+	    struct sync_state *key);
+
+/*
  * The nftables table (nft(8) text, one transaction) that sends the first
  * packet of every new connection to NFQUEUE `queue`: inet family, hook
- * postrouting at priority 200, after source NAT (100), so the state the
- * kernel attaches carries its NAT binding, and before the conntrack
- * confirm. `bypass` lets packets through while no syncd listens, so a
+ * postrouting at `priority` (SYNC_DEFER_PRIO_*). `bypass` lets packets through while no syncd listens, so a
  * table a killed syncd left behind delays nothing (no `flags owner`: see
- * sync_hold.c). Never queued: CARP and the sync protocol (112, 240: syncd's
- * own INS would wait for itself), loopback, multicast and broadcast
- * (pfsync does not defer them either). Returns the length, or -1 if buf
+ * sync_hold.c). Queued: TCP, UDP, DCCP, SCTP and UDP-Lite only, so never
+ * CARP or the sync protocol (syncd's own INS would wait for itself);
+ * never loopback, multicast or broadcast (pfsync does not defer them). Returns the length, or -1 if buf
  * is too small.
  */
-int	sync_defer_nft_text(char *buf, size_t len, uint16_t queue);
+int	sync_defer_nft_text(char *buf, size_t len, uint16_t queue,
+	    int priority);
 
 #endif

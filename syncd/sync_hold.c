@@ -4,12 +4,15 @@
  * NFQUEUE (sync_queue.c) that syncd's own nft table fills: the table's
  * text is nft's (common/nft_shell.c); on a kernel without the nft queue
  * expression its one queue rule is the xt NFQUEUE target (sync_xt.c).
+ * Each packet's conntrack entry comes with it, or is looked up
+ * (sync_defer.h explains the two ways).
  *
- * A packet is held only for a state syncd syncs and does not know yet;
- * everything else is accepted at once. Every packet read gets exactly
+ * A packet is held only for a local state syncd syncs; everything else
+ * is accepted at once. Every packet read gets exactly
  * one verdict, and it is always accept: defer delays a connection by at
  * most SYNC_DEFER_HOLD_US, it never drops one.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,19 +40,58 @@ accept_all(struct syncd *env, const struct sync_defer_out *out, unsigned n)
 }
 
 static void
-on_queued(void *arg, uint32_t packet_id, const struct sync_state *st)
+let_go(struct syncd *env, uint32_t packet_id)
+{
+	sync_defer_pass(&env->defer);
+	(void)sync_queue_accept(env->queue, packet_id);
+}
+
+/* Without NETLINK_GLUE_CT: by the headers, after the confirm (sync_defer.h). */
+static int
+entry_by_headers(struct syncd *env, const struct sync_queued *qd,
+    struct sync_state *st)
+{
+	struct sync_state key;
+	enum sync_defer_bad bad;
+
+	if ((bad = sync_defer_key(qd->af, qd->pkt, qd->len, &key)) !=
+	    SYNC_DEFER_KEY_OK) {
+		env->defer.stats.bad[bad]++;
+		return -1;
+	}
+	if (ct_get_by_reply(env->ct, &key, st) == 0)
+		return 0;
+	env->defer.stats.lookup_failed++;
+	if (!env->defer_warned) {
+		env->defer_warned = 1;
+		log_warnx("defer: a first packet's conntrack entry is not "
+		    "confirmed yet when it is queued (this kernel cannot attach "
+		    "it, and the table was loaded after the conntrack hooks): "
+		    "such packets are not held (syncd.conf(5) defer)");
+	}
+	return -1;
+}
+
+static void
+on_queued(void *arg, const struct sync_queued *qd)
 {
 	struct syncd *env = arg;
 	struct sync_defer_out evicted;
+	struct sync_state st;
 	uint64_t id, now = syncd_now_us();
+	int got;
 
-	if (st == NULL || !syncd_synced(env, st) ||
-	    !sync_table_local_defer(env->table, st, now, &env->outs, &id)) {
-		sync_defer_pass(&env->defer);
-		(void)sync_queue_accept(env->queue, packet_id);
+	if (env->defer_attached)
+		got = qd->ct != NULL &&
+		    ct_parse_attrs(qd->ct, qd->ctlen, qd->af, &st) == 0;
+	else
+		got = entry_by_headers(env, qd, &st) == 0;
+	if (!got || !syncd_synced(env, &st) ||
+	    !sync_table_local_defer(env->table, &st, now, &env->outs, &id)) {
+		let_go(env, qd->packet_id);
 		return;
 	}
-	if (sync_defer_hold(&env->defer, id, packet_id,
+	if (sync_defer_hold(&env->defer, id, qd->packet_id,
 	    (uint16_t)env->conf->defer_queue, now, &evicted))
 		accept_all(env, &evicted, 1);
 }
@@ -125,7 +167,9 @@ table_load(struct syncd *env, char *err, size_t errlen)
 	char text[NFT_TEXT], *queue_rule;
 	uint16_t queue = (uint16_t)env->conf->defer_queue;
 
-	if (sync_defer_nft_text(text, sizeof(text), queue) == -1) {
+	if (sync_defer_nft_text(text, sizeof(text), queue,
+	    env->defer_attached ? SYNC_DEFER_PRIO_ATTACHED :
+	    SYNC_DEFER_PRIO_LAST) == -1) {
 		snprintf(err, errlen, "table text too long");
 		return -1;
 	}
@@ -157,8 +201,8 @@ syncd_defer_open(struct syncd *env)
 	if ((env->nft = nft_shell_open(err, sizeof(err))) == NULL)
 		fatalx("defer: %s", err);
 	/* the queue first: the rule starts sending packets at once */
-	env->queue = sync_queue_open((uint16_t)env->conf->defer_queue, err,
-	    sizeof(err));
+	env->queue = sync_queue_open((uint16_t)env->conf->defer_queue,
+	    &env->defer_attached, err, sizeof(err));
 	if (env->queue == NULL)
 		fatalx("defer: %s", err);
 	if (table_load(env, err, sizeof(err)) == -1)
@@ -167,9 +211,11 @@ syncd_defer_open(struct syncd *env)
 	    queue_cb);
 	env->defer_ev = evtimer_new(env->base, expire_cb, env);
 	log_notice("defer: first packets of new connections held up to "
-	    "%llu ms on queue %d (%s)",
+	    "%llu ms on queue %d (%s; %s)",
 	    (unsigned long long)(SYNC_DEFER_HOLD_US / 1000),
-	    env->conf->defer_queue, env->defer_xt ? "xt NFQUEUE" : "nft queue");
+	    env->conf->defer_queue, env->defer_xt ? "xt NFQUEUE" : "nft queue",
+	    env->defer_attached ? "entries attached" :
+	    "entries looked up after the confirm");
 }
 
 void

@@ -19,7 +19,6 @@
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
-#include "ct_kernel.h"
 #include "sync_queue.h"
 
 #define QUEUE_MAXLEN	4096		/* packets the kernel queues for us */
@@ -55,26 +54,48 @@ config_bind(struct sync_queue *q)
 {
 	char buf[8192];
 	struct nlmsghdr *nlh;
-	uint32_t flags = NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_FAIL_OPEN;
 
 	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->queue);
 	nlh->nlmsg_seq = 1;
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
-	if (config_send(q, nlh) == -1)
-		return -1;
+	return config_send(q, nlh);
+}
+
+static int
+config_params(struct sync_queue *q, uint32_t flags)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh;
+
 	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->queue);
 	nlh->nlmsg_seq = 2;
-	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_META, 0);
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, SYNC_QUEUE_COPY);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, QUEUE_MAXLEN);
 	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
 	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
 	return config_send(q, nlh);
 }
 
+/* Conntrack entries with the packets if the kernel can (EOPNOTSUPP
+ * without NETLINK_GLUE_CT), else the headers alone. */
+static int
+config(struct sync_queue *q, int *attached)
+{
+	if (config_bind(q) == -1)
+		return -1;
+	*attached = 1;
+	if (config_params(q, NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -1;
+	*attached = 0;
+	return config_params(q, NFQA_CFG_F_FAIL_OPEN);
+}
+
 struct sync_queue *
-sync_queue_open(uint16_t queue, char *err, size_t errlen)
+sync_queue_open(uint16_t queue, int *attached, char *err, size_t errlen)
 {
 	struct sync_queue *q;
 	int size = QUEUE_RCVBUF, on = 1;
@@ -98,15 +119,9 @@ sync_queue_open(uint16_t queue, char *err, size_t errlen)
 	    sizeof(on));
 	/* the kernel handles a config message inside sendmsg: its ack is
 	 * there to read at once, non-blocking socket or not */
-	if (config_bind(q) == -1) {
-		if (errno == EOPNOTSUPP)
-			snprintf(err, errlen, "NFQUEUE %u: this kernel cannot "
-			    "attach conntrack entries to queued packets "
-			    "(CONFIG_NETFILTER_NETLINK_GLUE_CT is not set)",
-			    (unsigned)queue);
-		else
-			snprintf(err, errlen, "NFQUEUE %u: %s", (unsigned)queue,
-			    strerror(errno));
+	if (config(q, attached) == -1) {
+		snprintf(err, errlen, "NFQUEUE %u: %s", (unsigned)queue,
+		    strerror(errno));
 		goto fail;
 	}
 	return q;
@@ -133,7 +148,7 @@ sync_queue_fd(const struct sync_queue *q)
 
 struct read_ctx {
 	struct sync_queue	*q;
-	void			(*cb)(void *, uint32_t, const struct sync_state *);
+	sync_queue_cb		 cb;
 	void			*arg;
 };
 
@@ -144,8 +159,7 @@ packet_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlattr *attr[NFQA_MAX + 1];
 	const struct nfqnl_msg_packet_hdr *ph;
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
-	struct sync_state st;
-	const struct sync_state *stp = NULL;
+	struct sync_queued qd;
 
 	memset(attr, 0, sizeof(attr));
 	if (nfq_nlmsg_parse(nlh, attr) < 0 || attr[NFQA_PACKET_HDR] == NULL ||
@@ -155,20 +169,23 @@ packet_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
 	rc->q->stats.packets++;
-	if (attr[NFQA_CT] != NULL &&
-	    ct_parse_attrs(mnl_attr_get_payload(attr[NFQA_CT]),
-	    mnl_attr_get_payload_len(attr[NFQA_CT]), nfg->nfgen_family,
-	    &st) == 0)
-		stp = &st;
-	else
-		rc->q->stats.no_state++;
-	rc->cb(rc->arg, ntohl(ph->packet_id), stp);
+	memset(&qd, 0, sizeof(qd));
+	qd.packet_id = ntohl(ph->packet_id);
+	qd.af = nfg->nfgen_family;
+	if (attr[NFQA_PAYLOAD] != NULL) {
+		qd.pkt = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
+		qd.len = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	}
+	if (attr[NFQA_CT] != NULL) {
+		qd.ct = mnl_attr_get_payload(attr[NFQA_CT]);
+		qd.ctlen = mnl_attr_get_payload_len(attr[NFQA_CT]);
+	}
+	rc->cb(rc->arg, &qd);
 	return MNL_CB_OK;
 }
 
 int
-sync_queue_read(struct sync_queue *q, int max,
-    void (*cb)(void *, uint32_t, const struct sync_state *), void *arg)
+sync_queue_read(struct sync_queue *q, int max, sync_queue_cb cb, void *arg)
 {
 	struct read_ctx rc = { q, cb, arg };
 	ssize_t n;

@@ -794,17 +794,30 @@ int
 sync_table_local_defer(struct sync_table *t, const struct sync_state *in,
     uint64_t now, struct sync_outs *o, uint64_t *id)
 {
-	struct sync_state	st;
-	uint32_t		i;
+	struct sync_state	 st;
+	struct entry		*e;
+	uint32_t		 i;
 
 	st_norm(&st, in);
-	if ((i = kern_find(t, &st)) != NIL) {
+	if ((i = kern_find(t, &st)) == NIL) {
+		/* its NEW event is still on the way: it will find this one */
+		st.state_flags |= SYNC_SF_ACK;
+		if ((i = local_add(t, &st, 1, now)) == NIL)
+			return 0;
+	} else {
+		e = ent(t, i);
+		/* imported: the peer has it; seeded: not ours to announce yet */
+		if (!(e->flags & F_LOCAL) || (e->flags & F_SEEDED))
+			return 0;
 		local_seen(t, i, &st, 0, now, o);
-		return 0;
+		e->st.state_flags |= SYNC_SF_ACK;
+		/* a queued INS carries the flag; otherwise a full UPD, which
+		 * creates the state where it is missing, asks for the ack */
+		if (e->qact == Q_NONE)
+			q_append(t, i, Q_UPD, now);
+		else if (e->qact == Q_UPD_C)
+			e->qact = Q_UPD;
 	}
-	st.state_flags |= SYNC_SF_ACK;
-	if ((i = local_add(t, &st, 1, now)) == NIL)
-		return 0;
 	q_urgent(t, now, o);
 	*id = ent(t, i)->st.id;
 	return 1;

@@ -61,12 +61,12 @@ size_t	sync_table_count(const struct sync_table *, int local_only);
 void	sync_table_local_new(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
 /*
- * defer (sync_defer.h): the kernel holds the first packet of a new state
- * that is not confirmed yet. Like local_new, but the INS carries
- * SYNC_SF_ACK and leaves now (SEND_NOW). Returns 1 with the state's id
- * in *id: hold the packet until an INS_ACK for it; 0: let it go at once
- * (the state is known already, or was refused). The NEW event that
- * follows the confirm finds the state known.
+ * defer (sync_defer.h): the kernel holds the first packet of local state
+ * `in`. Its INS (if still queued) or a full UPD leaves now (SEND_NOW)
+ * with SYNC_SF_ACK; a state not known yet (its NEW event is on the way)
+ * is added with its INS. Returns 1 with the state's id in *id: hold the
+ * packet until an INS_ACK for it; 0: let it go at once (imported or
+ * seeded state, or refused).
  */
 int	sync_table_local_defer(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *, uint64_t *id);

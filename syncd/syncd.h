@@ -102,6 +102,8 @@ struct syncd {
 	struct nft_shell	*nft;		/* owns the queue table */
 	struct event		*queue_ev, *defer_ev;
 	int			 defer_xt;	/* the queue rule is xt NFQUEUE */
+	int			 defer_attached; /* packets bring their entry */
+	int			 defer_warned;	/* lookups failed: said once */
 };
 
 uint64_t syncd_now_us(void);

@@ -522,6 +522,30 @@ cmd_delete(char **av, int ac)
 	return cmd_write(ct_delete, av, ac);
 }
 
+/* get-reply STATE: look the entry up by STATE's reply tuple (defer) */
+static int
+cmd_get_reply(char **av, int ac)
+{
+	struct ct_kernel	*k;
+	struct sync_state	 key, got;
+	char			 line[512];
+	int			 rc = 1;
+
+	(void)ac;
+	if (parse_state(av[0], &key) == -1)
+		return 2;
+	if ((k = ct_open(DRV_RCVBUF)) == NULL)
+		return 1;
+	if (ct_get_by_reply(k, &key, &got) == 0) {
+		fmt_state(line, sizeof(line), &got);
+		printf("%s\n", line);
+		rc = 0;
+	} else
+		fprintf(stderr, "get-reply: %s\n", strerror(errno));
+	ct_close(k);
+	return rc;
+}
+
 static const char *const ev_names[] = {
 	[CT_EV_NEW] = "NEW", [CT_EV_UPDATE] = "UPDATE",
 	[CT_EV_DESTROY] = "DESTROY",
@@ -1045,6 +1069,7 @@ static const struct cmd cmds[] = {
 	{ "create", 1, 4096, "STATE...", cmd_create },
 	{ "update", 1, 4096, "STATE...", cmd_update },
 	{ "delete", 1, 4096, "STATE...", cmd_delete },
+	{ "get-reply", 1, 1, "STATE", cmd_get_reply },
 	{ "events", 1, 2, "SECONDS [RCVBUF]", cmd_events },
 	{ "create-and-listen", 2, 4096, "SECONDS STATE...", cmd_create_listen },
 	{ "create-filtered", 2, 4096, "SECONDS STATE...", cmd_create_filtered },

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
+
 #include "sync_defer.h"
 
 #define MS	1000ULL
@@ -155,9 +157,9 @@ test_nft_text(void **state)
 	    "delete table inet carpsync_syncd\n"
 	    "add table inet carpsync_syncd\n"
 	    "add chain inet carpsync_syncd defer { type filter hook "
-	    "postrouting priority 200; policy accept; }\n"
-	    "add rule inet carpsync_syncd defer meta l4proto { 112, 240 } "
-	    "accept\n"
+	    "postrouting priority 2147483647; policy accept; }\n"
+	    "add rule inet carpsync_syncd defer meta l4proto != "
+	    "{ 6, 17, 33, 132, 136 } accept\n"
 	    "add rule inet carpsync_syncd defer oif lo accept\n"
 	    "add rule inet carpsync_syncd defer ip daddr "
 	    "{ 224.0.0.0/4, 255.255.255.255 } accept\n"
@@ -166,10 +168,96 @@ test_nft_text(void **state)
 	    "original queue num 7 bypass\n";
 
 	(void)state;
-	assert_int_equal(sync_defer_nft_text(buf, sizeof(buf), 7),
+	assert_int_equal(sync_defer_nft_text(buf, sizeof(buf), 7,
+	    SYNC_DEFER_PRIO_LAST),
 	    (int)strlen(want));
 	assert_string_equal(buf, want);
-	assert_int_equal(sync_defer_nft_text(buf, 100, 7), -1);
+	assert_int_equal(sync_defer_nft_text(buf, 100, 7, 200), -1);
+	assert_true(sync_defer_nft_text(buf, sizeof(buf), 7,
+	    SYNC_DEFER_PRIO_ATTACHED) > 0);
+	assert_non_null(strstr(buf, "postrouting priority 200;"));
+}
+
+/* A UDP datagram 198.51.100.254:40001 -> 198.51.100.100:7001 after SNAT
+ * (IPv4, IHL 5; bytes as tcpdump -xx shows such a packet). */
+static const uint8_t udp4[] = {
+	0x45, 0x00, 0x00, 0x22, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
+	198, 51, 100, 254, 198, 51, 100, 100,
+	0x9c, 0x41, 0x1b, 0x59, 0x00, 0x0e, 0x00, 0x00,
+};
+
+static void
+test_key_ipv4(void **state)
+{
+	struct sync_state k;
+	uint8_t p[sizeof(udp4) + 4];
+
+	(void)state;
+	assert_int_equal(sync_defer_key(AF_INET, udp4, sizeof(udp4), &k),
+	    SYNC_DEFER_KEY_OK);
+	assert_int_equal(k.af, AF_INET);
+	assert_int_equal(k.proto, 17);
+	/* the reply: from the server to the translated source */
+	assert_memory_equal(k.reply.src, ((uint8_t[]){ 198, 51, 100, 100 }), 4);
+	assert_memory_equal(k.reply.dst, ((uint8_t[]){ 198, 51, 100, 254 }), 4);
+	assert_int_equal(k.reply.sport, 7001);
+	assert_int_equal(k.reply.dport, 40001);
+	/* an IP option (IHL 6) moves the ports */
+	memcpy(p, udp4, 20);
+	p[0] = 0x46;
+	memset(p + 20, 1, 4);
+	memcpy(p + 24, udp4 + 20, 8);
+	assert_int_equal(sync_defer_key(AF_INET, p, 32, &k), SYNC_DEFER_KEY_OK);
+	assert_int_equal(k.reply.sport, 7001);
+	assert_int_equal(sync_defer_key(AF_INET, p, 27, &k),
+	    SYNC_DEFER_KEY_SHORT);
+	memcpy(p, udp4, sizeof(udp4));
+	p[7] = 0x01;			/* fragment offset 1 */
+	assert_int_equal(sync_defer_key(AF_INET, p, sizeof(udp4), &k),
+	    SYNC_DEFER_KEY_FRAGMENT);
+	memcpy(p, udp4, sizeof(udp4));
+	p[9] = 1;			/* ICMP */
+	assert_int_equal(sync_defer_key(AF_INET, p, sizeof(udp4), &k),
+	    SYNC_DEFER_KEY_PROTO);
+	assert_int_equal(sync_defer_key(AF_INET6, udp4, sizeof(udp4), &k),
+	    SYNC_DEFER_KEY_VERSION);
+	assert_int_equal(sync_defer_key(AF_INET, udp4, 10, &k),
+	    SYNC_DEFER_KEY_SHORT);
+	assert_int_equal(sync_defer_key(AF_INET, NULL, 0, &k),
+	    SYNC_DEFER_KEY_SHORT);
+	p[0] = 0x44;			/* IHL 4: impossible */
+	assert_int_equal(sync_defer_key(AF_INET, p, sizeof(udp4), &k),
+	    SYNC_DEFER_KEY_SHORT);
+}
+
+static void
+test_key_ipv6(void **state)
+{
+	struct sync_state k;
+	uint8_t p[48];
+
+	(void)state;
+	memset(p, 0, sizeof(p));
+	p[0] = 0x60;
+	p[6] = 6;			/* TCP */
+	p[8] = 0x20; p[9] = 0x01; p[10] = 0x0d; p[11] = 0xb8; p[23] = 1;
+	p[24] = 0x20; p[25] = 0x01; p[26] = 0x0d; p[27] = 0xb8; p[39] = 2;
+	p[40] = 0x30; p[41] = 0x39;	/* 12345 */
+	p[42] = 0x00; p[43] = 0x50;	/* 80 */
+	assert_int_equal(sync_defer_key(AF_INET6, p, sizeof(p), &k),
+	    SYNC_DEFER_KEY_OK);
+	assert_int_equal(k.proto, 6);
+	assert_int_equal(k.reply.src[15], 2);
+	assert_int_equal(k.reply.dst[15], 1);
+	assert_int_equal(k.reply.sport, 80);
+	assert_int_equal(k.reply.dport, 12345);
+	assert_int_equal(sync_defer_key(AF_INET6, p, 43, &k),
+	    SYNC_DEFER_KEY_SHORT);
+	p[6] = 0;			/* hop-by-hop first: not walked */
+	assert_int_equal(sync_defer_key(AF_INET6, p, sizeof(p), &k),
+	    SYNC_DEFER_KEY_PROTO);
+	assert_int_equal(sync_defer_key(AF_INET, p, sizeof(p), &k),
+	    SYNC_DEFER_KEY_VERSION);
 }
 
 static void
@@ -182,6 +270,8 @@ test_names(void **state)
 		assert_non_null(sync_defer_release_names[i]);
 	assert_string_equal(sync_defer_release_names[SYNC_DEFER_ACKED],
 	    "acked");
+	for (i = 0; i < SYNC_DEFER_KEY__MAX; i++)
+		assert_non_null(sync_defer_key_names[i]);
 }
 
 int
@@ -195,6 +285,8 @@ main(void)
 		cmocka_unit_test_setup(test_ring_wraps, setup),
 		cmocka_unit_test_setup(test_flush_releases_all, setup),
 		cmocka_unit_test(test_nft_text),
+		cmocka_unit_test(test_key_ipv4),
+		cmocka_unit_test(test_key_ipv6),
 		cmocka_unit_test(test_names),
 	};
 

@@ -625,14 +625,30 @@ test_defer_ins_ack(void **state)
 	assert_int_equal(c.v[0].action, SYNC_A_INS);
 	assert_int_equal(c.v[0].u.st.state_flags & SYNC_SF_ACK, SYNC_SF_ACK);
 	got = c.v[0].u.st;
-	/* a second packet of the same state is not held */
-	o.n = 0;
-	assert_int_equal(sync_table_local_defer(a, &s, MS, &o, &id), 0);
 	/* the confirm's NEW event: an update without the flag */
+	o.n = 0;
 	s.tcp_state = 4;
 	sync_table_local_new(a, &s, MS, &o);
 	c.n = 0;
 	drain_all(a, MS + DELAY, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_UPD_C);
+	assert_int_equal(c.v[0].u.upd_c.state_flags & SYNC_SF_ACK, 0);
+	/* a known state held again (the event came first): a full UPD with
+	 * the flag, at once, then never again */
+	o.n = 0;
+	assert_int_equal(sync_table_local_defer(a, &s, 2 * MS, &o, &id), 1);
+	assert_int_equal(id, BASE_A);
+	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 1);
+	c.n = 0;
+	drain_all(a, 2 * MS, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_UPD);
+	assert_int_equal(c.v[0].u.st.state_flags & SYNC_SF_ACK, SYNC_SF_ACK);
+	s.tcp_state = 5;
+	sync_table_local_update(a, &s, 3 * MS, &o);
+	c.n = 0;
+	drain_all(a, 3 * MS + DELAY, &c);
 	assert_int_equal(c.n, 1);
 	assert_int_equal(c.v[0].u.upd_c.state_flags & SYNC_SF_ACK, 0);
 
