@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "carp_balance.h"
 #include "ctl_client.h"
 #include "ctl_msg.h"
 #include "ctl_proto.h"
@@ -271,14 +272,11 @@ health_add(struct health *he, const struct ctl_hdr *h, const uint8_t *p)
 	}
 }
 
-static const char *const balance_modes[] = { "none", "ip", "ip-stealth",
-    "ip-unicast" };
-
+/* the config's keywords (carp_balance.c, pure: linked in) */
 static const char *
 balance_mode(uint8_t m)
 {
-	return m < sizeof(balance_modes) / sizeof(balance_modes[0]) ?
-	    balance_modes[m] : "unknown";
+	return m < CARP_BAL__MAX ? carp_balance_mode_names[m] : "unknown";
 }
 
 /* ,"balance":{...} for a balanced vhost */
