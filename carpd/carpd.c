@@ -327,12 +327,53 @@ vhost_new(struct carpd *env, const struct carp_vhost_conf *c)
 	return vh;
 }
 
+/* ------------------------------------------------------------------ */
+/* balance-nat: no buckets without a syncd that defers first packets   */
+
+/* One event to a node whose hold must change; 1 if it got one. */
+static int
+nat_guard_vhost(struct vhost *vh, int avail)
+{
+	struct carp_event ev;
+	int want = vh->conf.balance_nat && !avail;
+
+	if (want == vh->fsm.nat_held)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = want ? CARP_EV_NAT_HOLD : CARP_EV_NAT_RELEASE;
+	ev.start = (enum carp_start)vh->conf.init_state;
+	carpd_event(vh, &ev);
+	return 1;
+}
+
+void
+carpd_nat_guard(struct carpd *env)
+{
+	int i, n = 0, nat = 0, avail = control_defer_available(env->ctl);
+
+	if (env->stopping)
+		return;		/* shutdown_all bows out of everything */
+	for (i = 0; i < env->nvh; i++) {
+		nat += env->vh[i]->conf.balance_nat != 0;
+		n += nat_guard_vhost(env->vh[i], avail);
+	}
+	/* once per change (defer_avail -1 at start: the first run logs) */
+	if ((avail != env->defer_avail || n > 0) && nat > 0)
+		log_notice("balance-nat: %s: %d node(s) %s", avail ?
+		    "a syncd with defer is connected" :
+		    "no syncd with defer is connected", nat, avail ?
+		    "may take buckets" : "held in INIT (no buckets)");
+	env->defer_avail = avail;
+}
+
 static void
 vhost_start(struct carpd *env, struct vhost *vh)
 {
 	struct carp_event ev = { .type = CARP_EV_START };
 	struct carp_event down = { .type = CARP_EV_LINK_DOWN };
 
+	/* before START, so that a held node never leaves INIT */
+	(void)nat_guard_vhost(vh, control_defer_available(env->ctl));
 	ev.start = (enum carp_start)vh->conf.init_state;
 	if (carp_nl_carrier(env->nl, vh->dev->ifindex) != 1) {
 		log_warnx("vhid %u: %s has no carrier", vh->conf.vhid,
@@ -534,6 +575,7 @@ reload_apply(struct carpd *env, struct carpd_conf *nc)
 			env->vh[env->nvh++] = vh;
 	}
 	carpd_demote_changed(env, "reload");
+	carpd_nat_guard(env);	/* balance-nat may have changed */
 }
 
 /* One log line per "FILE:LINE: reason" line. */
@@ -685,6 +727,8 @@ start_vhosts(struct carpd *env)
 	}
 	for (i = 0; i < env->nvh; i++)
 		vhost_start(env, env->vh[i]);
+	env->defer_avail = -1;
+	carpd_nat_guard(env);		/* says what vhost_start held */
 }
 
 
