@@ -67,6 +67,7 @@ CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
 CARPD_SHELL += common/nft_shell.c carpd/balancer.c
 NFT_LIBS := -lnftables
 CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
+CARP_CORE   += carpd/carp_nat.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
 # the balancing mode names (pure)
@@ -147,6 +148,9 @@ test_metrics_SRCS	:= common/metrics.c common/conf_lex.c
 # active/active balancing (issue 6): hash, nft text, counters, ARP replies
 UNIT_TESTS += test_carp_balance
 test_carp_balance_SRCS	:= carpd/carp_balance.c common/buf.c
+# balance-nat (issue 6): nat base chains in `nft list chains`
+UNIT_TESTS += test_carp_nat
+test_carp_nat_SRCS	:= carpd/carp_nat.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
