@@ -425,8 +425,10 @@ do_set_state(struct ctl_conn *cc, uint32_t seq, const struct ctl_set_state *s)
 		vh = env->vh[i];
 		if (vh->conf.vhid != s->vhid)
 			continue;
-		log_notice("vhid %u on %s: %s requested by carpctl",
-		    vh->conf.vhid, vh->conf.carpdev, carp_ev_names[ev.type]);
+		log_notice("vhid %u on %s: %s requested by carpctl%s",
+		    vh->conf.vhid, vh->conf.carpdev, carp_ev_names[ev.type],
+		    vh->fsm.nat_held ? " (ignored: balance-nat, no syncd "
+		    "with defer)" : "");
 		carpd_event(vh, &ev);
 	}
 	conn_send(cc, CTL_END, seq, NULL, 0);
