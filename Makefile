@@ -67,8 +67,11 @@ CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
 CARPD_SHELL += common/nft_shell.c carpd/balancer.c
 NFT_LIBS := -lnftables
 CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
+CARP_CORE   += carpd/carp_nat.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
+# the balancing mode names (pure)
+CARPCTL_SRCS += carpd/carp_balance.c
 SYNCD_SRCS  := syncd/syncd.c syncd/sync_proto.c syncd/sync_peer.c syncd/sync_rtx.c \
 	       syncd/sync_pace.c \
 	       syncd/sync_carp.c syncd/sync_net.c syncd/sync_link.c \
@@ -126,11 +129,12 @@ test_epoch_SRCS		:= common/epoch.c
 test_ctl_msg_SRCS	:= common/ctl_msg.c
 test_conf_lex_SRCS	:= common/conf_lex.c
 test_carp_wire_SRCS	:= carpd/carp_wire.c common/buf.c
-test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c
-test_carp_auth_SRCS	:= carpd/carp_auth.c carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c
+test_carp_hmac_SRCS	:= carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c carpd/carp_balance.c
+test_carp_auth_SRCS	:= carpd/carp_auth.c carpd/carp_hmac.c carpd/carp_wire.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c carpd/carp_balance.c
 test_carp_fsm_SRCS	:= carpd/carp_fsm.c
 test_carp_demote_SRCS	:= carpd/carp_demote.c
-test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c common/keyfile.c
+test_carp_conf_SRCS	:= carpd/carp_conf.c common/conf_lex.c common/keyfile.c \
+			   carpd/carp_balance.c common/buf.c
 test_carp_garp_SRCS	:= carpd/carp_garp.c common/buf.c
 test_sync_conf_SRCS	:= syncd/sync_conf.c common/conf_lex.c common/keyfile.c
 test_sync_wire_SRCS	:= syncd/sync_wire.c common/buf.c
@@ -154,6 +158,9 @@ test_carp_balance_SRCS	:= carpd/carp_balance.c common/buf.c
 # syncd defer (issue 6): the hold of first packets and its table text
 UNIT_TESTS += test_sync_defer
 test_sync_defer_SRCS	:= syncd/sync_defer.c
+# balance-nat (issue 6): nat base chains in `nft list chains`
+UNIT_TESTS += test_carp_nat
+test_carp_nat_SRCS	:= carpd/carp_nat.c
 
 UNIT_BINS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -171,7 +178,7 @@ check-san:
 	$(MAKE) SAN=1 check-unit
 
 # the test driver for carp_vip.c (tests/netns/test_vip.sh)
-$(BUILD)/tests/vip_driver: $(call obj,tests/netns/vip_driver.c carpd/carp_vip.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/log.c)
+$(BUILD)/tests/vip_driver: $(call obj,tests/netns/vip_driver.c carpd/carp_vip.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/log.c carpd/carp_balance.c common/buf.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -180,7 +187,7 @@ $(BUILD)/tests/ctl_hold: $(call obj,tests/netns/ctl_hold.c common/ctl_client.c c
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c)
+$(BUILD)/tests/carp_inject: $(call obj,tests/netns/carp_inject.c carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_conf.c common/conf_lex.c common/keyfile.c common/buf.c carpd/carp_balance.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) $(PCAP_LIBS)
 
@@ -260,7 +267,7 @@ fuzz_ctl_SRCS := common/ctl_msg.c common/ctl_client.c syncd/sync_pkt.c common/bu
 # the config parsers' reads are confined to the fuzzer's directory (fuzz_conf.h)
 FUZZ_CONF_WRAP := -Wl,--wrap=fopen,--wrap=open,--wrap=glob
 fuzz_carp_conf_SRCS := tests/fuzz/fuzz_conf.c carpd/carp_conf.c common/conf_lex.c \
-		       common/keyfile.c
+		       common/keyfile.c carpd/carp_balance.c common/buf.c
 fuzz_carp_conf_LDFLAGS := $(FUZZ_CONF_WRAP)
 fuzz_sync_conf_SRCS := tests/fuzz/fuzz_conf.c syncd/sync_conf.c common/conf_lex.c \
 		       common/keyfile.c

@@ -38,7 +38,8 @@ enum vkw {
 	VKW_VHID, VKW_GARP_REFRESH, VKW_TIEBREAK,
 	VKW_TRACK_INTERFACE, VKW_TRACK_SCRIPT, VKW_TRACK_SCOPE,
 	VKW_PREEMPT_DELAY, VKW_NOTIFY,
-	VKW_CARPNODES, VKW_BALANCING, VKW_BALANCE_SIDE, VKW__MAX
+	VKW_CARPNODES, VKW_BALANCING, VKW_BALANCE_SIDE, VKW_BALANCE_NAT,
+	VKW__MAX
 };
 
 /* A vhost while it is parsed, with the line where each keyword was first
@@ -889,13 +890,6 @@ v_carpnodes(struct parse_ctx *px, struct vhost_work *w,
 	w->v.nnodes = n;
 }
 
-static const char *const balancing_names[] = {
-	[CARP_BAL_NONE] = "none",
-	[CARP_BAL_IP] = "ip",
-	[CARP_BAL_IP_STEALTH] = "ip-stealth",
-	[CARP_BAL_IP_UNICAST] = "ip-unicast",
-};
-
 static const char *const balance_side_names[] = {
 	[CARP_BAL_LAN] = "lan",
 	[CARP_BAL_WAN] = "wan",
@@ -907,8 +901,9 @@ v_balancing(struct parse_ctx *px, struct vhost_work *w,
 {
 	size_t	 i;
 
-	for (i = 0; i < NITEMS(balancing_names); i++)
-		if (strcmp(l->words[1], balancing_names[i]) == 0) {
+	/* the keywords are the data path's names (carp_balance.c) */
+	for (i = 0; i < CARP_BAL__MAX; i++)
+		if (strcmp(l->words[1], carp_balance_mode_names[i]) == 0) {
 			w->v.balancing = (enum carp_balancing)i;
 			if (i == CARP_BAL_NONE)
 				w->none_line = l->line;
@@ -931,12 +926,27 @@ v_balance_side(struct parse_ctx *px, struct vhost_work *w,
 		    "not lan or wan", l->words[1]);
 }
 
+/* `balance-nat yes|no` */
+static void
+v_balance_nat(struct parse_ctx *px, struct vhost_work *w,
+    const struct conf_line *l)
+{
+	if (strcmp(l->words[1], "yes") == 0)
+		w->v.balance_nat = 1;
+	else if (strcmp(l->words[1], "no") == 0)
+		w->v.balance_nat = 0;
+	else
+		conf_error(px->diag, l->file, l->line, "balance-nat: '%s' is "
+		    "not yes or no", l->words[1]);
+}
+
 static const struct vkeyword vkeywords[] = {
 	{ "address",	VKW_ADDRESS,	1, 1, 1, v_address },
 	{ "advbase",	VKW_ADVBASE,	1, 1, 0, v_adv },
 	{ "advskew",	VKW_ADVSKEW,	1, 1, 0, v_adv },
 	{ "auth",	VKW_AUTH,	1, 1, 0, v_auth },
 	{ "authkeyfile", VKW_AUTHKEYFILE, 1, 1, 0, v_authkeyfile },
+	{ "balance-nat", VKW_BALANCE_NAT, 1, 1, 0, v_balance_nat },
 	{ "balance-side", VKW_BALANCE_SIDE, 1, 1, 0, v_balance_side },
 	{ "balancing",	VKW_BALANCING,	1, 1, 0, v_balancing },
 	{ "carpdev",	VKW_CARPDEV,	1, 1, 0, v_carpdev },
@@ -1109,7 +1119,7 @@ static void
 balancing_finish(struct parse_ctx *px, struct vhost_work *w)
 {
 	struct carp_vhost_conf	*v = &w->v;
-	const char		*mode = balancing_names[v->balancing];
+	const char		*mode = carp_balancing_name(v->balancing);
 	/* a bad or conflicting vhid or carpnodes is reported already */
 	int			 nodes_ok = v->vhid != 0 &&
 				    !(w->seen[VKW_VHID] && w->seen[VKW_CARPNODES]);
@@ -1131,6 +1141,13 @@ balancing_finish(struct parse_ctx *px, struct vhost_work *w)
 	if (v->balancing == CARP_BAL_NONE && w->seen[VKW_BALANCE_SIDE])
 		conf_warn(px->diag, w->path, w->seen[VKW_BALANCE_SIDE],
 		    "balance-side: unused while balancing is none");
+	/* an error, not a warning: the operator expects a NAT guard */
+	if (v->balancing == CARP_BAL_NONE && v->balance_nat)
+		conf_error(px->diag, w->path, w->seen[VKW_BALANCE_NAT],
+		    "balance-nat yes: needs balancing (carpnodes with at "
+		    "least 2 nodes)");
+	v->balance_line = w->seen[VKW_BALANCING] ? w->seen[VKW_BALANCING] :
+	    vhid_line(w);
 }
 
 /* Every node is a CARP instance; carpd holds CARP_MAX_VHOSTS of them. */
@@ -1467,6 +1484,9 @@ print_nodes(FILE *fp, const struct carpd_conf *c,
 	fprintf(fp, "\nbalancing %s\nbalance-side %s\n",
 	    carp_balancing_name(v->balancing),
 	    carp_balance_side_name(v->balance_side));
+	/* only when set, so configs without it print as before */
+	if (v->balance_nat)
+		fputs("balance-nat yes\n", fp);
 }
 
 /* gdefault: the global garp-refresh, which an unset one would inherit.
@@ -1593,8 +1613,7 @@ carp_conf_node(const struct carpd_conf *c, const struct carp_vhost_conf *v,
 const char *
 carp_balancing_name(enum carp_balancing b)
 {
-	return (unsigned)b < NITEMS(balancing_names) ? balancing_names[b] :
-	    "?";
+	return (unsigned)b < CARP_BAL__MAX ? carp_balance_mode_names[b] : "?";
 }
 
 const char *

@@ -110,6 +110,15 @@ struct carp_vhost_conf {
 	int		 node_index;	/* 0..nnodes-1, in vhid order */
 	int		 nnodes;	/* 1..CARP_MAX_NODES */
 	uint8_t		 node_vhids[CARP_MAX_NODES];	/* sorted, nnodes */
+	/*
+	 * `balance-nat yes`: NAT rewrites the addresses, so the two sides of
+	 * a flow hash to different nodes; the group then takes buckets only
+	 * while a syncd that defers first packets is connected (carpd.conf(5)
+	 * BALANCING). balance_line: the `balancing` line, else carpnodes',
+	 * for the NAT check's FILE:LINE.
+	 */
+	int		 balance_nat;	/* 0 no (default), 1 yes */
+	int		 balance_line;
 };
 
 struct carpd_conf {

@@ -34,6 +34,8 @@ const char *const carp_ev_names[CARP_EV__MAX] = {
 	[CARP_EV_FORCE_BACKUP]	= "FORCE_BACKUP",
 	[CARP_EV_SHUTDOWN]	= "SHUTDOWN",
 	[CARP_EV_DEMOTE]	= "DEMOTE",
+	[CARP_EV_NAT_HOLD]	= "NAT_HOLD",
+	[CARP_EV_NAT_RELEASE]	= "NAT_RELEASE",
 };
 
 const char *const carp_act_names[CARP_A__MAX] = {
@@ -230,18 +232,19 @@ become_init(struct carp_fsm *fsm, const char *reason,
 
 /* --- CARP_EV_START ------------------------------------------------------ */
 
+/* why: the reason of the transition; NULL: the start's own ones. */
 static void
 start_from_init(struct carp_fsm *fsm, const struct carp_event *ev,
-    uint64_t now, struct carp_actions *acts)
+    uint64_t now, const char *why, struct carp_actions *acts)
 {
 	switch (ev->start) {
 	case CARP_START_BACKUP:
 		/* OpenBSD carp_setrun: INIT -> BACKUP, master-down armed. */
-		set_state(fsm, CARP_S_BACKUP, "start", acts);
+		set_state(fsm, CARP_S_BACKUP, why ? why : "start", acts);
 		arm_master_down(fsm, now);
 		break;
 	case CARP_START_MASTER:
-		become_master(fsm, now, "configured master", acts);
+		become_master(fsm, now, why ? why : "configured master", acts);
 		break;
 	case CARP_START_INIT:
 		break;		/* stays in INIT until carpctl moves it */
@@ -252,11 +255,11 @@ static void
 ev_start(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
     struct carp_actions *acts)
 {
-	if (fsm->link_down)
-		return;		/* LINK_UP will start it */
+	if (fsm->link_down || fsm->nat_held)
+		return;		/* LINK_UP or NAT_RELEASE will start it */
 	switch (fsm->state) {
 	case CARP_S_INIT:
-		start_from_init(fsm, ev, now, acts);
+		start_from_init(fsm, ev, now, NULL, acts);
 		break;
 	case CARP_S_BACKUP:
 	case CARP_S_MASTER:
@@ -519,7 +522,7 @@ ev_link_up(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
 		return;		/* nothing held, nothing to restart */
 	fsm->link_down = 0;
 	act_demote(acts, -1, "carrier restored");
-	if (fsm->state == CARP_S_INIT) {
+	if (fsm->state == CARP_S_INIT && !fsm->nat_held) {
 		set_state(fsm, CARP_S_BACKUP, "carrier restored", acts);
 		arm_master_down(fsm, now);
 	}
@@ -529,8 +532,10 @@ static void
 ev_force_master(struct carp_fsm *fsm, const struct carp_event *ev,
     uint64_t now, struct carp_actions *acts)
 {
-	if (fsm->link_down)
-		return;		/* cannot be master without a carrier */
+	/* cannot be master without a carrier, nor behind NAT without a
+	 * syncd that defers first packets */
+	if (fsm->link_down || fsm->nat_held)
+		return;
 	switch (fsm->state) {
 	case CARP_S_INIT:
 	case CARP_S_BACKUP:
@@ -549,7 +554,7 @@ static void
 ev_force_backup(struct carp_fsm *fsm, const struct carp_event *ev,
     uint64_t now, struct carp_actions *acts)
 {
-	if (fsm->link_down)
+	if (fsm->link_down || fsm->nat_held)
 		return;
 	switch (fsm->state) {
 	case CARP_S_INIT:
@@ -605,6 +610,37 @@ ev_demote(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
 	}
 }
 
+/*
+ * balance-nat (carpd.conf(5) BALANCING): without a syncd that defers first
+ * packets the node must take no bucket. A MASTER bows out as on shutdown,
+ * so the other hosts of the group take its buckets at once; no demotion,
+ * the node is not broken and its other vhosts must stay where they are.
+ */
+static void
+ev_nat_hold(struct carp_fsm *fsm, const struct carp_event *ev, uint64_t now,
+    struct carp_actions *acts)
+{
+	if (fsm->nat_held)
+		return;
+	fsm->nat_held = 1;
+	if (fsm->state == CARP_S_MASTER)
+		act(acts, CARP_A_SEND_BOWOUT);
+	become_init(fsm, "no syncd with defer", acts);
+}
+
+/* A deferring syncd again: start as at carpd's start (ev->start), unless
+ * the carrier is still gone (LINK_UP starts it then). */
+static void
+ev_nat_release(struct carp_fsm *fsm, const struct carp_event *ev,
+    uint64_t now, struct carp_actions *acts)
+{
+	if (!fsm->nat_held)
+		return;
+	fsm->nat_held = 0;
+	if (!fsm->link_down && fsm->state == CARP_S_INIT)
+		start_from_init(fsm, ev, now, "syncd defers", acts);
+}
+
 static void (*const ev_handlers[CARP_EV__MAX])(struct carp_fsm *,
     const struct carp_event *, uint64_t, struct carp_actions *) = {
 	[CARP_EV_START]		= ev_start,
@@ -616,6 +652,8 @@ static void (*const ev_handlers[CARP_EV__MAX])(struct carp_fsm *,
 	[CARP_EV_FORCE_BACKUP]	= ev_force_backup,
 	[CARP_EV_SHUTDOWN]	= ev_shutdown,
 	[CARP_EV_DEMOTE]	= ev_demote,
+	[CARP_EV_NAT_HOLD]	= ev_nat_hold,
+	[CARP_EV_NAT_RELEASE]	= ev_nat_release,
 };
 
 void

@@ -28,6 +28,8 @@ enum carp_ev {
 	CARP_EV_FORCE_BACKUP,	/* carpctl state VHID backup */
 	CARP_EV_SHUTDOWN,	/* SIGTERM, or vhost removed by a reload */
 	CARP_EV_DEMOTE,		/* fsm->demote changed (set it before) */
+	CARP_EV_NAT_HOLD,	/* balance-nat: no syncd defers first packets */
+	CARP_EV_NAT_RELEASE,	/* balance-nat: one does again; ev.start */
 	CARP_EV__MAX
 };
 
@@ -57,7 +59,7 @@ struct carp_event {
 	uint8_t		advbase;
 	uint8_t		advskew;
 	uint8_t		demote;
-	/* CARP_EV_START */
+	/* CARP_EV_START, CARP_EV_NAT_RELEASE */
 	enum carp_start	start;
 	/* CARP_EV_DEMOTE: previous value of fsm->demote */
 	uint8_t		old_demote;
@@ -104,6 +106,10 @@ struct carp_fsm {
 	int		preempt;	/* global `preempt` */
 	uint8_t		demote;		/* own group demote count, capped 255 */
 	int		link_down;	/* carrier lost: in INIT, +1 held on groups */
+	/* `balance-nat yes` and no syncd with defer connected: kept in INIT
+	 * as by link_down, but a MASTER bows out first (its peers take the
+	 * buckets at once) and no group is demoted (the link is fine). */
+	int		nat_held;
 	int		delayed_garp;	/* adverts left before the second GARP */
 	uint64_t	ad_deadline;	/* MASTER: next advert (us); 0 = unset */
 	uint64_t	md_deadline;	/* BACKUP: master down (us); 0 = unset */

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "carp_balance.h"
 #include "ctl_client.h"
 #include "ctl_msg.h"
 #include "ctl_proto.h"
@@ -271,14 +272,35 @@ health_add(struct health *he, const struct ctl_hdr *h, const uint8_t *p)
 	}
 }
 
-static const char *const balance_modes[] = { "none", "ip", "ip-stealth",
-    "ip-unicast" };
-
+/* the config's keywords (carp_balance.c, pure: linked in) */
 static const char *
 balance_mode(uint8_t m)
 {
-	return m < sizeof(balance_modes) / sizeof(balance_modes[0]) ?
-	    balance_modes[m] : "unknown";
+	return m < CARP_BAL__MAX ? carp_balance_mode_names[m] : "unknown";
+}
+
+/* Why a balance-nat node is kept in INIT: "none", "no-defer". */
+static const char *
+balance_held(uint8_t held)
+{
+	static const char *const n[] = {
+		[CTL_BAL_HELD_NONE] = "none",
+		[CTL_BAL_HELD_NO_DEFER] = "no-defer",
+	};
+
+	return held < sizeof(n) / sizeof(n[0]) ? n[held] : "unknown";
+}
+
+/* The NAT column: "no", "yes", or "held:WHY" while kept in INIT. */
+static const char *
+balance_nat_text(const struct ctl_balance *b, char *buf, size_t len)
+{
+	if (!b->nat)
+		return "no";
+	if (b->held == CTL_BAL_HELD_NONE)
+		return "yes";
+	snprintf(buf, len, "held:%s", balance_held(b->held));
+	return buf;
 }
 
 /* ,"balance":{...} for a balanced vhost */
@@ -304,8 +326,9 @@ json_vhost_balance(const struct health *he, uint8_t vhid)
 			}
 		printf("],\"seed\":%u,\"accepted\":%" PRIu64 ",\"ignored\":%"
 		    PRIu64 ",\"arp_replies\":%" PRIu64 ",\"arp_dropped\":%"
-		    PRIu64 "}", b->seed, b->accepted, b->ignored,
-		    b->arp_replies, b->arp_dropped);
+		    PRIu64 ",\"nat\":%s,\"held\":\"%s\"}", b->seed, b->accepted,
+		    b->ignored, b->arp_replies, b->arp_dropped,
+		    b->nat ? "true" : "false", balance_held(b->held));
 		break;
 	}
 }
@@ -315,13 +338,13 @@ static void
 text_balance(const struct health *he)
 {
 	const struct ctl_balance *b;
-	char owned[3 * 32 + 1];
+	char owned[3 * 32 + 1], nat[32];
 	int i, k, n;
 
 	if (he->nb > 0)
-		printf("\n%-5s %-5s %-6s %-10s %-4s %-5s %-12s %12s %12s\n",
+		printf("\n%-5s %-5s %-6s %-10s %-4s %-5s %-12s %12s %12s %s\n",
 		    "VHID", "GROUP", "BUCKET", "BALANCING", "SIDE", "HERE",
-		    "OWNED-HERE", "ACCEPTED", "IGNORED");
+		    "OWNED-HERE", "ACCEPTED", "IGNORED", "NAT");
 	for (i = 0; i < he->nb; i++) {
 		b = &he->b[i];
 		owned[0] = '\0';
@@ -330,10 +353,10 @@ text_balance(const struct health *he)
 				n += snprintf(owned + n, sizeof(owned) - (size_t)n,
 				    "%s%d", n ? "," : "", k);
 		printf("%-5u %-5u %u/%-4u %-10s %-4s %-5s %-12s %12" PRIu64
-		    " %12" PRIu64 "\n", b->vhid, b->leader, b->bucket, b->nodes,
-		    balance_mode(b->mode), b->side ? "wan" : "lan",
+		    " %12" PRIu64 " %s\n", b->vhid, b->leader, b->bucket,
+		    b->nodes, balance_mode(b->mode), b->side ? "wan" : "lan",
 		    b->owned_here ? "yes" : "no", n ? owned : "-", b->accepted,
-		    b->ignored);
+		    b->ignored, balance_nat_text(b, nat, sizeof(nat)));
 	}
 }
 

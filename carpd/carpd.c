@@ -21,11 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "carp_nat.h"
 #include "carp_vip.h"
 #include "carpd.h"
 #include "epoch.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "nft_shell.h"
 #include "notify.h"
 
 static void
@@ -327,12 +329,53 @@ vhost_new(struct carpd *env, const struct carp_vhost_conf *c)
 	return vh;
 }
 
+/* ------------------------------------------------------------------ */
+/* balance-nat: no buckets without a syncd that defers first packets   */
+
+/* One event to a node whose hold must change; 1 if it got one. */
+static int
+nat_guard_vhost(struct vhost *vh, int avail)
+{
+	struct carp_event ev;
+	int want = vh->conf.balance_nat && !avail;
+
+	if (want == vh->fsm.nat_held)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = want ? CARP_EV_NAT_HOLD : CARP_EV_NAT_RELEASE;
+	ev.start = (enum carp_start)vh->conf.init_state;
+	carpd_event(vh, &ev);
+	return 1;
+}
+
+void
+carpd_nat_guard(struct carpd *env)
+{
+	int i, n = 0, nat = 0, avail = control_defer_available(env->ctl);
+
+	if (env->stopping)
+		return;		/* shutdown_all bows out of everything */
+	for (i = 0; i < env->nvh; i++) {
+		nat += env->vh[i]->conf.balance_nat != 0;
+		n += nat_guard_vhost(env->vh[i], avail);
+	}
+	/* once per change (defer_avail -1 at start: the first run logs) */
+	if ((avail != env->defer_avail || n > 0) && nat > 0)
+		log_notice("balance-nat: %s: %d node(s) %s", avail ?
+		    "a syncd with defer is connected" :
+		    "no syncd with defer is connected", nat, avail ?
+		    "may take buckets" : "held in INIT (no buckets)");
+	env->defer_avail = avail;
+}
+
 static void
 vhost_start(struct carpd *env, struct vhost *vh)
 {
 	struct carp_event ev = { .type = CARP_EV_START };
 	struct carp_event down = { .type = CARP_EV_LINK_DOWN };
 
+	/* before START, so that a held node never leaves INIT */
+	(void)nat_guard_vhost(vh, control_defer_available(env->ctl));
 	ev.start = (enum carp_start)vh->conf.init_state;
 	if (carp_nl_carrier(env->nl, vh->dev->ifindex) != 1) {
 		log_warnx("vhid %u: %s has no carrier", vh->conf.vhid,
@@ -534,6 +577,92 @@ reload_apply(struct carpd *env, struct carpd_conf *nc)
 			env->vh[env->nvh++] = vh;
 	}
 	carpd_demote_changed(env, "reload");
+	carpd_nat_guard(env);	/* balance-nat may have changed */
+}
+
+/* ------------------------------------------------------------------ */
+/* NAT in the ruleset (carpd.conf(5) BALANCING, carp_nat.h)            */
+
+#define NAT_LIST_MAX	(64 * 1024 * 1024)	/* chains of a huge ruleset */
+
+/* The first group that balances without balance-nat (its leader), or
+ * NULL: only those must not run next to NAT. */
+static const struct carp_vhost_conf *
+nat_unguarded(const struct carpd_conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->nvhosts; i++)
+		if (c->vhosts[i].balancing != CARP_BAL_NONE &&
+		    !c->vhosts[i].balance_nat && c->vhosts[i].node_index == 0)
+			return &c->vhosts[i];
+	return NULL;
+}
+
+/* `nft list chains` into a buffer as large as it needs (free it); NULL
+ * with the reason in err. */
+static char *
+nat_listing(struct nft_shell *nft, char *err, size_t errlen)
+{
+	size_t cap = 64 * 1024;
+	char *text;
+	int n;
+
+	for (;;) {
+		if ((text = malloc(cap)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		n = nft_shell_list(nft, "list chains", text, cap, err, errlen);
+		if (n >= 0 && (size_t)n < cap)
+			return text;
+		free(text);
+		if (n < 0)
+			return NULL;
+		if ((size_t)n + 1 > NAT_LIST_MAX) {
+			snprintf(err, errlen, "listing larger than %d bytes",
+			    NAT_LIST_MAX);
+			return NULL;
+		}
+		cap = (size_t)n + 1;
+	}
+}
+
+/*
+ * 0 if no group balances without balance-nat next to a nat base chain;
+ * else -1 with "FILE:LINE: why" in msg (the group's `balancing` line, or
+ * its carpnodes line). nft: carpd's context, or NULL for one of its own
+ * (at start, before setup; on a reload that brings the first group).
+ */
+static int
+nat_check(const struct carpd_conf *c, struct nft_shell *nft, char *msg,
+    size_t msglen)
+{
+	const struct carp_vhost_conf *v = nat_unguarded(c);
+	struct nft_shell *own = NULL;
+	struct carp_nat_chain hit;
+	char err[256], *text = NULL;
+	int rc = -1;
+
+	if (v == NULL)
+		return 0;
+	if (nft == NULL)
+		nft = own = nft_shell_open(err, sizeof(err));
+	if (nft != NULL && (text = nat_listing(nft, err, sizeof(err))) != NULL &&
+	    (rc = carp_nat_find(text, &hit)) == -1)
+		snprintf(err, sizeof(err), "not an nft listing");
+	if (rc == 1)
+		snprintf(msg, msglen, "%s:%d: balancing with NAT in the ruleset "
+		    "(table %s %s, chain %s): set balance-nat yes and run syncd "
+		    "with defer yes", v->file, v->balance_line, hit.family,
+		    hit.table, hit.chain);
+	else if (rc == -1)	/* unknown is not "no NAT" */
+		snprintf(msg, msglen, "%s:%d: balancing: cannot look for NAT "
+		    "in the ruleset (nft list chains: %s)", v->file,
+		    v->balance_line, err);
+	free(text);
+	nft_shell_close(own);
+	return rc == 0 ? 0 : -1;
 }
 
 /* One log line per "FILE:LINE: reason" line. */
@@ -555,6 +684,7 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 {
 	struct conf_diag diag;
 	struct carpd_conf *nc;
+	char nat[1024];
 
 	conf_diag_init(&diag);
 	nc = carp_conf_parse_as(env->conf_path, env->user.uid, &diag);
@@ -567,6 +697,12 @@ carpd_reload(struct carpd *env, char *err, size_t errlen)
 		return -1;
 	}
 	conf_diag_free(&diag);
+	if (nat_check(nc, env->nft, nat, sizeof(nat)) == -1) {
+		log_warnx("reload: %s; keeping the running config", nat);
+		snprintf(err, errlen, "%s", nat);	/* may be cut: the log */
+		carp_conf_free(nc);
+		return -1;
+	}
 	/* the first vhost with `auth` may come with a reload */
 	if (env->auth_epoch == 0 && conf_uses_auth(nc) &&
 	    carpd_auth_epoch_raise(env) == -1) {
@@ -685,6 +821,8 @@ start_vhosts(struct carpd *env)
 	}
 	for (i = 0; i < env->nvh; i++)
 		vhost_start(env, env->vh[i]);
+	env->defer_avail = -1;
+	carpd_nat_guard(env);		/* says what vhost_start held */
 }
 
 
@@ -758,7 +896,7 @@ int
 main(int argc, char *argv[])
 {
 	struct carpd env;
-	char user[PRIV_NAMELEN], err[512];
+	char user[PRIV_NAMELEN], err[1024];
 	int ch, noaction = 0, have_user;
 
 	memset(&env, 0, sizeof(env));
@@ -793,6 +931,12 @@ main(int argc, char *argv[])
 	if (strcmp(env.conf->user, user) != 0)
 		fatalx("%s: changed while it was read (user %s, then %s)",
 		    env.conf_path, user, env.conf->user);
+	/* before the daemon detaches: the operator must see why */
+	if (!noaction && nat_check(env.conf, NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		carp_conf_free(env.conf);
+		return 1;
+	}
 	if (noaction) {
 		if (!have_user)
 			fprintf(stderr, "%s: warning: %s\n", env.conf_path, err);

@@ -126,6 +126,9 @@ struct carpd {
 	/* balancer.c */
 	struct nft_shell		*nft;		/* NULL until a group needs it */
 	uint64_t		 bal_nft_errors;
+	/* balance-nat: a syncd with defer was connected at the last guard
+	 * run (carpd_nat_guard), to log each change once */
+	int			 defer_avail;
 };
 
 /* carp_act.c: events in, actions out */
@@ -142,6 +145,10 @@ struct vhost	*carpd_vhost(struct carpd *, uint8_t vhid);
  * old -> new value, recompute every vhost's count. */
 void		 carpd_demote_changed(struct carpd *, const char *reason);
 int		 carpd_reload(struct carpd *, char *err, size_t errlen);
+/* balance-nat (carpd.conf(5) BALANCING): hold the nodes of balance-nat
+ * groups in INIT while no syncd with defer is connected, release them
+ * when one is. Run whenever that or the config changes. */
+void		 carpd_nat_guard(struct carpd *);
 /* Raise the persisted auth epoch (carpd.conf(5) auth); -1 if it failed. */
 int		 carpd_auth_epoch_raise(struct carpd *);
 
@@ -176,6 +183,8 @@ void		 carpd_balance_counters(struct carpdev *);
 /* control.c */
 struct control	*control_open(struct carpd *, const char *path);
 void		 control_close(struct control *);
+/* 1 if a connected client declared CTL_SYNC_CAP_DEFER (CTL_SYNC_CAPS). */
+int		 control_defer_available(const struct control *);
 /* metrics-listen's text (metrics_http.h metrics_render_fn; arg: carpd) */
 struct metrics_out;
 void		 control_metrics(void *env, struct metrics_out *);

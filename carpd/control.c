@@ -3,7 +3,9 @@
  * one bufferevent per connection, requests answered by typed replies
  * ending in CTL_END or one CTL_ERROR. A connection may hold demotions
  * (CTL_DEMOTE_HOLD, what syncd uses); they are dropped when it closes, so
- * a dead client never leaves carpd demoted.
+ * a dead client never leaves carpd demoted. A syncd declares what it does
+ * (CTL_SYNC_CAPS); while none that defers first packets is connected, the
+ * nodes of `balance-nat yes` groups are held in INIT (carpd_nat_guard).
  *
  * A client whose unread output passes CTL_MAX_OUTPUT (it sends requests
  * or subscribes and does not read) is hung up on, as is one whose header
@@ -48,6 +50,9 @@ struct ctl_conn {
 	int			 slow;		/* output over the bound: closing */
 	struct ctl_hold		 holds[CTL_MAX_HOLDS];
 	int			 nholds;
+	struct ctl_hello	 peer;		/* its HELLO; name "" if none */
+	uint32_t		 caps;		/* CTL_SYNC_CAP_*, from SYNC_CAPS */
+	uint32_t		 defer_ms;
 	struct ctl_conn		*next;
 };
 
@@ -220,6 +225,8 @@ balance_to_ctl(const struct vhost *vh, struct ctl_balance *b)
 	b->accepted = bg->accepted[i];
 	b->ignored = bg->ignored[i];
 	b->arp_replies = bg->arp[CARP_ARP_REPLY];
+	b->nat = vh->conf.balance_nat != 0;
+	b->held = vh->fsm.nat_held ? CTL_BAL_HELD_NO_DEFER : CTL_BAL_HELD_NONE;
 	for (v = 0; v < CARP_ARP__MAX; v++)
 		if (v != CARP_ARP_REPLY && v != CARP_ARP_NOT_OURS)
 			b->arp_dropped += bg->arp[v];
@@ -418,8 +425,10 @@ do_set_state(struct ctl_conn *cc, uint32_t seq, const struct ctl_set_state *s)
 		vh = env->vh[i];
 		if (vh->conf.vhid != s->vhid)
 			continue;
-		log_notice("vhid %u on %s: %s requested by carpctl",
-		    vh->conf.vhid, vh->conf.carpdev, carp_ev_names[ev.type]);
+		log_notice("vhid %u on %s: %s requested by carpctl%s",
+		    vh->conf.vhid, vh->conf.carpdev, carp_ev_names[ev.type],
+		    vh->fsm.nat_held ? " (ignored: balance-nat, no syncd "
+		    "with defer)" : "");
 		carpd_event(vh, &ev);
 	}
 	conn_send(cc, CTL_END, seq, NULL, 0);
@@ -436,6 +445,36 @@ do_reload(struct ctl_conn *cc, uint32_t seq)
 		conn_send(cc, CTL_END, seq, NULL, 0);
 }
 
+/* What the syncd on this connection does; no reply (ctl_proto.h). A
+ * change of the defer capability re-runs the balance-nat guard. */
+static void
+do_sync_caps(struct ctl_conn *cc, const struct ctl_sync_caps *c)
+{
+	uint32_t old = cc->caps;
+
+	cc->caps = c->flags;
+	cc->defer_ms = c->defer_ms;
+	log_info("control: %s pid %u: capabilities 0x%x (defer %s, %u ms)",
+	    cc->peer.name[0] ? cc->peer.name : "client", cc->peer.pid,
+	    c->flags, c->flags & CTL_SYNC_CAP_DEFER ? "yes" : "no",
+	    c->defer_ms);
+	if ((old ^ cc->caps) & CTL_SYNC_CAP_DEFER)
+		carpd_nat_guard(cc->ctl->env);
+}
+
+int
+control_defer_available(const struct control *ctl)
+{
+	const struct ctl_conn *cc;
+
+	if (ctl == NULL)
+		return 0;
+	for (cc = ctl->conns; cc != NULL; cc = cc->next)
+		if (cc->caps & CTL_SYNC_CAP_DEFER)
+			return 1;
+	return 0;
+}
+
 static void
 dispatch(struct ctl_conn *cc, const struct ctl_hdr *h, const uint8_t *p)
 {
@@ -443,6 +482,8 @@ dispatch(struct ctl_conn *cc, const struct ctl_hdr *h, const uint8_t *p)
 
 	switch (h->type) {
 	case CTL_HELLO:
+		/* who it is, for the log (ctl_msg_check: name terminated) */
+		memcpy(&cc->peer, p, sizeof(cc->peer));
 		memset(&hello, 0, sizeof(hello));
 		hello.version = CTL_VERSION;
 		hello.pid = (uint32_t)getpid();
@@ -468,6 +509,9 @@ dispatch(struct ctl_conn *cc, const struct ctl_hdr *h, const uint8_t *p)
 	case CTL_RELOAD:
 		do_reload(cc, h->seq);
 		break;
+	case CTL_SYNC_CAPS:
+		do_sync_caps(cc, (const struct ctl_sync_caps *)p);
+		break;
 	default:
 		conn_error(cc, h->seq, CTL_E_UNSUPPORTED,
 		    "request not supported by carpd");
@@ -480,7 +524,7 @@ conn_free(struct ctl_conn *cc)
 {
 	struct control *ctl = cc->ctl;
 	struct ctl_conn **pp;
-	int i, released = 0;
+	int i, released = 0, deferred = cc->caps & CTL_SYNC_CAP_DEFER;
 
 	for (i = 0; i < cc->nholds; i++)
 		if (cc->holds[i].value != 0) {
@@ -501,6 +545,8 @@ conn_free(struct ctl_conn *cc)
 	free(cc);
 	if (released)
 		carpd_demote_changed(ctl->env, "connection closed");
+	if (deferred)		/* it may have been the last one */
+		carpd_nat_guard(ctl->env);
 }
 
 /*

@@ -159,15 +159,19 @@ struct ctl_balance {
 	uint8_t		bucket;		/* 0 .. nodes - 1 */
 	uint8_t		nodes;
 	uint8_t		owned_here;	/* 1: MASTER here, this node takes the bucket */
-	uint8_t		pad;
+	uint8_t		nat;		/* 1: balance-nat yes */
 	uint32_t	owned;		/* the group's buckets taken here, bit i */
 	uint32_t	seed;		/* balance-seed */
 	uint64_t	accepted;	/* frames of the bucket taken here */
 	uint64_t	ignored;	/* frames of the bucket left to another node */
 	uint64_t	arp_replies;	/* the group's ARP answers (same on each node) */
 	uint64_t	arp_dropped;	/* the group's refused requests, any reason */
+	uint8_t		held;		/* CTL_BAL_HELD_*: why the node is kept in INIT */
+	uint8_t		pad[7];
 };
-_Static_assert(sizeof(struct ctl_balance) == 16 + 4 * 8, "ctl_balance size");
+_Static_assert(sizeof(struct ctl_balance) == 16 + 5 * 8, "ctl_balance size");
+#define CTL_BAL_HELD_NONE	0
+#define CTL_BAL_HELD_NO_DEFER	1	/* balance-nat: no syncd with defer */
 
 /*
  * What the syncd on this connection does, valid while it stays connected.

@@ -28,6 +28,15 @@
  *	included). The daemon's own latency, without carpctl's process
  *	start. SAMPLES gets every round trip, "MS START_S" (its length, its
  *	start on the wall clock), the format of lib.sh's lat_start.
+ *   ctl_hold -c SOCKET [DEFER_MS]
+ *	Be a syncd with `defer yes` for carpd: HELLO named "syncd", then
+ *	CTL_SYNC_CAPS with CTL_SYNC_CAP_DEFER and DEFER_MS (default 50), then
+ *	a STATUS whose END proves carpd has read the caps (it does not answer
+ *	them); prints "caps defer DEFER_MS" and stays connected until killed
+ *	(exit 2 if carpd closes the connection first).
+ *   ctl_hold -r SOCKET
+ *	CTL_RELOAD; prints "END", or "ERROR CODE: TEXT" with carpd's reason
+ *	(carpctl has no reload verb; SIGHUP answers nobody).
  *   ctl_hold -b KIND SOCKET N
  *	N bad clients at once, none of which ever reads: N connections,
  *	then on each, by KIND:
@@ -79,6 +88,8 @@ usage(void)
 	    "       ctl_hold -n SOCKET COUNT\n"
 	    "       ctl_hold -w SOCKET\n"
 	    "       ctl_hold -t SOCKET STOPFILE [GAP_MS [status|sync [SAMPLES]]]\n"
+	    "       ctl_hold -c SOCKET [DEFER_MS]\n"
+	    "       ctl_hold -r SOCKET\n"
 	    "       ctl_hold -b flood|syncflood|subscribe|watch|garbage|hugelen "
 	    "SOCKET N\n");
 	exit(2);
@@ -169,6 +180,82 @@ cmd_hold(const char *path, const char *group, const char *value)
 	printf("held %s %d\n", d.group, (int)d.value);
 	fflush(stdout);
 	return stay_connected(fd);
+}
+
+/* Replies until the one of type want; 0, or -1 (message printed). */
+static int
+expect_reply(int fd, uint32_t want)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	struct ctl_hdr h;
+	const char *why = "connection closed";
+
+	do {
+		if (ctl_client_recv(fd, &h, p, REPLY_TIMEOUT_MS, &why) != 1) {
+			fprintf(stderr, "ctl_hold: %s\n", why);
+			return -1;
+		}
+		if (h.type == CTL_ERROR) {
+			fprintf(stderr, "ctl_hold: refused\n");
+			return -1;
+		}
+	} while (h.type != want);
+	return 0;
+}
+
+/* -c: what syncd with `defer yes` tells carpd on every connect. */
+static int
+cmd_caps(const char *path, const char *defer_ms)
+{
+	struct ctl_hello hello;
+	struct ctl_sync_caps caps;
+	int fd;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = CTL_VERSION;
+	hello.pid = (uint32_t)getpid();
+	ctl_strlcpy(hello.name, "syncd", sizeof(hello.name));
+	memset(&caps, 0, sizeof(caps));
+	caps.flags = CTL_SYNC_CAP_DEFER;
+	caps.defer_ms = (uint32_t)(defer_ms != NULL ?
+	    number(defer_ms, 0, 60000) : 50);
+	fd = connect_or_die(path);
+	if (ctl_client_send(fd, CTL_HELLO, 1, &hello, sizeof(hello)) == -1 ||
+	    expect_reply(fd, CTL_HELLO) == -1 ||
+	    ctl_client_send(fd, CTL_SYNC_CAPS, 2, &caps, sizeof(caps)) == -1 ||
+	    ctl_client_send(fd, CTL_STATUS, 3, NULL, 0) == -1 ||
+	    expect_reply(fd, CTL_END) == -1) {
+		fprintf(stderr, "ctl_hold: caps not delivered\n");
+		return 1;
+	}
+	printf("caps defer %u\n", caps.defer_ms);
+	fflush(stdout);
+	return stay_connected(fd);
+}
+
+/* -r: one CTL_RELOAD and its answer, with the error's text. */
+static int
+cmd_reload(const char *path)
+{
+	_Alignas(8) uint8_t p[CTL_MAX_MSG];
+	struct ctl_error e;
+	struct ctl_hdr h;
+	const char *why = "connection closed";
+	int fd;
+
+	fd = connect_or_die(path);
+	if (ctl_client_send(fd, CTL_RELOAD, 1, NULL, 0) == -1 ||
+	    ctl_client_recv(fd, &h, p, REPLY_TIMEOUT_MS, &why) != 1) {
+		fprintf(stderr, "ctl_hold: reload: %s\n", why);
+		return 1;
+	}
+	if (h.type == CTL_ERROR) {
+		memcpy(&e, p, sizeof(e));
+		printf("ERROR %s: %s\n", ctl_err_name(e.code), e.text);
+	} else
+		printf("%s\n", ctl_type_name(h.type));
+	close(fd);
+	return 0;
 }
 
 /* "0a0B..." -> bytes; -1 on an odd length or a non-hex digit. */
@@ -613,6 +700,10 @@ main(int argc, char *argv[])
 	if (argc >= 4 && argc <= 7 && strcmp(argv[1], "-t") == 0)
 		return cmd_latency(argv[2], argv[3], argc > 4 ? argv[4] : NULL,
 		    argc > 5 ? argv[5] : NULL, argc > 6 ? argv[6] : NULL);
+	if (argc == 3 && strcmp(argv[1], "-r") == 0)
+		return cmd_reload(argv[2]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "-c") == 0)
+		return cmd_caps(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 5 && strcmp(argv[1], "-b") == 0)
 		return cmd_bad(argv[2], argv[3], argv[4]);
 	if (argc == 4 && argv[1][0] != '-')

@@ -380,6 +380,7 @@ vhost_equal(const struct carp_vhost_conf *a, const struct carp_vhost_conf *b)
 	assert_int_equal(a->node_index, b->node_index);
 	assert_int_equal(a->nnodes, b->nnodes);
 	assert_memory_equal(a->node_vhids, b->node_vhids, CARP_MAX_NODES);
+	assert_int_equal(a->balance_nat, b->balance_nat);
 }
 
 static void
@@ -823,6 +824,22 @@ test_balance_errors(void **state)
 		{ "balance-seed 1\nbalance-seed 2\n", "vhid 1\n",
 		  "T/carpd.conf:2: balance-seed: duplicate (first given on "
 		  "line 1)\n" },
+		{ "", "vhid 1\nbalance-nat yes\n", "T/vh/00.conf:2: "
+		  "balance-nat yes: needs balancing (carpnodes with at least 2 "
+		  "nodes)\n" },
+		{ "", "carpnodes 1:0\nbalance-nat yes\n", "T/vh/00.conf:2: "
+		  "balance-nat yes: needs balancing (carpnodes with at least 2 "
+		  "nodes)\n" },
+		{ "", "carpnodes 1:0,2:0\nbalance-nat maybe\n",
+		  "T/vh/00.conf:2: balance-nat: 'maybe' is not yes or no\n" },
+		{ "", "carpnodes 1:0,2:0\nbalance-nat yes\nbalance-nat no\n",
+		  "T/vh/00.conf:3: balance-nat: duplicate (first given on "
+		  "line 2)\n" },
+		{ "", "carpnodes 1:0,2:0\nbalance-nat\n", "T/vh/00.conf:2: "
+		  "balance-nat: expected 1 argument, got 0\n" },
+		{ "balance-nat yes\n", "vhid 1\n", "T/carpd.conf:1: "
+		  "balance-nat: not allowed in the global file (it belongs in "
+		  "a vhost file)\n" },
 	};
 	struct tmpconf	 t;
 	const char	*vh[1];
@@ -898,6 +915,65 @@ test_balance_accepts(void **state)
 		assert_int_equal(t.c->vhosts[0].leader, cases[i].leader);
 		assert_int_equal(t.c->vhosts[0].vhid, cases[i].leader);
 		assert_int_equal(t.c->vhosts[0].balancing, cases[i].bal);
+		tmpconf_free(&t);
+		free(text);
+	}
+}
+
+/*
+ * balance-nat: every node of the group holds it, balance_line names the
+ * `balancing` line (else carpnodes'), -nv prints it only when yes, and the
+ * printed group parses back to the same.
+ */
+static void
+test_balance_nat(void **state)
+{
+	static const struct {
+		const char	*vhost;
+		int		 nat, line, printed;
+	} cases[] = {
+		{ "carpnodes 1:0,2:0\nbalance-nat yes\n", 1, 1, 1 },
+		{ "address 192.0.2.9/24\ncarpnodes 1:0,2:0,3:0\nbalancing "
+		  "ip-stealth\nbalance-nat yes\n", 1, 3, 1 },
+		{ "carpnodes 1:0,2:0\nbalance-nat no\n", 0, 1, 0 },
+		{ "carpnodes 1:0,2:0\n", 0, 1, 0 },
+		{ "vhid 1\nbalance-nat no\n", 0, 1, 0 },
+	};
+	struct tmpconf	 t, back;
+	const char	*vh[1];
+	char		*text, *out, *body;
+	size_t		 i;
+	int		 k;
+	(void)state;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text = xasprintf("%s" VH_TAIL, cases[i].vhost);
+		vh[0] = text;
+		tmpconf_parse(&t, "", vh, 1);
+		if (t.c == NULL || strcmp(t.diag, "") != 0)
+			fail_msg("case %zu: %s", i, t.diag);
+		for (k = 0; k < t.c->nvhosts; k++) {
+			assert_int_equal(t.c->vhosts[k].balance_nat,
+			    cases[i].nat);
+			assert_int_equal(t.c->vhosts[k].balance_line,
+			    cases[i].line);
+		}
+		out = print_conf(t.c);
+		assert_int_equal(strstr(out, "balance-nat yes\n") != NULL,
+		    cases[i].printed);
+		assert_null(strstr(out, "balance-nat no"));
+		/* the vhost block alone, parsed again */
+		assert_non_null(body = strstr(out, "# vhost from"));
+		vh[0] = body;
+		tmpconf_parse(&back, "", vh, 1);
+		if (back.c == NULL)
+			fail_msg("case %zu: reparse: %s", i, back.diag);
+		assert_int_equal(back.c->nvhosts, t.c->nvhosts);
+		for (k = 0; k < t.c->nvhosts; k++)
+			assert_int_equal(back.c->vhosts[k].balance_nat,
+			    cases[i].nat);
+		tmpconf_free(&back);
+		free(out);
 		tmpconf_free(&t);
 		free(text);
 	}
@@ -1180,6 +1256,7 @@ main(void)
 		cmocka_unit_test(test_balance_struct),
 		cmocka_unit_test(test_balance_errors),
 		cmocka_unit_test(test_balance_accepts),
+		cmocka_unit_test(test_balance_nat),
 		cmocka_unit_test(test_balance_limits),
 		cmocka_unit_test(test_balance_dup_vhids),
 		cmocka_unit_test(test_missing_global),

@@ -216,14 +216,14 @@ test_names(void **state)
 	static const char *const st[] = { "INIT", "BACKUP", "MASTER" };
 	static const char *const ev[] = { "START", "ADV_RX", "TIMER",
 	    "LINK_DOWN", "LINK_UP", "FORCE_MASTER", "FORCE_BACKUP",
-	    "SHUTDOWN", "DEMOTE" };
+	    "SHUTDOWN", "DEMOTE", "NAT_HOLD", "NAT_RELEASE" };
 	static const char *const ac[] = { "SEND_ADV", "SEND_BOWOUT",
 	    "VIP_UP", "VIP_DOWN", "GARP", "STATE", "DEMOTE_ADJ" };
 	int	i;
 
 	(void)state;
 	assert_int_equal(CARP_S__MAX, 3);
-	assert_int_equal(CARP_EV__MAX, 9);
+	assert_int_equal(CARP_EV__MAX, 11);
 	assert_int_equal(CARP_A__MAX, 7);
 	for (i = 0; i < CARP_S__MAX; i++)
 		assert_string_equal(carp_state_names[i], st[i]);
@@ -362,6 +362,10 @@ static const struct pair_case pair_cases[] = {
 	  .state = CARP_S_INIT, .acts = "" },
 	{ "INIT DEMOTE up", SU_INIT, CARP_EV_DEMOTE, .demote = 5, NOT_DUE,
 	  .state = CARP_S_INIT, .acts = "" },
+	{ "INIT NAT_HOLD", SU_INIT, CARP_EV_NAT_HOLD, NOT_DUE,
+	  .state = CARP_S_INIT, .acts = "" },
+	{ "INIT NAT_RELEASE (not held)", SU_INIT, CARP_EV_NAT_RELEASE,
+	  CARP_START_BACKUP, NOT_DUE, .state = CARP_S_INIT, .acts = "" },
 
 	/* ---- BACKUP (md = T0 + 3 s) ---- */
 	{ "BACKUP START master", SU_BACKUP, CARP_EV_START, CARP_START_MASTER,
@@ -392,6 +396,12 @@ static const struct pair_case pair_cases[] = {
 	  .state = CARP_S_INIT, .acts = "STATE(BACKUP>INIT:shutdown)" },
 	{ "BACKUP DEMOTE up", SU_BACKUP, CARP_EV_DEMOTE, .demote = 5, NOT_DUE,
 	  .state = CARP_S_BACKUP, .acts = "", .md = T0 + 3 * SEC },
+	{ "BACKUP NAT_HOLD", SU_BACKUP, CARP_EV_NAT_HOLD, NOT_DUE,
+	  .state = CARP_S_INIT,
+	  .acts = "STATE(BACKUP>INIT:no syncd with defer)" },
+	{ "BACKUP NAT_RELEASE (not held)", SU_BACKUP, CARP_EV_NAT_RELEASE,
+	  CARP_START_BACKUP, NOT_DUE, .state = CARP_S_BACKUP, .acts = "",
+	  .md = T0 + 3 * SEC },
 
 	/* ---- MASTER (ad = T0 + 1 s, delayed GARP 2) ---- */
 	{ "MASTER START backup", SU_MASTER, CARP_EV_START, CARP_START_BACKUP,
@@ -432,6 +442,13 @@ static const struct pair_case pair_cases[] = {
 	{ "MASTER DEMOTE same", SU_MASTER, CARP_EV_DEMOTE, .demote = 5,
 	  .old_demote = 5, NOT_DUE, .state = CARP_S_MASTER, .acts = "",
 	  .ad = T0 + SEC, .dgarp = 2 },
+	{ "MASTER NAT_HOLD bows out", SU_MASTER, CARP_EV_NAT_HOLD, NOT_DUE,
+	  .state = CARP_S_INIT,
+	  .acts = "SEND_BOWOUT VIP_DOWN STATE(MASTER>INIT:no syncd with "
+	  "defer)" },
+	{ "MASTER NAT_RELEASE (not held)", SU_MASTER, CARP_EV_NAT_RELEASE,
+	  CARP_START_BACKUP, NOT_DUE, .state = CARP_S_MASTER, .acts = "",
+	  .ad = T0 + SEC, .dgarp = 2 },
 
 	/* ---- INIT with carrier lost ---- */
 	{ "LINKDOWN START backup", SU_LINKDOWN, CARP_EV_START,
@@ -460,6 +477,11 @@ static const struct pair_case pair_cases[] = {
 	  .state = CARP_S_INIT, .acts = "", .link_down = 1 },
 	{ "LINKDOWN DEMOTE up", SU_LINKDOWN, CARP_EV_DEMOTE, .demote = 5,
 	  NOT_DUE, .state = CARP_S_INIT, .acts = "", .link_down = 1 },
+	{ "LINKDOWN NAT_HOLD: no demotion", SU_LINKDOWN, CARP_EV_NAT_HOLD,
+	  NOT_DUE, .state = CARP_S_INIT, .acts = "", .link_down = 1 },
+	{ "LINKDOWN NAT_RELEASE (not held)", SU_LINKDOWN,
+	  CARP_EV_NAT_RELEASE, CARP_START_BACKUP, NOT_DUE,
+	  .state = CARP_S_INIT, .acts = "", .link_down = 1 },
 };
 
 static void
@@ -1461,6 +1483,101 @@ test_garp_refresh(void **state)
 	assert_int_equal(carp_fsm_next_deadline(&fsm), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* balance-nat: held in INIT while no syncd defers first packets       */
+/* ------------------------------------------------------------------ */
+
+static void
+step_release(struct carp_fsm *fsm, enum carp_start how, uint64_t now,
+    struct carp_actions *acts)
+{
+	struct carp_event	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = CARP_EV_NAT_RELEASE;
+	ev.start = how;
+	step(fsm, &ev, now, acts);
+}
+
+/* Held: nothing but NAT_RELEASE (or LINK_UP after it) leaves INIT. */
+static void
+test_nat_hold(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+	static const enum carp_ev inert[] = { CARP_EV_ADV_RX, CARP_EV_TIMER,
+	    CARP_EV_FORCE_MASTER, CARP_EV_FORCE_BACKUP, CARP_EV_NAT_HOLD,
+	    CARP_EV_SHUTDOWN, CARP_EV_DEMOTE };
+	size_t			i;
+
+	(void)state;
+	carp_fsm_init(&fsm, 1, 0, 1);
+	step_type(&fsm, CARP_EV_NAT_HOLD, T0, &acts);	/* before START */
+	assert_int_equal(fsm.nat_held, 1);
+	step_start(&fsm, CARP_START_BACKUP, T0, &acts);
+	assert_acts(&acts, "");
+	step_start(&fsm, CARP_START_MASTER, T0, &acts);
+	assert_acts(&acts, "");
+	for (i = 0; i < sizeof(inert) / sizeof(inert[0]); i++) {
+		step_type(&fsm, inert[i], NOW + 10 * SEC, &acts);
+		assert_acts(&acts, "");
+		assert_int_equal(fsm.state, CARP_S_INIT);
+		assert_int_equal(carp_fsm_next_deadline(&fsm), 0);
+	}
+	/* the carrier goes and comes back: its +1 only, still held */
+	step_type(&fsm, CARP_EV_LINK_DOWN, NOW, &acts);
+	assert_acts(&acts, "DEMOTE_ADJ(+1:carrier lost)");
+	step_type(&fsm, CARP_EV_LINK_UP, NOW, &acts);
+	assert_acts(&acts, "DEMOTE_ADJ(-1:carrier restored)");
+	assert_int_equal(fsm.state, CARP_S_INIT);
+	/* released: started as carpd starts it */
+	step_release(&fsm, CARP_START_BACKUP, NOW, &acts);
+	assert_acts(&acts, "STATE(INIT>BACKUP:syncd defers)");
+	assert_int_equal(fsm.nat_held, 0);
+	assert_int_equal(fsm.md_deadline, NOW + 3 * SEC);
+	/* the ordinary election from there: nobody advertises, MASTER */
+	step_type(&fsm, CARP_EV_TIMER, NOW + 3 * SEC, &acts);
+	assert_acts(&acts, TAKE("BACKUP", "master down"));
+	/* held again: bows out as on shutdown, no demotion */
+	step_type(&fsm, CARP_EV_NAT_HOLD, NOW + 4 * SEC, &acts);
+	assert_acts(&acts, "SEND_BOWOUT VIP_DOWN STATE(MASTER>INIT:no syncd "
+	    "with defer)");
+	assert_int_equal(carp_fsm_next_deadline(&fsm), 0);
+}
+
+/* Released while the carrier is gone: LINK_UP starts it; the `state`
+ * keyword decides as at start. */
+static void
+test_nat_release(void **state)
+{
+	struct carp_fsm		fsm;
+	struct carp_actions	acts;
+
+	(void)state;
+	setup_state(&fsm, CARP_S_BACKUP, 1, 0, 0);
+	step_type(&fsm, CARP_EV_NAT_HOLD, T0, &acts);
+	step_type(&fsm, CARP_EV_LINK_DOWN, T0, &acts);
+	step_release(&fsm, CARP_START_BACKUP, NOW, &acts);
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.nat_held, 0);
+	assert_int_equal(fsm.state, CARP_S_INIT);
+	step_type(&fsm, CARP_EV_LINK_UP, NOW, &acts);
+	assert_acts(&acts, "DEMOTE_ADJ(-1:carrier restored) "
+	    "STATE(INIT>BACKUP:carrier restored)");
+
+	setup_state(&fsm, CARP_S_INIT, 1, 0, 0);
+	step_type(&fsm, CARP_EV_NAT_HOLD, T0, &acts);
+	step_release(&fsm, CARP_START_INIT, NOW, &acts);
+	assert_acts(&acts, "");
+	assert_int_equal(fsm.state, CARP_S_INIT);
+	assert_int_equal(fsm.nat_held, 0);
+
+	step_type(&fsm, CARP_EV_NAT_HOLD, T0, &acts);
+	step_release(&fsm, CARP_START_MASTER, NOW, &acts);
+	assert_acts(&acts, TAKE("INIT", "syncd defers"));
+	assert_int_equal(fsm.ad_deadline, NOW + SEC);
+}
+
 int
 main(void)
 {
@@ -1494,6 +1611,8 @@ main(void)
 		cmocka_unit_test(test_announce_reasons),
 		cmocka_unit_test(test_garp_refresh),
 		cmocka_unit_test(test_preempt_delay),
+		cmocka_unit_test(test_nat_hold),
+		cmocka_unit_test(test_nat_release),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -523,6 +523,28 @@ reasm_feed(struct reasm *ra, const uint8_t *data, size_t n)
 }
 
 /* Three messages back to back, read in every chunk size from 1 to all. */
+/* struct ctl_balance: balance-nat in the old pad byte, the hold reason
+ * appended after the counters (carpctl(8) reads them at these places). */
+static void
+test_balance_layout(void **state)
+{
+	uint8_t		 p[sizeof(struct ctl_balance)];
+	struct ctl_hdr	 h = { .type = CTL_VHOST_BALANCE,
+			    .len = sizeof(struct ctl_hdr) + sizeof(p) };
+	const char	*why;
+
+	(void)state;
+	assert_int_equal(sizeof(struct ctl_balance), 56);
+	assert_int_equal(offsetof(struct ctl_balance, nat), 7);
+	assert_int_equal(offsetof(struct ctl_balance, owned), 8);
+	assert_int_equal(offsetof(struct ctl_balance, held), 48);
+	memset(p, 0, sizeof(p));
+	assert_int_equal(ctl_msg_check(&h, p, &why), 0);
+	/* the 48-byte struct of before is refused, not misread */
+	h.len -= 8;
+	assert_int_equal(ctl_msg_check(&h, p, &why), -1);
+}
+
 static void
 test_stream_split(void **state)
 {
@@ -586,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_err_names),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_stream_split),
+		cmocka_unit_test(test_balance_layout),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

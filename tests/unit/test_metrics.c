@@ -232,7 +232,8 @@ test_carpd_balance(void **state)
 		  .arp_replies = 3, .arp_dropped = 1 },
 		{ .vhid = 2, .mode = 1, .leader = 1, .bucket = 1, .nodes = 2,
 		  .owned_here = 0, .owned = 1, .accepted = 0, .ignored = 71,
-		  .arp_replies = 3, .arp_dropped = 1 },
+		  .arp_replies = 3, .arp_dropped = 1, .nat = 1,
+		  .held = CTL_BAL_HELD_NO_DEFER },
 	};
 	struct metrics_carpd m = { .v = v, .nv = 2, .b = b, .nb = 2 };
 
@@ -252,6 +253,10 @@ test_carpd_balance(void **state)
 	    "vhid=\"1\",group=\"1\",bucket=\"0\",reason=\"reply\"} 3\n"));
 	assert_int_equal(count(text, "# TYPE carpsync_carpd_balance_packets_total "
 	    "counter\n"), 1);
+	assert_non_null(strstr(text, "carpsync_carpd_balance_nat_held{"
+	    "vhid=\"2\",group=\"1\",bucket=\"1\"} 1\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_nat_held{"
+	    "vhid=\"1\",group=\"1\",bucket=\"0\"} 0\n"));
 	/* no balanced vhost: no balance family */
 	m.nb = 0;
 	render_carpd(&m);
