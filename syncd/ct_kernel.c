@@ -869,17 +869,18 @@ ct_dump(struct ct_kernel *k, void (*cb)(void *, const struct sync_state *),
 }
 
 /*
- * The reply tuple as the lookup key (zone 0 unless st says otherwise),
+ * st's reply tuple as the lookup key, under attribute `which` (the
+ * reply's or the original's; zone 0 unless st says otherwise),
  * written with libmnl: the library's builder always adds an original
  * tuple, which the kernel would look up instead.
  */
 static void
-ct_put_reply_key(struct nlmsghdr *nlh, const struct sync_state *st)
+ct_put_key(struct nlmsghdr *nlh, const struct sync_state *st, int which)
 {
 	struct nlattr	*tuple, *nest;
 	size_t		 alen = st->af == AF_INET ? 4 : 16;
 
-	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
+	tuple = mnl_attr_nest_start(nlh, which);
 	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
 	mnl_attr_put(nlh, st->af == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC,
 	    alen, st->reply.src);
@@ -910,8 +911,8 @@ ct_get_one(void *arg, const struct sync_state *st)
 	g->found = 1;
 }
 
-int
-ct_get_by_reply(struct ct_kernel *k, const struct sync_state *key,
+static int
+ct_get(struct ct_kernel *k, const struct sync_state *key, int which,
     struct sync_state *out)
 {
 	char			 req[CT_MSG_MAX];
@@ -922,13 +923,27 @@ ct_get_by_reply(struct ct_kernel *k, const struct sync_state *key,
 	if (key->af != AF_INET && key->af != AF_INET6)
 		return -1;
 	nlh = ct_put_header(req, IPCTNL_MSG_CT_GET, NLM_F_ACK, seq, key->af);
-	ct_put_reply_key(nlh, key);
+	ct_put_key(nlh, key, which);
 	if (mnl_socket_sendto(k->q, nlh, nlh->nlmsg_len) == -1)
 		return -1;
 	/* the entry, then the ack; or only an error (ENOENT) */
 	if (ct_dump_read(k->q, seq, ct_get_one, &g) == -1 && !g.found)
 		return -1;
 	return g.found ? 0 : -1;
+}
+
+int
+ct_get_by_reply(struct ct_kernel *k, const struct sync_state *key,
+    struct sync_state *out)
+{
+	return ct_get(k, key, CTA_TUPLE_REPLY, out);
+}
+
+int
+ct_get_by_orig(struct ct_kernel *k, const struct sync_state *key,
+    struct sync_state *out)
+{
+	return ct_get(k, key, CTA_TUPLE_ORIG, out);
 }
 
 static enum ct_event

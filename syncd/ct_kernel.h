@@ -63,6 +63,10 @@ int	ct_parse_attrs(const void *attrs, size_t len, int af,
  */
 int	ct_get_by_reply(struct ct_kernel *, const struct sync_state *key,
 	    struct sync_state *out);
+/* The same with key's reply tuple taken as the original tuple: a reply
+ * packet after NAT shows the original tuple swapped. */
+int	ct_get_by_orig(struct ct_kernel *, const struct sync_state *key,
+	    struct sync_state *out);
 
 /* Dump every entry (all zones, IPv4 and IPv6). 0 or -1. */
 int	ct_dump(struct ct_kernel *,

@@ -60,7 +60,8 @@ release(struct sync_defer *d, struct sync_defer_slot *s,
 }
 
 int
-sync_defer_hold(struct sync_defer *d, uint64_t state_id, uint32_t packet_id,
+sync_defer_hold(struct sync_defer *d, uint32_t creator, uint64_t state_id,
+    uint32_t packet_id,
     uint16_t queue, uint64_t now, struct sync_defer_out *evicted)
 {
 	struct sync_defer_slot *s;
@@ -75,6 +76,7 @@ sync_defer_hold(struct sync_defer *d, uint64_t state_id, uint32_t packet_id,
 	}
 	s = slot_at(d, d->n);
 	s->state_id = state_id;
+	s->creator = creator;
 	s->packet_id = packet_id;
 	s->queue = queue;
 	s->since = now;
@@ -86,7 +88,8 @@ sync_defer_hold(struct sync_defer *d, uint64_t state_id, uint32_t packet_id,
 }
 
 unsigned
-sync_defer_ack(struct sync_defer *d, uint64_t state_id, uint64_t now,
+sync_defer_ack(struct sync_defer *d, uint32_t creator, uint64_t state_id,
+    uint64_t now,
     struct sync_defer_out *out, unsigned max)
 {
 	struct sync_defer_slot *s;
@@ -95,7 +98,7 @@ sync_defer_ack(struct sync_defer *d, uint64_t state_id, uint64_t now,
 
 	for (k = 0; k < d->n && got < max; k++) {
 		s = slot_at(d, k);
-		if (!s->used || s->state_id != state_id)
+		if (!s->used || s->state_id != state_id || s->creator != creator)
 			continue;
 		waited = now > s->since ? now - s->since : 0;
 		d->stats.ack_us_sum += waited;
@@ -239,9 +242,20 @@ sync_defer_nft_text(char *buf, size_t len, uint16_t queue, int priority)
 	    "{ 224.0.0.0/4, 255.255.255.255 } accept\n"
 	    "add rule inet " SYNC_DEFER_TABLE " defer ip6 daddr ff00::/8 "
 	    "accept\n"
-	    "add rule inet " SYNC_DEFER_TABLE " defer ct state new "
-	    "ct direction original queue num %u bypass\n", priority,
-	    (unsigned)queue);
+	    "add rule inet " SYNC_DEFER_TABLE " defer ct state "
+	    "invalid,untracked accept\n"
+	    /* a connection's first packet */
+	    "add rule inet " SYNC_DEFER_TABLE " defer ct direction original "
+	    "ct state != new accept\n"
+	    /* a TCP reply, before the handshake ends, of a peer's state */
+	    "add rule inet " SYNC_DEFER_TABLE " defer ct direction reply "
+	    "meta l4proto != tcp accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer ct direction reply "
+	    "ct status & assured == assured accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer ct direction reply "
+	    "ct label != %d accept\n"
+	    "add rule inet " SYNC_DEFER_TABLE " defer queue num %u bypass\n",
+	    priority, SYNC_DEFER_LABEL, (unsigned)queue);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	return n;

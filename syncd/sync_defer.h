@@ -40,6 +40,9 @@
 #define SYNC_DEFER_TABLE	"carpsync_syncd"
 #define SYNC_DEFER_PRIO_ATTACHED 200		/* after srcnat (100) */
 #define SYNC_DEFER_PRIO_LAST	2147483647	/* NF_IP_PRI_LAST */
+/* The conntrack label syncd puts on the peers' states it writes, so the
+ * table knows them: their first TCP reply is held too (sync_table.h). */
+#define SYNC_DEFER_LABEL	127
 
 /* Why a packet left the hold (counted). */
 enum sync_defer_release {
@@ -74,9 +77,10 @@ struct sync_defer_stats {
 	uint64_t	ack_us_max;
 };
 
-/* One held packet: the kernel's packet id, the state's sync id. */
+/* One held packet: the kernel's packet id, the state's sync identity. */
 struct sync_defer_slot {
 	uint64_t	state_id;
+	uint32_t	creator;
 	uint64_t	since;
 	uint32_t	packet_id;
 	uint16_t	queue;
@@ -101,16 +105,18 @@ struct sync_defer_out {
 void	sync_defer_init(struct sync_defer *, uint64_t hold_us);
 
 /*
- * Hold packet_id for state state_id. If SYNC_DEFER_MAX are held already,
- * the oldest is released into *evicted and 1 is returned; otherwise 0.
+ * Hold packet_id for the state (creator, state_id). If SYNC_DEFER_MAX are
+ * held already, the oldest is released into *evicted and 1 is returned;
+ * otherwise 0.
  */
-int	sync_defer_hold(struct sync_defer *, uint64_t state_id,
+int	sync_defer_hold(struct sync_defer *, uint32_t creator, uint64_t state_id,
 	    uint32_t packet_id, uint16_t queue, uint64_t now,
 	    struct sync_defer_out *evicted);
 
-/* A peer acknowledged state_id: its packets go into out (at most max).
- * Returns how many. */
-unsigned sync_defer_ack(struct sync_defer *, uint64_t state_id, uint64_t now,
+/* A peer acknowledged (creator, state_id): its packets go into out (at
+ * most max). Returns how many. */
+unsigned sync_defer_ack(struct sync_defer *, uint32_t creator,
+	    uint64_t state_id, uint64_t now,
 	    struct sync_defer_out *out, unsigned max);
 
 /* Packets whose hold ran out by now, oldest first (at most max). */
@@ -140,7 +146,10 @@ enum sync_defer_bad sync_defer_key(int af, const uint8_t *pkt, size_t len,
 /*
  * The nftables table (nft(8) text, one transaction) that sends the first
  * packet of every new connection to NFQUEUE `queue`: inet family, hook
- * postrouting at `priority` (SYNC_DEFER_PRIO_*). `bypass` lets packets through while no syncd listens, so a
+ * postrouting at `priority` (SYNC_DEFER_PRIO_*); and the TCP replies of
+ * peers' states (label SYNC_DEFER_LABEL) until their handshake ends
+ * (ASSURED). All selection is done by `accept` rules before the last
+ * one, which only queues, so that sync_xt.c can stand in for it. `bypass` lets packets through while no syncd listens, so a
  * table a killed syncd left behind delays nothing (no `flags owner`: see
  * sync_hold.c). Queued: TCP, UDP, DCCP, SCTP and UDP-Lite only, so never
  * CARP or the sync protocol (syncd's own INS would wait for itself);

@@ -59,7 +59,10 @@ entry_by_headers(struct syncd *env, const struct sync_queued *qd,
 		env->defer.stats.bad[bad]++;
 		return -1;
 	}
-	if (ct_get_by_reply(env->ct, &key, st) == 0)
+	/* a first packet shows the reply tuple swapped, a reply (de-NATed)
+	 * the original swapped: try both */
+	if (ct_get_by_reply(env->ct, &key, st) == 0 ||
+	    ct_get_by_orig(env->ct, &key, st) == 0)
 		return 0;
 	env->defer.stats.lookup_failed++;
 	if (!env->defer_warned) {
@@ -78,7 +81,8 @@ on_queued(void *arg, const struct sync_queued *qd)
 	struct syncd *env = arg;
 	struct sync_defer_out evicted;
 	struct sync_state st;
-	uint64_t id, now = syncd_now_us();
+	struct sync_ref ref;
+	uint64_t now = syncd_now_us();
 	int got;
 
 	if (env->defer_attached)
@@ -87,11 +91,11 @@ on_queued(void *arg, const struct sync_queued *qd)
 	else
 		got = entry_by_headers(env, qd, &st) == 0;
 	if (!got || !syncd_synced(env, &st) ||
-	    !sync_table_local_defer(env->table, &st, now, &env->outs, &id)) {
+	    !sync_table_local_defer(env->table, &st, now, &env->outs, &ref)) {
 		let_go(env, qd->packet_id);
 		return;
 	}
-	if (sync_defer_hold(&env->defer, id, qd->packet_id,
+	if (sync_defer_hold(&env->defer, ref.creatorid, ref.id, qd->packet_id,
 	    (uint16_t)env->conf->defer_queue, now, &evicted))
 		accept_all(env, &evicted, 1);
 }
@@ -140,14 +144,14 @@ arm(struct syncd *env)
 }
 
 void
-syncd_defer_acked(struct syncd *env, uint64_t id)
+syncd_defer_acked(struct syncd *env, uint32_t creator, uint64_t id)
 {
 	struct sync_defer_out out[SYNC_DEFER_MAX];
 	unsigned n;
 
 	if (env->queue == NULL)
 		return;
-	n = sync_defer_ack(&env->defer, id, syncd_now_us(), out,
+	n = sync_defer_ack(&env->defer, creator, id, syncd_now_us(), out,
 	    SYNC_DEFER_MAX);
 	accept_all(env, out, n);
 	if (n > 0)
@@ -177,7 +181,7 @@ table_load(struct syncd *env, char *err, size_t errlen)
 		return 0;
 	log_info("defer: nft queue refused (%s); using xt NFQUEUE", err);
 	if ((queue_rule = strstr(text, "add rule inet " SYNC_DEFER_TABLE
-	    " defer ct state new")) == NULL) {
+	    " defer queue")) == NULL) {
 		snprintf(err, errlen, "no queue rule in the table text");
 		return -1;
 	}

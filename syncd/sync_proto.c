@@ -432,9 +432,9 @@ on_msg(void *arg, const struct sync_msg *m)
 		}
 		return 0;
 	case SYNC_A_INS_ACK:
-		/* another node's ack of another's INS is not ours to use */
-		if (m->u.ref.creatorid == env->conf->node_id)
-			syncd_defer_acked(env, m->u.ref.id);
+		/* ours, or a peer's state whose reply we hold: only a
+		 * packet held for exactly that state is released */
+		syncd_defer_acked(env, m->u.ref.creatorid, m->u.ref.id);
 		return 0;
 	case SYNC_A_UPD_REQ:
 		if (m->u.ref.id == 0 && m->u.ref.creatorid == 0) {

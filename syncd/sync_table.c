@@ -106,6 +106,11 @@ enum q_act { Q_NONE, Q_INS, Q_UPD_C, Q_UPD, Q_DEL_C };
 #define F_RESYNC	0x10	/* not seen yet in the resync dump */
 #define F_SENT		0x20	/* a message about it has left */
 #define F_FULLCHG	0x40	/* full record changed after the INS left */
+#define F_REPLIED	0x80	/* imported: our view of its first reply sent */
+#define IPPROTO_TCP_NUM	6
+#define CT_SEEN_REPLY	0x2	/* IPS_SEEN_REPLY */
+#define TCP_CT_SYN_SENT	1	/* TCP_CONNTRACK_SYN_SENT */
+#define TCP_CT_SYN_SENT2 9	/* TCP_CONNTRACK_SYN_SENT2 */
 
 struct entry {
 	struct sync_state st;
@@ -790,9 +795,53 @@ sync_table_local_new(struct sync_table *t, const struct sync_state *in,
 		local_add(t, &st, 1, now);
 }
 
+/* Our local state, held first packet: its INS or a full UPD asks. */
+static void
+defer_local(struct sync_table *t, uint32_t i, const struct sync_state *st,
+    uint64_t now, struct sync_outs *o)
+{
+	struct entry	*e = ent(t, i);
+
+	local_seen(t, i, st, 0, now, o);
+	e->st.state_flags |= SYNC_SF_ACK;
+	/* a queued INS carries the flag; otherwise a full UPD, which
+	 * creates the state where it is missing, asks for the ack */
+	if (e->qact == Q_NONE)
+		q_append(t, i, Q_UPD, now);
+	else if (e->qact == Q_UPD_C)
+		e->qact = Q_UPD;
+}
+
+/*
+ * A peer's state, whose first TCP reply came through us: its creator saw
+ * the SYN but not the SYN-ACK, and Linux conntrack would take the
+ * client's next segment there for invalid. Our view of the handshake goes
+ * to the creator in a full UPD with the flag, once per state.
+ */
+static int
+defer_reply(struct sync_table *t, uint32_t i, const struct sync_state *st,
+    uint64_t now)
+{
+	struct entry	*e = ent(t, i);
+
+	if (e->flags & F_REPLIED)
+		return 0;
+	e->flags |= F_REPLIED;
+	e->st.tcp_state = st->tcp_state;
+	e->st.status |= st->status & CT_SEEN_REPLY;
+	memcpy(e->st.tcp_flags, st->tcp_flags, sizeof(e->st.tcp_flags));
+	e->st.state_flags |= SYNC_SF_ACK;
+	if (e->qact == Q_NONE)
+		q_append(t, i, Q_UPD, now);
+	else
+		e->qact = Q_UPD;
+	t->stats.replies_out++;
+	return 1;
+}
+
 int
 sync_table_local_defer(struct sync_table *t, const struct sync_state *in,
-    uint64_t now, struct sync_outs *o, uint64_t *id)
+    uint64_t now, struct sync_outs *o, struct sync_ref *ref)
 {
 	struct sync_state	 st;
 	struct entry		*e;
@@ -806,20 +855,17 @@ sync_table_local_defer(struct sync_table *t, const struct sync_state *in,
 			return 0;
 	} else {
 		e = ent(t, i);
-		/* imported: the peer has it; seeded: not ours to announce yet */
-		if (!(e->flags & F_LOCAL) || (e->flags & F_SEEDED))
+		if (e->flags & F_SEEDED)
+			return 0;	/* not ours to announce yet */
+		if (e->flags & F_LOCAL)
+			defer_local(t, i, &st, now, o);
+		else if (st.proto != IPPROTO_TCP_NUM ||
+		    !defer_reply(t, i, &st, now))
 			return 0;
-		local_seen(t, i, &st, 0, now, o);
-		e->st.state_flags |= SYNC_SF_ACK;
-		/* a queued INS carries the flag; otherwise a full UPD, which
-		 * creates the state where it is missing, asks for the ack */
-		if (e->qact == Q_NONE)
-			q_append(t, i, Q_UPD, now);
-		else if (e->qact == Q_UPD_C)
-			e->qact = Q_UPD;
 	}
 	q_urgent(t, now, o);
-	*id = ent(t, i)->st.id;
+	ref->id = ent(t, i)->st.id;
+	ref->creatorid = ent(t, i)->st.creatorid;
 	return 1;
 }
 
@@ -1002,6 +1048,35 @@ seeded_claim(struct sync_table *t, uint32_t i, const struct sync_state *st)
 static void	ack_push(struct sync_table *, const struct sync_state *,
 		    uint64_t, struct sync_outs *);
 
+/*
+ * A peer saw the first reply of one of our states (defer_reply there):
+ * where our kernel still waits for it (SYN_SENT), take the peer's
+ * handshake state and the reply's mark into our entry, so that the
+ * client's next segment, which comes through us, is valid. Then ack.
+ */
+static void
+own_reply(struct sync_table *t, const struct sync_state *st, uint64_t now,
+    struct sync_outs *o)
+{
+	struct entry	*e;
+	uint32_t	 i;
+
+	if ((i = sync_find(t, st->creatorid, st->id)) == NIL ||
+	    !live(e = ent(t, i)) || !(e->flags & F_LOCAL)) {
+		t->stats.loops++;
+		return;
+	}
+	if (e->st.proto == IPPROTO_TCP_NUM &&
+	    (e->st.tcp_state == TCP_CT_SYN_SENT ||
+	    e->st.tcp_state == TCP_CT_SYN_SENT2)) {
+		e->st.tcp_state = st->tcp_state;
+		e->st.status |= st->status & CT_SEEN_REPLY;
+		out_push(t, o, SYNC_OUT_CT_UPDATE, &e->st);
+		t->stats.replies_in++;
+	}
+	ack_push(t, st, now, o);
+}
+
 /* INS or UPD: a full record. The tuple conflict rule is at the top.
  * seen: the frame's seq if it came from the state's creator, else 0. */
 static void
@@ -1014,13 +1089,16 @@ peer_state(struct sync_table *t, const struct sync_state *in, uint32_t seen,
 	int			 ack;
 
 	st_norm(&st, in);
-	if (own_current(t, st.creatorid, st.id)) {
-		t->stats.loops++;
-		return;
-	}
 	/* the flag asks us, it is not part of the state */
 	ack = (st.state_flags & SYNC_SF_ACK) != 0;
 	st.state_flags &= (uint8_t)~SYNC_SF_ACK;
+	if (own_current(t, st.creatorid, st.id)) {
+		if (ack)
+			own_reply(t, &st, now, o);
+		else
+			t->stats.loops++;
+		return;
+	}
 	s = sync_find(t, st.creatorid, st.id);
 	k = kern_find(t, &st);
 	if (s != NIL && s != k) {	/* the id moved to another tuple */

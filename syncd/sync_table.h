@@ -61,15 +61,20 @@ size_t	sync_table_count(const struct sync_table *, int local_only);
 void	sync_table_local_new(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *);
 /*
- * defer (sync_defer.h): the kernel holds the first packet of local state
- * `in`. Its INS (if still queued) or a full UPD leaves now (SEND_NOW)
- * with SYNC_SF_ACK; a state not known yet (its NEW event is on the way)
- * is added with its INS. Returns 1 with the state's id in *id: hold the
- * packet until an INS_ACK for it; 0: let it go at once (imported or
- * seeded state, or refused).
+ * defer (sync_defer.h): the kernel holds a packet of state `in`.
+ *  - Our local state (its first packet): its INS (if still queued) or a
+ *    full UPD leaves now (SEND_NOW) with SYNC_SF_ACK; a state not known
+ *    yet (its NEW event is on the way) is added with its INS.
+ *  - A peer's TCP state (its first reply came through us): our view of
+ *    the handshake (TCP state, SEEN_REPLY) goes to its creator as a full
+ *    UPD with SYNC_SF_ACK, once per state; the creator takes it into its
+ *    kernel where that still waits in SYN_SENT, and acks.
+ * Returns 1 with the state's identity in *ref: hold the packet until an
+ * INS_ACK for it; 0: let it go at once (seeded, refused, or nothing to
+ * ask).
  */
 int	sync_table_local_defer(struct sync_table *, const struct sync_state *,
-	    uint64_t now, struct sync_outs *, uint64_t *id);
+	    uint64_t now, struct sync_outs *, struct sync_ref *ref);
 /*
  * At start, what the kernel holds already: local but silent (never
  * announced, refreshed or in a bulk) until its owner is settled. A
@@ -194,6 +199,8 @@ struct sync_table_stats {
 	uint64_t	bulks;		/* bulk sends started */
 	uint64_t	ins_ack_out;	/* INS_ACK queued for a peer's deferred INS */
 	uint64_t	ins_ack_drop;	/* ... not queued: queue full */
+	uint64_t	replies_out;	/* our view of a peer state's first reply */
+	uint64_t	replies_in;	/* a peer's view of ours, taken */
 };
 void	sync_table_get_stats(const struct sync_table *,
 	    struct sync_table_stats *);

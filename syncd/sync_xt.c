@@ -22,49 +22,6 @@
 
 #include "sync_xt.h"
 
-#define CT_STATE_NEW_BIT	(1U << 3)	/* NF_CT_STATE_BIT(IP_CT_NEW) */
-
-static struct nftnl_expr *
-ct_load(uint32_t key)
-{
-	struct nftnl_expr *e;
-
-	if ((e = nftnl_expr_alloc("ct")) == NULL)
-		return NULL;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	return e;
-}
-
-static struct nftnl_expr *
-cmp_reg1(uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e;
-
-	if ((e = nftnl_expr_alloc("cmp")) == NULL)
-		return NULL;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	return e;
-}
-
-static struct nftnl_expr *
-and_reg1(uint32_t mask)
-{
-	struct nftnl_expr *e;
-	uint32_t zero = 0;
-
-	if ((e = nftnl_expr_alloc("bitwise")) == NULL)
-		return NULL;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-	return e;
-}
-
 static struct nftnl_expr *
 nfqueue_target(uint16_t queue)
 {
@@ -87,41 +44,23 @@ nfqueue_target(uint16_t queue)
 	return e;
 }
 
-/* ct state new ct direction original queue num Q bypass */
+/* queue num Q bypass: the rules before it chose the packet */
 static struct nftnl_rule *
 queue_rule(const char *table, const char *chain, uint16_t queue)
 {
 	struct nftnl_rule *r;
-	struct nftnl_expr *e[5];
-	uint32_t zero32 = 0;
-	uint8_t original = 0;	/* IP_CT_DIR_ORIGINAL */
-	size_t i, n = 0;
+	struct nftnl_expr *e;
 
 	if ((r = nftnl_rule_alloc()) == NULL)
 		return NULL;
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	e[n++] = ct_load(NFT_CT_STATE);
-	e[n++] = and_reg1(CT_STATE_NEW_BIT);
-	e[n++] = cmp_reg1(NFT_CMP_NEQ, &zero32, sizeof(zero32));
-	e[n++] = ct_load(NFT_CT_DIRECTION);
-	e[n++] = cmp_reg1(NFT_CMP_EQ, &original, sizeof(original));
-	for (i = 0; i < n; i++) {
-		if (e[i] == NULL) {
-			for (; i < n; i++)
-				if (e[i] != NULL)
-					nftnl_expr_free(e[i]);
-			nftnl_rule_free(r);
-			return NULL;
-		}
-		nftnl_rule_add_expr(r, e[i]);	/* the rule owns it now */
-	}
-	if ((e[0] = nfqueue_target(queue)) == NULL) {
+	if ((e = nfqueue_target(queue)) == NULL) {
 		nftnl_rule_free(r);
 		return NULL;
 	}
-	nftnl_rule_add_expr(r, e[0]);
+	nftnl_rule_add_expr(r, e);	/* the rule owns it now */
 	return r;
 }
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 /*
- * Append to chain `chain` of the inet table `table`: ct state new, ct
- * direction original, xt NFQUEUE (revision 3) to `queue` with bypass.
+ * Append to chain `chain` of the inet table `table` a rule of one xt
+ * NFQUEUE target (revision 3) to `queue` with bypass.
  * 0, or -1 with the reason in err.
  */
 int	sync_xt_queue_rule(const char *table, const char *chain,

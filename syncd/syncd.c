@@ -73,6 +73,10 @@ syncd_run_outs(struct syncd *env)
 
 	for (i = 0; i < env->outs.n; i++) {
 		o = &env->outs.v[i];
+		/* a peer's state: defer's table holds its first TCP reply */
+		if (env->queue != NULL && o->st.creatorid != env->conf->node_id)
+			o->st.labels[SYNC_DEFER_LABEL / 8] |=
+			    1 << (SYNC_DEFER_LABEL % 8);
 		switch (o->type) {
 		case SYNC_OUT_CT_CREATE:
 			ct_create(env->ct, &o->st);

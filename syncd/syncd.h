@@ -113,8 +113,8 @@ int	syncd_synced(const struct syncd *, const struct sync_state *);
 /* sync_hold.c: defer at run time (sync_defer.h) */
 void	syncd_defer_open(struct syncd *);	/* fatal if it cannot */
 void	syncd_defer_close(struct syncd *);
-/* A peer's INS_ACK for our state id: release what waits for it. */
-void	syncd_defer_acked(struct syncd *, uint64_t id);
+/* A peer's INS_ACK for state (creator, id): release what waits for it. */
+void	syncd_defer_acked(struct syncd *, uint32_t creator, uint64_t id);
 /* A persistent read event for fd on the loop; NULL if fd is -1. */
 struct event *syncd_watch_fd(struct syncd *, int fd,
 	    void (*cb)(int, short, void *));

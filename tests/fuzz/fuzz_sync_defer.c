@@ -68,14 +68,14 @@ fuzz_hold(const uint8_t *data, size_t size)
 		switch (data[k] >> 6) {
 		case 0:
 		case 1:
-			if (sync_defer_hold(&d, data[k] & 0x3f, (uint32_t)k, 0,
+			if (sync_defer_hold(&d, 1, data[k] & 0x3f, (uint32_t)k, 0,
 			    now, &ev)) {
 				out[0] = ev;
 				n = 1;
 			}
 			break;
 		case 2:
-			n = sync_defer_ack(&d, data[k] & 0x3f, now, out,
+			n = sync_defer_ack(&d, 1, data[k] & 0x3f, now, out,
 			    SYNC_DEFER_MAX);
 			break;
 		default:

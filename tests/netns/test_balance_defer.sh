@@ -11,13 +11,20 @@
 # its LAN bucket (client.server), its reply by the owner of the WAN
 # bucket (VIP.server, the same for every flow here): for the flows whose
 # two owners differ, the reply reaches a firewall that did not see the
-# request. A flow is one UDP request from one source address and its echo.
+# request. A flow is one UDP request from one source address and its
+# echo, or one TCP connection that echoes 3,000 bytes; the forward chain
+# is stateful (only a new connection from the LAN, then established
+# traffic; invalid dropped and counted), so a TCP connection whose
+# handshake one firewall saw only half of would die there.
 # Asserted:
 #   - carpd holds the balanced nodes in INIT until a syncd with defer is
 #     connected, then each firewall is MASTER of its own nodes;
 #   - every flow gets its reply, the asymmetric ones too (their count is
 #     logged), and the requests' first packets were held until the other
 #     firewall acknowledged their state;
+#   - every TCP connection completes, the asymmetric ones too: the
+#     firewall that passes the SYN-ACK of a peer's connection holds it
+#     until the peer took the handshake state; no packet is invalid;
 #   - the control: with syncd running without defer (and carpd told it
 #     defers, so that it balances), the asymmetric flows lose their
 #     replies while the symmetric ones do not (the test can fail).
@@ -80,8 +87,10 @@ rulesets_on() {
 	for k in 1 2; do
 		nsx fw$k nft -f - <<'NFT' || return 1
 table ip fw {
+	counter invalid { }
 	chain forward {
 		type filter hook forward priority 0; policy drop;
+		ct state invalid counter name "invalid" drop
 		ct state established,related accept
 		ip saddr 192.0.2.0/24 ip daddr 198.51.100.0/24 ct state new accept
 	}
@@ -126,6 +135,43 @@ while True:
     d, a = s.recvfrom(2048)
     s.sendto(d, a)
 PY
+cat >"$T_DIR/tcp_echo.py" <<'PY'
+import socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(64)
+def serve(c):
+    with c:
+        while True:
+            d = c.recv(4096)
+            if not d:
+                return
+            c.sendall(d)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+# one connection from each source, 3,000 bytes echoed; "ADDR ok|lost"
+cat >"$T_DIR/tcp_flows.py" <<'PY'
+import socket, sys
+server, port, srcs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+for a in srcs:
+    try:
+        s = socket.create_connection((server, port), timeout=1,
+                                     source_address=(a, 0))
+        s.sendall(b"x" * 3000)
+        n = 0
+        while n < 3000:
+            d = s.recv(4096)
+            if not d:
+                break
+            n += len(d)
+        s.close()
+        print(a, "ok" if n == 3000 else "lost")
+    except OSError:
+        print(a, "lost")
+PY
 # one request from each source; prints "ADDR ok|lost"
 cat >"$T_DIR/udp_flows.py" <<'PY'
 import socket, sys
@@ -142,11 +188,12 @@ for a in srcs:
         print(a, "lost")
     s.close()
 PY
-flows() {	# flows OUT: every source's result, then counts per kind
-	local srcs="" i a
+flows() {	# flows OUT [tcp]: every source's result, then counts per kind
+	local srcs="" i a tool=udp_flows.py port=$PORT
+	[ "${2:-}" = tcp ] && { tool=tcp_flows.py; port=$((PORT + 1)); }
 	for i in $(seq 0 $((NSRC - 1))); do srcs="$srcs $(src_addr "$i")"; done
 	# shellcheck disable=SC2086
-	nsx client timeout 60 python3 "$T_DIR/udp_flows.py" $SERVER $PORT $srcs >"$1"
+	nsx client timeout 90 python3 "$T_DIR/$tool" $SERVER $port $srcs >"$1"
 	sym_ok=0; sym_lost=0; asym_ok=0; asym_lost=0
 	while read -r a r; do
 		if [ "$(lan_owner "$a")" = "$WAN_OWNER" ]; then
@@ -159,8 +206,11 @@ flows() {	# flows OUT: every source's result, then counts per kind
 dq() { "$CARPCTL" -s "$T_DIR/$1/syncd.sock" -j sync status | jq -r ".defer.$2"; }
 
 topo2 || { fail "topology"; finish; exit; }
-ip netns exec "$(ns server)" timeout 120 python3 "$T_DIR/udp_echo.py" $PORT &
+ip netns exec "$(ns server)" timeout 180 python3 "$T_DIR/udp_echo.py" $PORT &
 T_PIDS="$T_PIDS $!"
+ip netns exec "$(ns server)" timeout 180 python3 "$T_DIR/tcp_echo.py" $((PORT + 1)) &
+T_PIDS="$T_PIDS $!"
+invalid() { nsx "$1" nft -j list counter ip fw invalid | jq -r '.nftables[] | select(.counter) | .counter.packets'; }
 write_conf 1; write_conf 2
 write_syncd_conf fw1 1 "defer yes" && write_syncd_conf fw2 2 "defer yes" ||
 	{ fail "syncd configs"; finish; exit; }
@@ -189,6 +239,15 @@ note "balancing + NAT + defer: $((sym_ok + asym_ok))/$NSRC flows answered," \
 	"$((asym_ok + asym_lost)) of them asymmetric; holds $((h1 + h2))," \
 	"mean $(( ($(dq fw1 ack_us_sum) + $(dq fw2 ack_us_sum)) / (a1 + a2 > 0 ? a1 + a2 : 1) )) us"
 
+flows "$T_DIR/tcp.defer" tcp
+log "defer, TCP: symmetric $sym_ok ok / $sym_lost lost, asymmetric $asym_ok ok / $asym_lost lost"
+check "with defer every TCP connection completes, the asymmetric ones too" \
+	[ $((sym_lost + asym_lost)) = 0 ]
+check "no packet was invalid on either firewall ($(invalid fw1) + $(invalid fw2))" \
+	eval '[ "$(invalid fw1)" = 0 ] && [ "$(invalid fw2)" = 0 ]'
+note "balancing + NAT + defer, TCP: $((sym_ok + asym_ok))/$NSRC connections" \
+	"completed, $((asym_ok + asym_lost)) asymmetric"
+
 # the control: syncd without defer; a stand-in tells carpd it defers
 log "control: syncd with defer no"
 "$CTL_HOLD" -c "$T_DIR/fw1/carpd.sock" >/dev/null 2>&1 &
@@ -206,6 +265,12 @@ log "no defer: symmetric $sym_ok ok / $sym_lost lost, asymmetric $asym_ok ok / $
 check "without defer the asymmetric flows lose their replies ($asym_lost of $((asym_ok + asym_lost)))" \
 	[ $((asym_lost * 2)) -ge $((asym_ok + asym_lost)) ]
 check "  while the symmetric ones keep theirs ($sym_ok of $((sym_ok + sym_lost)))" \
+	[ "$sym_lost" = 0 ]
+flows "$T_DIR/tcp.nodefer" tcp
+log "no defer, TCP: symmetric $sym_ok ok / $sym_lost lost, asymmetric $asym_ok ok / $asym_lost lost"
+check "without defer the asymmetric TCP connections fail ($asym_lost of $((asym_ok + asym_lost)))" \
+	[ $((asym_lost * 2)) -ge $((asym_ok + asym_lost)) ]
+check "  while the symmetric ones complete ($sym_ok of $((sym_ok + sym_lost)))" \
 	[ "$sym_lost" = 0 ]
 note "control without defer: $asym_lost of $((asym_ok + asym_lost)) asymmetric flows lost"
 

@@ -32,7 +32,7 @@ hold(uint64_t id, uint32_t pkt, uint64_t now)
 {
 	struct sync_defer_out ev;
 
-	assert_int_equal(sync_defer_hold(&d, id, pkt, 240, now, &ev), 0);
+	assert_int_equal(sync_defer_hold(&d, 1, id, pkt, 240, now, &ev), 0);
 }
 
 static void
@@ -43,12 +43,14 @@ test_ack_releases_only_its_state(void **state)
 	(void)state;
 	hold(10, 1, 0);
 	hold(11, 2, 1 * MS);
-	assert_int_equal(sync_defer_ack(&d, 99, 2 * MS, out, 4), 0);
-	assert_int_equal(sync_defer_ack(&d, 11, 3 * MS, out, 4), 1);
+	assert_int_equal(sync_defer_ack(&d, 1, 99, 2 * MS, out, 4), 0);
+	/* another creator's state of the same id is another state */
+	assert_int_equal(sync_defer_ack(&d, 2, 11, 3 * MS, out, 4), 0);
+	assert_int_equal(sync_defer_ack(&d, 1, 11, 3 * MS, out, 4), 1);
 	assert_int_equal(out[0].packet_id, 2);
 	assert_int_equal(out[0].queue, 240);
 	/* the same ack again finds nothing: one verdict per packet */
-	assert_int_equal(sync_defer_ack(&d, 11, 3 * MS, out, 4), 0);
+	assert_int_equal(sync_defer_ack(&d, 1, 11, 3 * MS, out, 4), 0);
 	assert_int_equal(d.held, 1);
 	assert_int_equal(d.stats.released[SYNC_DEFER_ACKED], 1);
 	assert_int_equal(d.stats.ack_us_sum, 2 * MS);
@@ -83,9 +85,9 @@ test_holes_are_skipped(void **state)
 	hold(1, 1, 0);
 	hold(2, 2, 5 * MS);
 	hold(3, 3, 10 * MS);
-	assert_int_equal(sync_defer_ack(&d, 1, 1 * MS, out, 4), 1);
+	assert_int_equal(sync_defer_ack(&d, 1, 1, 1 * MS, out, 4), 1);
 	assert_int_equal(sync_defer_next_deadline(&d), 25 * MS);
-	assert_int_equal(sync_defer_ack(&d, 2, 1 * MS, out, 4), 1);
+	assert_int_equal(sync_defer_ack(&d, 1, 2, 1 * MS, out, 4), 1);
 	assert_int_equal(sync_defer_next_deadline(&d), 30 * MS);
 	assert_int_equal(sync_defer_expire(&d, 31 * MS, out, 4), 1);
 	assert_int_equal(out[0].packet_id, 3);
@@ -103,7 +105,7 @@ test_limit_evicts_oldest(void **state)
 	(void)state;
 	for (i = 0; i < SYNC_DEFER_MAX; i++)
 		hold(i, 1000 + i, i);
-	assert_int_equal(sync_defer_hold(&d, 500, 5000, 240, 200, &ev), 1);
+	assert_int_equal(sync_defer_hold(&d, 1, 500, 5000, 240, 200, &ev), 1);
 	assert_int_equal(ev.packet_id, 1000);
 	assert_int_equal(d.held, SYNC_DEFER_MAX);
 	assert_int_equal(d.stats.released[SYNC_DEFER_EVICTED], 1);
@@ -121,7 +123,7 @@ test_ring_wraps(void **state)
 	for (i = 0; i < 10 * SYNC_DEFER_MAX; i++) {
 		hold(i, (uint32_t)i, i);
 		if (i >= 3) {
-			assert_int_equal(sync_defer_ack(&d, i - 3, i, out, 2), 1);
+			assert_int_equal(sync_defer_ack(&d, 1, i - 3, i, out, 2), 1);
 			assert_int_equal(out[0].packet_id, (uint32_t)(i - 3));
 		}
 	}
@@ -164,8 +166,17 @@ test_nft_text(void **state)
 	    "add rule inet carpsync_syncd defer ip daddr "
 	    "{ 224.0.0.0/4, 255.255.255.255 } accept\n"
 	    "add rule inet carpsync_syncd defer ip6 daddr ff00::/8 accept\n"
-	    "add rule inet carpsync_syncd defer ct state new ct direction "
-	    "original queue num 7 bypass\n";
+	    "add rule inet carpsync_syncd defer ct state invalid,untracked "
+	    "accept\n"
+	    "add rule inet carpsync_syncd defer ct direction original "
+	    "ct state != new accept\n"
+	    "add rule inet carpsync_syncd defer ct direction reply "
+	    "meta l4proto != tcp accept\n"
+	    "add rule inet carpsync_syncd defer ct direction reply "
+	    "ct status & assured == assured accept\n"
+	    "add rule inet carpsync_syncd defer ct direction reply "
+	    "ct label != 127 accept\n"
+	    "add rule inet carpsync_syncd defer queue num 7 bypass\n";
 
 	(void)state;
 	assert_int_equal(sync_defer_nft_text(buf, sizeof(buf), 7,

@@ -613,11 +613,12 @@ test_defer_ins_ack(void **state)
 	struct sync_outs	 o = { 0 };
 	struct coll		 c = { 0 };
 	struct sync_msg		 m;
-	uint64_t		 id = 0;
+	struct sync_ref		 ref;
 
 	(void)state;
-	assert_int_equal(sync_table_local_defer(a, &s, 0, &o, &id), 1);
-	assert_int_equal(id, BASE_A);
+	assert_int_equal(sync_table_local_defer(a, &s, 0, &o, &ref), 1);
+	assert_int_equal(ref.id, BASE_A);
+	assert_int_equal(ref.creatorid, NODE_A);
 	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 1);
 	assert_true(sync_table_pending(a, 0));	/* no send-delay wait */
 	drain_all(a, 0, &c);
@@ -637,8 +638,8 @@ test_defer_ins_ack(void **state)
 	/* a known state held again (the event came first): a full UPD with
 	 * the flag, at once, then never again */
 	o.n = 0;
-	assert_int_equal(sync_table_local_defer(a, &s, 2 * MS, &o, &id), 1);
-	assert_int_equal(id, BASE_A);
+	assert_int_equal(sync_table_local_defer(a, &s, 2 * MS, &o, &ref), 1);
+	assert_int_equal(ref.id, BASE_A);
 	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 1);
 	c.n = 0;
 	drain_all(a, 2 * MS, &c);
@@ -680,6 +681,85 @@ test_defer_ins_ack(void **state)
 	m = msg_ref(SYNC_A_INS_ACK, NODE_A, BASE_A);
 	peer(a, NODE_B, &m, MS, &o);
 	assert_int_equal(o.n, 0);
+	coll_free(&c);
+	sync_outs_free(&o);
+	sync_table_free(a);
+	sync_table_free(b);
+}
+
+/*
+ * defer, the reply side: B holds the first TCP reply of A's state (B's
+ * kernel saw the SYN-ACK, A's did not); B's view goes to A once, with the
+ * flag; A takes the handshake state into its kernel while it waits in
+ * SYN_SENT, and acks with A's ids.
+ */
+static void
+test_defer_reply(void **state)
+{
+	struct sync_table	*a = table(NODE_A, BASE_A, 4, 0, 0);
+	struct sync_table	*b = table(NODE_B, BASE_B, 4, 0, 0);
+	struct sync_state	 s = mkst(7), seen;
+	struct sync_outs	 o = { 0 };
+	struct coll		 c = { 0 };
+	struct sync_msg		 m;
+	struct sync_ref		 ref;
+
+	(void)state;
+	s.tcp_state = 1;			/* SYN_SENT */
+	s.status = 0x188;			/* confirmed, NAT done, no reply */
+	sync_table_local_new(a, &s, 0, &o);
+	drain_all(a, DELAY, &c);
+	assert_int_equal(c.n, 1);
+	m = c.v[0];				/* A's INS */
+	o.n = 0;
+	peer(b, NODE_A, &m, MS, &o);
+	assert_int_equal(count_outs(&o, SYNC_OUT_CT_CREATE), 1);
+	/* B's kernel: the SYN-ACK passed */
+	seen = m.u.st;
+	seen.tcp_state = 2;			/* SYN_RECV */
+	seen.status |= 0x2;			/* SEEN_REPLY */
+	o.n = 0;
+	assert_int_equal(sync_table_local_defer(b, &seen, 2 * MS, &o, &ref), 1);
+	assert_int_equal(ref.creatorid, NODE_A);
+	assert_int_equal(ref.id, m.u.st.id);
+	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 1);
+	c.n = 0;
+	drain_all(b, 2 * MS, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_UPD);
+	assert_int_equal(c.v[0].u.st.creatorid, NODE_A);
+	assert_int_equal(c.v[0].u.st.tcp_state, 2);
+	assert_int_equal(c.v[0].u.st.state_flags & SYNC_SF_ACK, SYNC_SF_ACK);
+	assert_int_equal(stats(b).replies_out, 1);
+	/* once per state */
+	assert_int_equal(sync_table_local_defer(b, &seen, 3 * MS, &o, &ref), 0);
+	/* A: our own state, asked: into the kernel, then the ack */
+	m = c.v[0];
+	o.n = 0;
+	peer(a, NODE_B, &m, 3 * MS, &o);
+	assert_int_equal(count_outs(&o, SYNC_OUT_CT_UPDATE), 1);
+	assert_int_equal(o.v[0].st.tcp_state, 2);
+	assert_int_equal(o.v[0].st.status & 0x2, 0x2);
+	assert_int_equal(o.v[0].st.creatorid, NODE_A);
+	assert_int_equal(stats(a).replies_in, 1);
+	c.n = 0;
+	drain_all(a, 3 * MS, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_INS_ACK);
+	assert_int_equal(c.v[0].u.ref.creatorid, NODE_A);
+	/* the same again, A past SYN_SENT now: acked, kernel left alone */
+	o.n = 0;
+	peer(a, NODE_B, &m, 4 * MS, &o);
+	assert_int_equal(count_outs(&o, SYNC_OUT_CT_UPDATE), 0);
+	assert_int_equal(stats(a).ins_ack_out, 2);
+	/* a peer's UDP state: nothing to ask */
+	s = mkst(8);
+	s.proto = 17;
+	s.creatorid = NODE_A;
+	s.id = BASE_A + 100;
+	m = msg_st(SYNC_A_INS, &s);
+	peer(b, NODE_A, &m, 5 * MS, &o);
+	assert_int_equal(sync_table_local_defer(b, &s, 5 * MS, &o, &ref), 0);
 	coll_free(&c);
 	sync_outs_free(&o);
 	sync_table_free(a);
@@ -2027,6 +2107,7 @@ main(void)
 		cmocka_unit_test(test_drain_full_frame),
 		cmocka_unit_test(test_peer_ins_upd),
 		cmocka_unit_test(test_defer_ins_ack),
+		cmocka_unit_test(test_defer_reply),
 		cmocka_unit_test(test_peer_upd_c),
 		cmocka_unit_test(test_upd_req_ring),
 		cmocka_unit_test(test_peer_del_clr),
