@@ -73,7 +73,7 @@ check "fw2 reports $N imported states within 2 s" \
 check "fw1 reports $N local states" eval '[ "$(sq fw1 .states.local)" = '$N' ]'
 sst fw2 >"$out" 2>/dev/null
 check "valid JSON, one object" jq -e 'type == "object"' "$out"
-check "top-level keys" jq -e 'keys == ["bulk","bulk_sending","bytes_in","bytes_out","carpd","control","drops","epoch","filtered","frames_in","frames_out","gaps","held","held_demote","loops","loss","master","node_id","oerrors","overruns","pcap_file","peers","skipped","states","syncdev","table","version","watch"] and .version == 1' "$out"
+check "top-level keys" jq -e 'keys == ["bulk","bulk_sending","bytes_in","bytes_out","carpd","control","defer","drops","epoch","filtered","frames_in","frames_out","gaps","held","held_demote","loops","loss","master","node_id","oerrors","overruns","pcap_file","peers","skipped","states","syncdev","table","version","watch"] and .version == 1' "$out"
 check "control socket keys" jq -e '.control | keys == ["accepted","badmsg","closed_bad","closed_slow","open","refused"]' "$out"
 check "held demotion by reason, syncdev, watch and pcap-file keys" jq -e '(.held | keys == ["bulk","link"]) and (.syncdev | keys == ["carrier","local_prefixes"]) and (.watch | keys == ["drops","frames","subscribers"]) and (.pcap_file | keys == ["errors","frames","open"])' "$out"
 check "syncdev has carrier, its prefix known, no pcap-file, no subscriber" jq -e '.syncdev.carrier == true and .syncdev.local_prefixes >= 1 and .pcap_file.open == false and .watch.subscribers == 0' "$out"
