@@ -922,6 +922,7 @@ ct_get(struct ct_kernel *k, const struct sync_state *key, int which,
 
 	if (key->af != AF_INET && key->af != AF_INET6)
 		return -1;
+	memset(req, 0, sizeof(req));	/* attribute padding goes out too */
 	nlh = ct_put_header(req, IPCTNL_MSG_CT_GET, NLM_F_ACK, seq, key->af);
 	ct_put_key(nlh, key, which);
 	if (mnl_socket_sendto(k->q, nlh, nlh->nlmsg_len) == -1)

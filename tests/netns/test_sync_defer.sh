@@ -18,6 +18,10 @@
 #   3. defer yes with fw2's syncd stopped: requests still reach the server,
 #      each after the 20 ms hold (timeout counter).
 #   4. syncd stops cleanly: its table inet carpsync_syncd is gone.
+# With DEFER_VALGRIND=1 (test_sync_defer_valgrind.sh) every syncd runs
+# under valgrind: then only the timing-bound checks relax (a first packet
+# may outwait its 20 ms hold there), and valgrind must report no error
+# and no leak.
 . "$(dirname "$0")/lib.sh"
 BUILD=${1:-$BUILD}
 need_root
@@ -29,6 +33,14 @@ for b in "$SYNCD" "$CARPCTL"; do
 	[ -x "$b" ] || { echo "$T_NAME: $b not built"; exit 1; }
 done
 N=20
+VG_ON=${DEFER_VALGRIND:-0}
+if [ "$VG_ON" = 1 ]; then
+	skip_under_san "valgrind cannot run ASan binaries; the plain run covers it"
+	command -v valgrind >/dev/null || { echo "$T_NAME: SKIP (no valgrind)"; exit 77; }
+	SYNCD_WRAP="valgrind --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --suppressions=$(cd "$(dirname "$0")/../.." && pwd)/tests/valgrind-libnftables.supp --log-file=$T_DIR/valgrind.%p.log"
+fi
+# at least: all of N, or under valgrind most
+enough() { [ "$VG_ON" = 1 ] && echo $((N * 3 / 4)) || echo $N; }
 PORT=7001
 
 topo_fw_pair || { fail "topology"; finish; exit; }
@@ -115,11 +127,11 @@ out=$(flows 41000)
 replies=$(awk '/^replies/ { print $2 }' <<<"$out")
 rtt=$(awk '/^rtt_ms_median/ { print $2 }' <<<"$out")
 check "defer: all $N asymmetric NAT flows get their reply (got $replies)" \
-	[ "${replies:-0}" -eq $N ]
+	[ "${replies:-0}" -ge "$(enough)" ]
 check "fw1 held each first packet ($(dq fw1 held) held)" \
 	eval '[ "$(dq fw1 held)" -ge '$N' ]'
 check "every hold ended with fw2's INS_ACK ($(dq fw1 acked) acked, $(dq fw1 timeout) timed out)" \
-	eval '[ "$(dq fw1 acked)" -ge '$N' ] && [ "$(dq fw1 timeout)" -eq 0 ]'
+	eval '[ "$(dq fw1 acked)" -ge '"$(enough)"' ] && [ "$(dq fw1 acked)" -eq $(( N - $(dq fw1 timeout) )) ]'
 fw2_flows() {
 	nsx fw2 conntrack -L -p udp --orig-port-dst $PORT 2>/dev/null |
 		grep -c "sport=$1"
@@ -158,4 +170,9 @@ stop_syncd fw1
 check "syncd exits 0" [ "$(eval echo "\$SRC_fw1")" = 0 ]
 check "its table is gone" \
 	eval '! nsx fw1 nft list table inet carpsync_syncd >/dev/null 2>&1'
+if [ "$VG_ON" = 1 ]; then
+	vg_bad() { grep -L "ERROR SUMMARY: 0 errors" "$T_DIR"/valgrind.*.log; }
+	check "valgrind: every syncd run ($(ls "$T_DIR"/valgrind.*.log | wc -l)) had 0 errors and 0 leaks" \
+		eval '[ -z "$(vg_bad)" ] && ls "$T_DIR"/valgrind.*.log >/dev/null'
+fi
 finish
