@@ -8,12 +8,14 @@
 #   BENCH_CMP_RUNS=N     carpd/keepalived cycles of each (default 2 x BENCH_RUNS)
 #   BENCH_ADVERTS=N      adverts timed per interval setting (default 100)
 #   BENCH_CPU_SECONDS=S  CPU measurement window (default 60)
-#   BENCH_SECTIONS="failover interval resources keepalived sync sync-failover ucarp balance"
+#   BENCH_SECTIONS="failover interval resources keepalived sync sync-failover ucarp balance defer"
 #                        (a subset; sync and sync-failover: syncd against
 #                        conntrackd, see bench_sync*.sh for their knobs;
 #                        ucarp: carpd against Debian's ucarp, BENCH_RUNS cycles;
 #                        balance: forwarding with and without the balancing
-#                        match, BENCH_RUNS x 2 x 2 x BENCH_BAL_SECONDS (5) s)
+#                        match, BENCH_RUNS x 2 x 2 x BENCH_BAL_SECONDS (5) s;
+#                        defer: syncd's first-packet hold, off and on,
+#                        BENCH_RUNS x 3 x BENCH_DEFER_FLOWS (200) flows)
 #   KEEP_LOGS=1          keep each section's temp dir (daemon logs, captures)
 #
 # Each section is its own script with its own namespaces, run under a
@@ -26,7 +28,7 @@ export BENCH_RUNS=${BENCH_RUNS:-10}
 export BENCH_CMP_RUNS=${BENCH_CMP_RUNS:-$((2 * BENCH_RUNS))}
 export BENCH_ADVERTS=${BENCH_ADVERTS:-100}
 export BENCH_CPU_SECONDS=${BENCH_CPU_SECONDS:-60}
-sections=${BENCH_SECTIONS:-"failover interval resources keepalived sync sync-failover ucarp balance"}
+sections=${BENCH_SECTIONS:-"failover interval resources keepalived sync sync-failover ucarp balance defer"}
 
 die() { echo "bench: cannot run: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, nftables, tcpdump)"
@@ -54,6 +56,8 @@ limit() {
 	ucarp) echo $((120 + 45 * BENCH_RUNS)) ;;
 	# UDP and TCP, off and on, BENCH_BAL_SECONDS each, plus iperf3's set-up
 	balance) echo $((60 + 4 * (${BENCH_BAL_SECONDS:-5} + 3) * BENCH_RUNS)) ;;
+	# three syncd pairs started and 3 x 200 flows a run
+	defer) echo $((60 + 20 * BENCH_RUNS)) ;;
 	*) echo 0 ;;
 	esac
 }
