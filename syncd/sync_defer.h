@@ -11,9 +11,10 @@
  * or UPD with SYNC_SF_ACK leave at once (sync_table.c), and holds the
  * packet here. The entry, in one of two ways:
  *  - SYNC_DEFER_PRIO_ATTACHED: the kernel attaches it to the queued
- *    packet (NFQA_CT, CONFIG_NETFILTER_NETLINK_GLUE_CT, as in Debian's
- *    kernels); queued after source NAT, so it carries its NAT binding,
- *    not confirmed yet.
+ *    packet (NFQA_CT, CONFIG_NETFILTER_NETLINK_GLUE_CT; not on the
+ *    kernel these tests run on, so this way is not exercised here);
+ *    queued after source NAT, so it carries its NAT binding, not
+ *    confirmed yet.
  *  - SYNC_DEFER_PRIO_LAST, where the kernel cannot: queued at the last
  *    priority, and looked up by the packet's headers (sync_defer_key,
  *    then by reply tuple). That finds it only where the queue runs after

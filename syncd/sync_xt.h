@@ -1,8 +1,8 @@
 /*
  * sync_xt.h: the queue rule of syncd's defer table when the kernel has no
  * nft `queue` expression (CONFIG_NFT_QUEUE unset, as on the kernel these
- * tests run on; Debian's kernels have it as a module). The kernel's
- * xtables NFQUEUE target still works inside an nftables rule (nft_compat,
+ * tests run on). The kernel's xtables NFQUEUE target still works inside
+ * an nftables rule (nft_compat,
  * the way iptables-nft does it), but nft(8) text cannot express it, so
  * this file builds that one rule with libnftnl (the only file including
  * it). Everything else of the table stays nft text (sync_defer.c).
