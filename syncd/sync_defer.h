@@ -37,6 +37,9 @@
 
 #define SYNC_DEFER_MAX		128
 #define SYNC_DEFER_HOLD_US	20000ULL
+/* A state added for a held packet whose entry the kernel never confirmed
+ * (the packet was dropped after the hold) is forgotten after this. */
+#define SYNC_DEFER_CONFIRM_US	2000000ULL
 #define SYNC_DEFER_QUEUE	240	/* default NFQUEUE number: the protocol's */
 #define SYNC_DEFER_TABLE	"carpsync_syncd"
 #define SYNC_DEFER_PRIO_ATTACHED 200		/* after srcnat (100) */

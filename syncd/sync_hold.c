@@ -123,15 +123,21 @@ expire_cb(int fd, short what, void *arg)
 	(void)what;
 	n = sync_defer_expire(&env->defer, syncd_now_us(), out, SYNC_DEFER_MAX);
 	accept_all(env, out, n);
+	if (sync_table_unconfirmed_sweep(env->table, syncd_now_us(),
+	    SYNC_DEFER_CONFIRM_US, &env->outs) > 0)
+		syncd_run_outs(env);
 	arm(env);
 }
 
 static void
 arm(struct syncd *env)
 {
-	uint64_t at = sync_defer_next_deadline(&env->defer), now, d;
+	uint64_t at = sync_defer_next_deadline(&env->defer), now, d, uc;
 	struct timeval tv;
 
+	uc = sync_table_unconfirmed_next(env->table, SYNC_DEFER_CONFIRM_US);
+	if (uc != 0 && (at == 0 || uc < at))
+		at = uc;
 	if (at == 0) {
 		evtimer_del(env->defer_ev);
 		return;

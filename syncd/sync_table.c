@@ -107,6 +107,9 @@ enum q_act { Q_NONE, Q_INS, Q_UPD_C, Q_UPD, Q_DEL_C };
 #define F_SENT		0x20	/* a message about it has left */
 #define F_FULLCHG	0x40	/* full record changed after the INS left */
 #define F_REPLIED	0x80	/* imported: our view of its first reply sent */
+#define F_UNCONF	0x80	/* local: added by defer, no kernel event yet
+				 * (the same bit: F_LOCAL tells which) */
+#define UNCONF_MAX	1024U	/* defer adds before the confirm: tracked */
 #define IPPROTO_TCP_NUM	6
 #define CT_SEEN_REPLY	0x2	/* IPS_SEEN_REPLY */
 #define TCP_CT_SYN_SENT	1	/* TCP_CONNTRACK_SYN_SENT */
@@ -141,6 +144,15 @@ struct hidx {
 
 enum bulk_phase { BULK_IDLE, BULK_START, BULK_STATES };
 
+/* A local state defer added before the kernel reported it: a packet the
+ * kernel drops after our verdict never confirms its entry, and no event
+ * would ever remove ours (sync_table_unconfirmed_sweep). */
+struct unconf {
+	uint32_t	slot;
+	uint64_t	id;
+	uint64_t	since;
+};
+
 /* A short message about a state that leaves before any other: our
  * UPD_REQ for a state we lack, or our INS_ACK of a deferred INS. */
 struct ref_out {
@@ -164,6 +176,8 @@ struct sync_table {
 	uint64_t		 urgent_at;
 	struct ref_out		*reqs;		/* ring of REQ_MAX */
 	uint32_t		 rq_head, rq_n;
+	struct unconf		*unconf;	/* ring of UNCONF_MAX, oldest first */
+	uint32_t		 uc_head, uc_n;
 	int			 ractive;	/* refresh under way */
 	uint32_t		 rcur;
 	uint64_t		 rstart, rlast, rpass;
@@ -454,8 +468,9 @@ sync_table_new(const struct sync_table_conf *conf)
 	t->idx[IDX_KERN].b = buckets_new(HASH_MIN);
 	t->idx[IDX_SYNC].b = buckets_new(HASH_MIN);
 	t->reqs = calloc(REQ_MAX, sizeof(*t->reqs));
+	t->unconf = calloc(UNCONF_MAX, sizeof(*t->unconf));
 	if (t->idx[IDX_KERN].b == NULL || t->idx[IDX_SYNC].b == NULL ||
-	    t->reqs == NULL) {
+	    t->reqs == NULL || t->unconf == NULL) {
 		sync_table_free(t);
 		return NULL;
 	}
@@ -478,6 +493,7 @@ sync_table_free(struct sync_table *t)
 	free(t->idx[IDX_KERN].old);
 	free(t->idx[IDX_SYNC].old);
 	free(t->reqs);
+	free(t->unconf);
 	free(t);
 }
 
@@ -749,6 +765,7 @@ local_seen(struct sync_table *t, uint32_t i, const struct sync_state *st,
 	e->flags &= ~F_RESYNC;
 	if (!(e->flags & F_LOCAL))
 		return;
+	e->flags &= (uint8_t)~F_UNCONF;		/* the kernel has it */
 	full = full_differs(&e->st, st);
 	cheap = upd_c_differs(&e->st, st);
 	e->st = *st;
@@ -793,6 +810,57 @@ sync_table_local_new(struct sync_table *t, const struct sync_state *in,
 		local_seen(t, i, &st, 0, now, o);
 	else
 		local_add(t, &st, 1, now);
+}
+
+static void
+unconf_push(struct sync_table *t, uint32_t i, uint64_t now)
+{
+	struct unconf	*u;
+
+	if (t->uc_n == UNCONF_MAX) {		/* the oldest goes untracked */
+		t->uc_head = (t->uc_head + 1) % UNCONF_MAX;
+		t->uc_n--;
+		t->stats.unconf_untracked++;
+	}
+	u = &t->unconf[(t->uc_head + t->uc_n++) % UNCONF_MAX];
+	u->slot = i;
+	u->id = ent(t, i)->st.id;
+	u->since = now;
+	ent(t, i)->flags |= F_UNCONF;
+}
+
+size_t
+sync_table_unconfirmed_sweep(struct sync_table *t, uint64_t now,
+    uint64_t max_age_us, struct sync_outs *o)
+{
+	struct unconf	*u;
+	struct entry	*e;
+	size_t		 gone = 0;
+
+	while (t->uc_n > 0) {
+		u = &t->unconf[t->uc_head];
+		if (u->since + max_age_us > now)
+			break;
+		t->uc_head = (t->uc_head + 1) % UNCONF_MAX;
+		t->uc_n--;
+		e = ent(t, u->slot);
+		/* the slot may hold another state by now: the id says */
+		if (!live(e) || !(e->flags & F_LOCAL) || e->st.id != u->id ||
+		    !(e->flags & F_UNCONF))
+			continue;
+		local_gone(t, u->slot, now);
+		t->stats.unconf_gone++;
+		gone++;
+	}
+	if (gone > 0)
+		q_urgent(t, now, o);
+	return gone;
+}
+
+uint64_t
+sync_table_unconfirmed_next(const struct sync_table *t, uint64_t max_age_us)
+{
+	return t->uc_n > 0 ? t->unconf[t->uc_head].since + max_age_us : 0;
 }
 
 /* Our local state, held first packet: its INS or a full UPD asks. */
@@ -853,6 +921,7 @@ sync_table_local_defer(struct sync_table *t, const struct sync_state *in,
 		st.state_flags |= SYNC_SF_ACK;
 		if ((i = local_add(t, &st, 1, now)) == NIL)
 			return 0;
+		unconf_push(t, i, now);
 	} else {
 		e = ent(t, i);
 		if (e->flags & F_SEEDED)

@@ -76,6 +76,17 @@ void	sync_table_local_new(struct sync_table *, const struct sync_state *,
 int	sync_table_local_defer(struct sync_table *, const struct sync_state *,
 	    uint64_t now, struct sync_outs *, struct sync_ref *ref);
 /*
+ * A state defer added before the kernel reported it is forgotten, with a
+ * DEL_C if anything about it left, when no event for it came within
+ * max_age_us: its packet was dropped after the hold, its entry never
+ * confirmed. Returns how many; _next: when the oldest is due (0: none).
+ */
+size_t	sync_table_unconfirmed_sweep(struct sync_table *, uint64_t now,
+	    uint64_t max_age_us, struct sync_outs *);
+uint64_t sync_table_unconfirmed_next(const struct sync_table *,
+	    uint64_t max_age_us);
+
+/*
  * At start, what the kernel holds already: local but silent (never
  * announced, refreshed or in a bulk) until its owner is settled. A
  * stopped or killed syncd leaves its peer's states in the kernel, and
@@ -201,6 +212,8 @@ struct sync_table_stats {
 	uint64_t	ins_ack_drop;	/* ... not queued: queue full */
 	uint64_t	replies_out;	/* our view of a peer state's first reply */
 	uint64_t	replies_in;	/* a peer's view of ours, taken */
+	uint64_t	unconf_gone;	/* added by defer, never confirmed */
+	uint64_t	unconf_untracked;	/* ... too many to track */
 };
 void	sync_table_get_stats(const struct sync_table *,
 	    struct sync_table_stats *);

@@ -766,6 +766,43 @@ test_defer_reply(void **state)
 	sync_table_free(b);
 }
 
+/* defer added a state before the kernel reported it: the kernel's event
+ * confirms it; without one it goes after max_age, with a DEL_C since its
+ * INS left. */
+static void
+test_defer_unconfirmed(void **state)
+{
+	struct sync_table	*a = table(NODE_A, BASE_A, 4, 0, 0);
+	struct sync_state	 s1 = mkst(1), s2 = mkst(2);
+	struct sync_outs	 o = { 0 };
+	struct coll		 c = { 0 };
+	struct sync_ref		 ref;
+	const uint64_t		 age = 2000 * MS;
+
+	(void)state;
+	assert_int_equal(sync_table_local_defer(a, &s1, 0, &o, &ref), 1);
+	assert_int_equal(sync_table_local_defer(a, &s2, MS, &o, &ref), 1);
+	assert_int_equal(sync_table_unconfirmed_next(a, age), age);
+	drain_all(a, MS, &c);
+	assert_int_equal(c.n, 2);		/* both INS left */
+	sync_table_local_new(a, &s2, 2 * MS, &o);	/* s2 confirmed */
+	assert_int_equal(sync_table_unconfirmed_sweep(a, age - 1, age, &o), 0);
+	o.n = 0;
+	assert_int_equal(sync_table_unconfirmed_sweep(a, age + MS, age, &o), 1);
+	assert_int_equal(count_outs(&o, SYNC_OUT_SEND_NOW), 1);
+	assert_int_equal(sync_table_count(a, 1), 1);
+	assert_int_equal(stats(a).unconf_gone, 1);
+	assert_int_equal(sync_table_unconfirmed_next(a, age), 0);
+	c.n = 0;
+	drain_all(a, age + MS, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].action, SYNC_A_DEL_C);
+	assert_int_equal(c.v[0].u.ref.id, BASE_A);
+	coll_free(&c);
+	sync_outs_free(&o);
+	sync_table_free(a);
+}
+
 static void
 test_peer_upd_c(void **state)
 {
@@ -2108,6 +2145,7 @@ main(void)
 		cmocka_unit_test(test_peer_ins_upd),
 		cmocka_unit_test(test_defer_ins_ack),
 		cmocka_unit_test(test_defer_reply),
+		cmocka_unit_test(test_defer_unconfirmed),
 		cmocka_unit_test(test_peer_upd_c),
 		cmocka_unit_test(test_upd_req_ring),
 		cmocka_unit_test(test_peer_del_clr),
