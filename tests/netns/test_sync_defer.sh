@@ -11,7 +11,10 @@
 # back through fw2. No carpd: syncd alone carries its flows.
 # A flow is one UDP request from a fresh source port and its echo.
 #   1. defer yes on both: every flow gets its reply; fw1 held each first
-#      packet and a peer's INS_ACK released it (no timeout); the held time
+#      packet and a peer's INS_ACK released it (no timeout); in a capture
+#      on fw1 (all its interfaces, decoded with scripts/carpsync-sync.lua)
+#      each request leaves for the server only after fw2's INS_ACK came
+#      in, and after the request came in from the client; the held time
 #      (median RTT) is logged.
 #   2. defer no: the reply beats the INS to fw2, so flows fail (the test
 #      can fail).
@@ -123,7 +126,12 @@ check "the peers hear each other" poll_for 10 eval \
 	'[ "$(sq fw1 ".peers | length")" -ge 1 ] && [ "$(sq fw2 ".peers | length")" -ge 1 ]'
 
 # 1. defer on both
+LUA=$(cd "$(dirname "$0")/../.." && pwd)/scripts/carpsync-sync.lua
+have_tshark=0
+command -v tshark >/dev/null && [ "$VG_ON" != 1 ] && have_tshark=1
+[ $have_tshark = 1 ] && capture_start fw1 fw1 any "$T_DIR/fw1.pcap" 'udp port 7001 or ip proto 240'
 out=$(flows 41000)
+[ $have_tshark = 1 ] && capture_stop fw1
 replies=$(awk '/^replies/ { print $2 }' <<<"$out")
 rtt=$(awk '/^rtt_ms_median/ { print $2 }' <<<"$out")
 check "defer: all $N asymmetric NAT flows get their reply (got $replies)" \
@@ -138,6 +146,25 @@ fw2_flows() {
 }
 check "fw2's kernel holds the flows, with their SNAT" \
 	eval '[ "$(nsx fw2 conntrack -L -p udp --orig-port-dst $PORT --src-nat 2>/dev/null | grep -c "sport=410")" -ge 10 ]'
+# the order on fw1: "in PORT" (from the client), "ack" (fw2's INS_ACK),
+# "out PORT" (to the server, after SNAT); each out must follow its in
+# and an ack that came after that in
+order_ok() {
+	tshark -X "lua_script:$LUA" -r "$T_DIR/fw1.pcap" -T fields \
+		-e frame.time_epoch -e ip.src -e udp.srcport -e udp.dstport -e carpsync.action 2>/dev/null |
+	awk -F'\t' '
+		$2 == "192.0.2.100" && $4 == 7001 { t_in[$3] = $1; last_in = $1; next }
+		$2 == "203.0.113.2" && $5 ~ /(^|,)2(,|$)/ { acks[++na] = $1; next }
+		$2 == "198.51.100.254" && $4 == 7001 {
+			p = $3; n++; ok = 0
+			for (i = 1; i <= na; i++) if (acks[i] > t_in[p] && acks[i] < $1) ok = 1
+			if (t_in[p] != "" && ok) good++
+		}
+		END { printf "%d %d\n", good, n; exit !(n == '$N' && good == n) }'
+}
+if [ $have_tshark = 1 ]; then
+	check "capture: each of the $N requests left fw1 only after fw2's INS_ACK ($(order_ok) in order)" order_ok
+fi
 acked=$(dq fw1 acked); sum=$(dq fw1 ack_us_sum)
 note "defer: $replies/$N flows answered, client RTT median $rtt ms," \
 	"mean hold $(( ${sum:-0} / (${acked:-1} > 0 ? ${acked:-1} : 1) )) us," \
