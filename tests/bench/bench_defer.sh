@@ -29,35 +29,8 @@ nsx fw1 sysctl -qw net.ipv4.ip_forward=1
 nsx fw2 sysctl -qw net.ipv4.ip_forward=1
 sync_key || bench_fatal "sync key"
 
-cat >"$T_DIR/udp_echo.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-while True:
-    d, a = s.recvfrom(2048)
-    s.sendto(d, a)
-PY
-# FLOWS requests from fresh ports; prints "answered p50_us p99_us"
-cat >"$T_DIR/udp_rtt.py" <<'PY'
-import socket, sys, time
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rtt = []
-for i in range(n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(0.5)
-    t0 = time.monotonic()
-    s.sendto(b"x", (host, port))
-    try:
-        s.recvfrom(64)
-        rtt.append((time.monotonic() - t0) * 1e6)
-    except socket.timeout:
-        pass
-    s.close()
-rtt.sort()
-q = lambda p: rtt[min(len(rtt) - 1, int(p * len(rtt)))] if rtt else -1
-print(len(rtt), "%.0f" % q(0.5), "%.0f" % q(0.99))
-PY
-ip netns exec "$(ns server)" timeout 3600 python3 "$T_DIR/udp_echo.py" $PORT &
+FLOW=$(cd "$(dirname "$0")/../netns" && pwd)/flow_tool.py
+ip netns exec "$(ns server)" timeout 3600 python3 "$FLOW" udp-echo $PORT &
 track $!
 
 # The NAT ruleset goes in after syncd (syncd.conf(5) defer: on a kernel
@@ -95,7 +68,7 @@ pair() {	# pair yes|no SNAT_ADDR: both syncd (re)started, then the NAT
 
 measure() {	# measure NAME: one run of FLOWS; adds NAME.p50, NAME.p99
 	local out ok p50 p99
-	out=$(nsx client timeout 300 python3 "$T_DIR/udp_rtt.py" 198.51.100.100 $PORT "$FLOWS")
+	out=$(nsx client timeout 300 python3 "$FLOW" udp-rtt 198.51.100.100 $PORT "$FLOWS")
 	read -r ok p50 p99 <<<"$out"
 	if [ "${ok:-0}" -lt "$FLOWS" ]; then
 		progress "$1: $ok of $FLOWS answered"
