@@ -414,33 +414,63 @@ text_arp_drop(struct text *t, const struct carp_balance_set *sets,
 		text_add(t, " } drop\n");
 }
 
+/* The shared MAC of a set, as nft writes it. */
+static void
+text_mac(char mac[18], const struct carp_balance_set *s)
+{
+	uint8_t		 m[6];
+
+	carp_balance_mac(s->mode, s->vhids[0], m);
+	snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+	    m[3], m[4], m[5]);
+}
+
 /*
- * The rules of a set. First, neighbour solicitations and advertisements
- * sent to the shared MAC pass on every node, unhashed: they are the
- * nodes' own control traffic, not a flow (a client answers a node's NS
- * from a VIP with an NA to the shared MAC, whichever node asked; hashed,
- * it reached one node in N). Then the two hash rules (IPv4, IPv6), the
- * pair in the side's order.
+ * The entry of a set in the ingress chain: the only rule a frame not sent
+ * to one of the shared MACs meets after the ARP lines. A link-layer load
+ * (ether daddr, ether type) is nft's slow path (skb_copy_bits, as the MAC
+ * header is behind skb->data); under it, `ip saddr` alone makes nft test
+ * the family with `meta protocol` (a field of the skb), so a balanced
+ * frame pays for one such load.
  */
 static void
-text_hash_rules(struct text *t, const struct carp_balance_set *s)
+text_group_jump(struct text *t, const struct carp_balance_set *s)
+{
+	char		 mac[18];
+
+	text_mac(mac, s);
+	text_add(t, "\t\tether daddr %s jump group_%u\n", mac, s->vhids[0]);
+}
+
+/*
+ * The chain of a set, only frames to its shared MAC. IPv4's hash rule
+ * first: it is the common case, and the three rules match disjoint
+ * frames (each map covers every bucket, so a hash rule that matches is
+ * final). Neighbour solicitations and advertisements pass on every node,
+ * unhashed: they are the nodes' own control traffic, not a flow (a client
+ * answers a node's NS from a VIP with an NA to the shared MAC, whichever
+ * node asked; hashed, it reached one node in N). The pair is in the
+ * side's order.
+ */
+static void
+text_group_chain(struct text *t, const struct carp_balance_set *s)
 {
 	static const char *const fam[2] = { "ip", "ip6" };
-	char		 mac[18];
-	uint8_t		 m[6];
 	unsigned	 f;
 	int		 wan = s->side == CARP_BAL_WAN;
 
-	carp_balance_mac(s->mode, s->vhids[0], m);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
-	    m[2], m[3], m[4], m[5]);
-	text_add(t, "\t\tether daddr %s icmpv6 type { nd-neighbor-solicit, "
-	    "nd-neighbor-advert } meta pkttype set host accept\n", mac);
-	for (f = 0; f < 2; f++)
-		text_add(t, "\t\tether daddr %s jhash %s %s . %s %s mod %u "
-		    "seed 0x%x vmap @owned_%u\n", mac, fam[f],
+	text_add(t, "\tchain group_%u {\n", s->vhids[0]);
+	for (f = 0; f < 2; f++) {
+		if (f == 1)
+			text_add(t, "\t\ticmpv6 type { nd-neighbor-solicit, "
+			    "nd-neighbor-advert } meta pkttype set host "
+			    "accept\n");
+		text_add(t, "\t\tjhash %s %s . %s %s mod %u "
+		    "seed 0x%x vmap @owned_%u\n", fam[f],
 		    wan ? "daddr" : "saddr", fam[f], wan ? "saddr" : "daddr",
 		    nft_modulus(s->n), s->seed, s->vhids[0]);
+	}
+	text_add(t, "\t}\n");
 }
 
 /* 0 if every set is valid, on one carpdev, with no vhid twice. */
@@ -469,7 +499,8 @@ sets_ok(const struct carp_balance_set *sets, unsigned nsets)
  * the table exists or not, in one transaction. An owner table refuses
  * `table X` without `flags owner` (EOPNOTSUPP), hence the flag there too.
  * Order inside: counters and node chains before the maps that jump to
- * them, maps before the rules that look them up.
+ * them, maps before the group chains that look them up, group chains
+ * before the ingress chain that jumps to them.
  */
 int
 carp_balance_nft_create(const struct carp_balance_set *sets, unsigned nsets,
@@ -496,11 +527,13 @@ carp_balance_nft_create(const struct carp_balance_set *sets, unsigned nsets,
 		text_node_chains(&t, &sets[s]);
 	for (s = 0; s < nsets; s++)
 		text_map(&t, &sets[s]);
+	for (s = 0; s < nsets; s++)
+		text_group_chain(&t, &sets[s]);
 	text_add(&t, "\tchain in {\n\t\ttype filter hook ingress device \"%s\""
 	    " priority -300; policy accept;\n", dev);
 	text_arp_drop(&t, sets, nsets);
 	for (s = 0; s < nsets; s++)
-		text_hash_rules(&t, &sets[s]);
+		text_group_jump(&t, &sets[s]);
 	text_add(&t, "\t}\n}\n");
 	return text_end(&t);
 }

@@ -13,7 +13,8 @@
 #                        conntrackd, see bench_sync*.sh for their knobs;
 #                        ucarp: carpd against Debian's ucarp, BENCH_RUNS cycles;
 #                        balance: forwarding with and without the balancing
-#                        match, BENCH_RUNS x 2 x 2 x BENCH_BAL_SECONDS (5) s;
+#                        match, BENCH_RUNS x 2 x 2 x BENCH_BAL_SECONDS (5) s,
+#                        and BENCH_RUNS redistribution runs after a node failure;
 #                        defer: syncd's first-packet hold, off and on,
 #                        BENCH_RUNS x 3 x BENCH_DEFER_FLOWS (200) flows)
 #   KEEP_LOGS=1          keep each section's temp dir (daemon logs, captures)
@@ -54,8 +55,9 @@ limit() {
 	sync-failover) echo $((60 + 2 * 25 * BENCH_RUNS)) ;;
 	# a carpd and a ucarp cycle, whole-second timers: ~35 s a run
 	ucarp) echo $((120 + 45 * BENCH_RUNS)) ;;
-	# UDP and TCP, off and on, BENCH_BAL_SECONDS each, plus iperf3's set-up
-	balance) echo $((60 + 4 * (${BENCH_BAL_SECONDS:-5} + 3) * BENCH_RUNS)) ;;
+	# UDP and TCP, off and on, BENCH_BAL_SECONDS each, plus iperf3's set-up;
+	# then a redistribution run (~12 s: start, settle, kill, take-over)
+	balance) echo $((90 + (4 * (${BENCH_BAL_SECONDS:-5} + 3) + 20) * BENCH_RUNS)) ;;
 	# three syncd pairs started and 3 x 200 flows a run
 	defer) echo $((60 + 20 * BENCH_RUNS)) ;;
 	*) echo 0 ;;
