@@ -66,7 +66,7 @@ CARPD_SHELL += carpd/carp_health.c carpd/carp_spawn.c
 # (issue 6), syncd's defer queue table
 CARPD_SHELL += common/nft_shell.c carpd/balancer.c
 NFT_LIBS := -lnftables
-CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c
+CARP_CORE   += carpd/carp_track.c carpd/carp_balance.c carpd/carp_nd.c
 CARP_CORE   += carpd/carp_nat.c
 CARPCTL_SRCS := carpd/carpctl.c common/ctl_client.c common/pcap_out.c \
 	       syncd/sync_pkt.c
@@ -155,6 +155,9 @@ test_metrics_SRCS	:= common/metrics.c common/conf_lex.c
 # active/active balancing (issue 6): hash, nft text, counters, ARP replies
 UNIT_TESTS += test_carp_balance
 test_carp_balance_SRCS	:= carpd/carp_balance.c common/buf.c
+# ... and the neighbour advertisements for its IPv6 VIPs
+UNIT_TESTS += test_carp_nd
+test_carp_nd_SRCS	:= carpd/carp_nd.c carpd/carp_balance.c common/buf.c
 # syncd defer (issue 6): the hold of first packets and its table text
 UNIT_TESTS += test_sync_defer
 test_sync_defer_SRCS	:= syncd/sync_defer.c
@@ -258,7 +261,8 @@ check-fault: $(BINS) $(FAULT_TOOLS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_TARGETS := fuzz_carp fuzz_sync fuzz_ctl fuzz_carp_conf fuzz_sync_conf
-FUZZ_TARGETS += fuzz_carp_arp fuzz_sync_defer
+FUZZ_TARGETS += fuzz_carp_arp fuzz_sync_defer fuzz_carp_nd
+fuzz_carp_nd_SRCS := carpd/carp_nd.c carpd/carp_balance.c common/buf.c
 fuzz_sync_defer_SRCS := syncd/sync_defer.c
 fuzz_carp_arp_SRCS := carpd/carp_balance.c common/buf.c
 fuzz_carp_SRCS := carpd/carp_wire.c carpd/carp_hmac.c carpd/carp_auth.c common/buf.c

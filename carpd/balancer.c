@@ -2,8 +2,8 @@
  * balancer.c: active/active balancing at run time (carpd.conf(5)
  * BALANCING, carp_balance.h for the data path). The shell around the pure
  * core: per carpdev, the groups of carpnodes that share a VIP, their
- * nftables table (nft_shell.c), the ARP responder (carp_net.c) and the VIPs
- * on the carpdev (carp_vip.c).
+ * nftables table (nft_shell.c), the ARP and ND responder (carp_net.c,
+ * carp_nd.c) and the VIPs on the carpdev (carp_vip.c).
  *
  * Every node of a group is an ordinary vhost with its own FSM; the group
  * only follows their states: the nodes this host is MASTER of make the
@@ -64,6 +64,46 @@ set_from_conf(struct carp_balance_set *set, const struct carp_vhost_conf *c,
 	set->nvips = (unsigned)i;
 }
 
+static int
+set_has_vip(const struct carp_balance_set *set, int af, const uint8_t *a)
+{
+	unsigned i;
+
+	for (i = 0; i < set->nvips; i++)
+		if (set->vips[i].af == af && memcmp(set->vips[i].addr, a,
+		    af == AF_INET6 ? 16 : 4) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The address the kernel's solicitations from the set's IPv6 VIPs leave
+ * from instead (carp_balance.h nd_src): the carpdev's link-local, else
+ * its first global address that is not a VIP. None: the table has no
+ * such rewrite, and clients the kernel solicits from a VIP learn the
+ * VIP at the real MAC; said once per table.
+ */
+static void
+nd_source(struct carpdev *dev, struct carp_balance_set *set)
+{
+	uint8_t a[16];
+	int i;
+
+	memset(set->nd_src, 0, sizeof(set->nd_src));
+	for (i = 0; i < (int)set->nvips; i++)
+		if (set->vips[i].af == AF_INET6)
+			break;
+	if (i == (int)set->nvips)
+		return;
+	if (carp_nl_source_addr(dev->env->nl, dev->ifindex, AF_INET6, a) == 0 &&
+	    !set_has_vip(set, AF_INET6, a))
+		memcpy(set->nd_src, a, 16);
+	else
+		log_warnx("vhid %u on %s: no IPv6 address of its own: the "
+		    "kernel's neighbour solicitations from a VIP carry the real "
+		    "MAC", set->vhids[0], dev->name);
+}
+
 /* The whole table of a carpdev from its groups' current masks. */
 static int
 table_write(struct carpdev *dev)
@@ -73,8 +113,10 @@ table_write(struct carpdev *dev)
 	unsigned i;
 	int rv = -1;
 
-	for (i = 0; i < (unsigned)dev->nbg; i++)
+	for (i = 0; i < (unsigned)dev->nbg; i++) {
 		sets[i] = dev->bg[i]->set;
+		nd_source(dev, &sets[i]);
+	}
 	if ((text = malloc(BAL_NFT_TEXT)) == NULL)
 		return -1;
 	if (dev->nbg == 0) {
@@ -208,21 +250,57 @@ arp_frame(struct carpdev *dev, const uint8_t *frame, size_t len)
 		dev->arp_other++;
 }
 
+/* The same for a neighbour solicitation (carp_nd.h). */
+static void
+nd_frame(struct carpdev *dev, const uint8_t *frame, size_t len)
+{
+	struct carp_nd_ctx ctx;
+	enum carp_nd_verdict v, seen = CARP_ND_NOT_OURS;
+	struct balgroup *bg;
+	uint8_t out[CARP_ND_NA_LEN];
+	size_t outn;
+	int i;
+
+	for (i = 0; i < dev->nbg; i++) {
+		bg = dev->bg[i];
+		carp_nd_ctx_from_set(&bg->set, dev->real_mac,
+		    dev->env->ipv6_forwarding, &ctx);
+		v = carp_nd_answer(frame, len, &ctx, out, sizeof(out), &outn);
+		if (v == CARP_ND_NOT_OURS)
+			continue;	/* maybe another group's VIP */
+		bg->nd[v]++;
+		if (v == CARP_ND_REPLY &&
+		    carp_net_send_frame(&dev->env->net, dev->ifindex, out,
+		    outn) == -1)
+			bg->nd_send_errors++;
+		seen = v;
+		break;
+	}
+	/* solicitations for the carpdev's own addresses and the other
+	 * hosts' DAD reach the tap too: counted, never logged */
+	if (seen == CARP_ND_NOT_OURS)
+		dev->nd_other++;
+}
+
 static void
 arp_cb(int fd, short what, void *arg)
 {
 	struct carpdev *dev = arg;
-	uint8_t buf[128];
+	uint8_t buf[CARP_NET_RESOLVE_SNAP];
 	size_t len;
 	int n;
 
 	(void)what;
 	/* bounded: a flood of requests must not starve the adverts */
-	for (n = 0; n < 64; n++)
+	for (n = 0; n < 64; n++) {
 		if (carp_net_arp_read(fd, buf, sizeof(buf), &len) != 1)
 			break;
+		/* the socket's filter lets only ARP and IPv6 NS through */
+		if (len >= 14 && buf[12] == 0x86 && buf[13] == 0xdd)
+			nd_frame(dev, buf, len);
 		else
 			arp_frame(dev, buf, len);
+	}
 }
 
 static int
@@ -265,6 +343,28 @@ group_find(struct carpdev *dev, uint8_t leader)
 	return NULL;
 }
 
+/*
+ * The carpdev's filter must pass the solicited-node groups of the IPv6
+ * VIPs (RFC 4861 7.2.2: a resolving client sends its NS there) also
+ * while the VIPs are off the carpdev (no bucket owned here): carpd's tap
+ * then sees and counts them. 33:33:ff + the VIP's last 24 bits (RFC
+ * 2464 7, RFC 4291 2.7.1).
+ */
+static void
+solicited_members(struct carpdev *dev, const struct carp_balance_set *set,
+    int add)
+{
+	uint8_t mac[6] = { 0x33, 0x33, 0xff };
+	unsigned i;
+
+	for (i = 0; i < set->nvips; i++) {
+		if (set->vips[i].af != AF_INET6)
+			continue;
+		memcpy(mac + 3, set->vips[i].addr + 13, 3);
+		carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, add);
+	}
+}
+
 static struct balgroup *
 group_new(struct carpdev *dev, const struct carp_vhost_conf *c)
 {
@@ -285,10 +385,12 @@ group_new(struct carpdev *dev, const struct carp_vhost_conf *c)
 	carp_balance_mac(c->balancing, c->leader, mac);
 	if (carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 1) == -1)
 		goto fail;
+	solicited_members(dev, &bg->set, 1);
 	dev->bg[dev->nbg++] = bg;
 	if (table_write(dev) == -1) {
 		dev->bg[--dev->nbg] = NULL;
 		carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 0);
+		solicited_members(dev, &bg->set, 0);
 		goto fail;
 	}
 	return bg;
@@ -309,8 +411,10 @@ group_free(struct balgroup *bg)
 	if (bg->vips_up)
 		vips_apply(bg, 0);
 	carp_balance_mac(bg->set.mode, bg->set.vhids[0], mac);
-	if (dev->arp_fd != -1)
+	if (dev->arp_fd != -1) {
 		carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 0);
+		solicited_members(dev, &bg->set, 0);
+	}
 	for (i = 0; i < dev->nbg; i++)
 		if (dev->bg[i] == bg) {
 			dev->bg[i] = dev->bg[--dev->nbg];

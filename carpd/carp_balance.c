@@ -414,6 +414,148 @@ text_arp_drop(struct text *t, const struct carp_balance_set *sets,
 		text_add(t, " } drop\n");
 }
 
+/* Whether the IPv6 VIP at sets[si].vips[vi] appeared before it. */
+static int
+vip6_seen(const struct carp_balance_set *sets, unsigned si, unsigned vi)
+{
+	unsigned	 s, v;
+
+	for (s = 0; s <= si; s++) {
+		unsigned	 nv = s == si ? vi : sets[s].nvips;
+
+		for (v = 0; v < nv; v++)
+			if (sets[s].vips[v].af == AF_INET6 &&
+			    memcmp(sets[s].vips[v].addr, sets[si].vips[vi].addr,
+			    16) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Neighbour solicitations for the IPv6 VIPs stop here, counted: carpd
+ * answers them with the shared MAC (carp_nd.h), and the kernel, which
+ * holds the VIPs, would answer too, with the real MAC. The target is the
+ * 16 bytes after the NS's type, code, checksum and reserved word (RFC
+ * 4861 4.3), nft's @th,64,128.
+ */
+static void
+text_ns_drop(struct text *t, const struct carp_balance_set *sets,
+    unsigned nsets)
+{
+	unsigned	 s, v, i, n = 0;
+
+	for (s = 0; s < nsets; s++)
+		for (v = 0; v < sets[s].nvips; v++) {
+			if (sets[s].vips[v].af != AF_INET6 ||
+			    vip6_seen(sets, s, v))
+				continue;
+			text_add(t, "%s0x", n++ ? ", " : "\t\ticmpv6 type "
+			    "nd-neighbor-solicit @th,64,128 { ");
+			for (i = 0; i < 16; i++)
+				text_add(t, "%02x", sets[s].vips[v].addr[i]);
+		}
+	if (n > 0)
+		text_add(t, " } counter name \"nd_ns_dropped\" drop\n");
+}
+
+/* The set's IPv6 VIPs as an nft set, or 0 if it has none. */
+static unsigned
+text_vip6_set(struct text *t, const struct carp_balance_set *s,
+    const char *before)
+{
+	char		 a[INET6_ADDRSTRLEN];
+	unsigned	 v, n = 0;
+
+	for (v = 0; v < s->nvips; v++) {
+		if (s->vips[v].af != AF_INET6)
+			continue;
+		inet_ntop(AF_INET6, s->vips[v].addr, a, sizeof(a));
+		text_add(t, "%s%s", n++ ? ", " : before, a);
+	}
+	if (n > 0)
+		text_add(t, " }");
+	return n;
+}
+
+static int
+has_nd_src(const struct carp_balance_set *s)
+{
+	static const uint8_t	 none[16];
+
+	return memcmp(s->nd_src, none, 16) != 0;
+}
+
+static int
+has_vip6(const struct carp_balance_set *s)
+{
+	unsigned	 v;
+
+	for (v = 0; v < s->nvips; v++)
+		if (s->vips[v].af == AF_INET6)
+			return 1;
+	return 0;
+}
+
+/* The counters of the IPv6 rules, if there are such rules. */
+static void
+text_nd_counters(struct text *t, const struct carp_balance_set *sets,
+    unsigned nsets)
+{
+	unsigned	 s;
+	int		 v6 = 0, src = 0;
+
+	for (s = 0; s < nsets; s++) {
+		v6 |= has_vip6(&sets[s]);
+		src |= has_nd_src(&sets[s]);
+	}
+	if (v6)
+		text_add(t, "\tcounter nd_ns_dropped { }\n");
+	if (src)
+		text_add(t, "\tcounter nd_ns_resourced { }\n");
+}
+
+/*
+ * The kernel solicits a neighbour from the source of the packet that
+ * needs it when that is one of its addresses (RFC 4861 7.2.2; Linux
+ * ndisc_solicit), so a reply from an IPv6 VIP makes it ask "who has
+ * CLIENT" from the VIP with the carpdev's real MAC as the source
+ * link-layer option, and the client (7.2.3) files the VIP under that MAC:
+ * its flows would all go to this node. IPv4 has arp_announce=2 for this
+ * (carp_vip.c); IPv6 has no such knob, so at egress the source becomes
+ * the carpdev's own address nd_src (7.2.2 allows any of the interface's
+ * addresses). nft fixes the ICMPv6 checksum for a pseudo-header field.
+ * Rewriting the option to the shared MAC instead would not: nft updates
+ * no checksum for a raw payload write (measured).
+ */
+static void
+text_egress(struct text *t, const struct carp_balance_set *sets,
+    unsigned nsets)
+{
+	char		 a[INET6_ADDRSTRLEN];
+	unsigned	 s;
+	int		 open = 0;
+
+	for (s = 0; s < nsets; s++) {
+		if (!has_nd_src(&sets[s]))
+			continue;
+		if (!open++)
+			text_add(t, "\tchain out {\n\t\ttype filter hook "
+			    "egress device \"%s\" priority -300; policy "
+			    "accept;\n", sets[0].carpdev);
+		text_add(t, "\t\ticmpv6 type nd-neighbor-solicit ");
+		if (text_vip6_set(t, &sets[s], "ip6 saddr { ") == 0) {
+			t->err = 1;	/* has_nd_src without an IPv6 VIP */
+			return;
+		}
+		inet_ntop(AF_INET6, sets[s].nd_src, a, sizeof(a));
+		text_add(t, " counter name \"nd_ns_resourced\" ip6 saddr set "
+		    "%s\n", a);
+	}
+	if (open)
+		text_add(t, "\t}\n");
+}
+
 /* The shared MAC of a set, as nft writes it. */
 static void
 text_mac(char mac[18], const struct carp_balance_set *s)
@@ -525,6 +667,7 @@ carp_balance_nft_create(const struct carp_balance_set *sets, unsigned nsets,
 		text_add(&t, "\tflags owner\n");
 	for (s = 0; s < nsets; s++)
 		text_node_chains(&t, &sets[s]);
+	text_nd_counters(&t, sets, nsets);
 	for (s = 0; s < nsets; s++)
 		text_map(&t, &sets[s]);
 	for (s = 0; s < nsets; s++)
@@ -532,9 +675,12 @@ carp_balance_nft_create(const struct carp_balance_set *sets, unsigned nsets,
 	text_add(&t, "\tchain in {\n\t\ttype filter hook ingress device \"%s\""
 	    " priority -300; policy accept;\n", dev);
 	text_arp_drop(&t, sets, nsets);
+	text_ns_drop(&t, sets, nsets);
 	for (s = 0; s < nsets; s++)
 		text_group_jump(&t, &sets[s]);
-	text_add(&t, "\t}\n}\n");
+	text_add(&t, "\t}\n");
+	text_egress(&t, sets, nsets);
+	text_add(&t, "}\n");
 	return text_end(&t);
 }
 

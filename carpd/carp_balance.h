@@ -12,8 +12,9 @@
  *    replies carpd builds with carp_arp_answer();
  *  - an nftables netdev ingress table carpd owns (`flags owner`: it goes
  *    away with carpd's netlink socket) drops ARP requests for the VIPs
- *    (the kernel holds the VIPs and would answer with the real MAC;
- *    carpd's ETH_P_ALL socket sees the frame before the ingress hook),
+ *    and neighbour solicitations for them (the kernel holds the VIPs
+ *    and would answer with the real MAC; carpd's ETH_P_ALL socket sees
+ *    the frame before the ingress hook and answers, carp_nd.h),
  *    lets neighbour solicitations and advertisements sent to the shared
  *    MAC through on every node (a client's NA to a node that solicited it
  *    from an IPv6 VIP goes there, and must reach that node), and hashes
@@ -23,6 +24,9 @@
  *    accept_V (counted, `meta pkttype set host`: Linux drops forwarded
  *    frames whose packet type is multicast or otherhost) if this node is
  *    MASTER of V, else to ignore_V (counted, dropped);
+ *  - at egress, the kernel's solicitations from an IPv6 VIP leave from
+ *    the carpdev's own address instead (set->nd_src), so that clients
+ *    never file the VIP under the real MAC;
  *  - ownership changes rewrite only the map's elements (one transaction:
  *    `flush map` + `add element`), so the named counters survive.
  *
@@ -114,6 +118,10 @@ struct carp_balance_set {
 	unsigned		nvips;		/* 1..CARP_BAL_MAX_VIPS */
 	struct carp_bal_vip	vips[CARP_BAL_MAX_VIPS];
 	uint32_t		owned;		/* bit i: MASTER of vhids[i] here */
+	/* The carpdev's own IPv6 address (its link-local) that replaces an
+	 * IPv6 VIP as the source of the kernel's neighbour solicitations
+	 * (carp_balance_nft_create); all zero: none, no rewrite. */
+	uint8_t			nd_src[16];
 };
 
 /* 0 if a set is usable (every field within its range, vhids ascending,

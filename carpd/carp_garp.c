@@ -65,25 +65,6 @@ carp_garp_build_arp(uint8_t *out, size_t cap, const uint8_t mac[6],
 	return w.err ? 0 : w.off;
 }
 
-/* ICMPv6 checksum (RFC 4443 2.3) over the RFC 8200 8.1 pseudo-header:
- * src, dst, 32-bit upper-layer length, 3 zero bytes, next header 58. */
-static uint16_t
-icmp6_cksum(const uint8_t src[16], const uint8_t dst[16],
-    const uint8_t *icmp, size_t len)
-{
-	uint8_t			 tmp[40 + NA_ICMP_LEN];
-	struct buf_writer	 w;
-
-	bw_init(&w, tmp, sizeof(tmp));
-	bw_bytes(&w, src, 16);
-	bw_bytes(&w, dst, 16);
-	bw_u32be(&w, (uint32_t)len);
-	bw_zero(&w, 3);
-	bw_u8(&w, IPPROTO_ICMPV6_);
-	bw_bytes(&w, icmp, len);
-	return w.err ? 0 : in_cksum(tmp, w.off);
-}
-
 /*
  * Unsolicited NA (RFC 4861 4.4, 7.2.6) as OpenBSD sends for each IPv6 VIP:
  * from the VIP to ff02::1, hop limit 255, Override set, Router set when

@@ -415,22 +415,33 @@ carp_net_send_frame(struct carp_net *n, int ifindex, const uint8_t *frame,
 }
 
 /*
- * The balancing ARP responder (carp_balance.h). ETH_P_ALL, because such
- * a tap sees a frame before the netdev ingress hook, where carpd's table
- * drops ARP requests for the VIPs so that the kernel (which holds them)
- * does not answer with the real MAC. The filter is attached before the
- * bind gives the socket a protocol, so that no other frame is ever queued.
+ * The balancing ARP and ND responder (carp_balance.h, carp_nd.h).
+ * ETH_P_ALL, because such a tap sees a frame before the netdev ingress
+ * hook, where carpd's table drops ARP requests and neighbour
+ * solicitations for the VIPs so that the kernel (which holds them) does
+ * not answer with the real MAC. The filter is attached before the bind
+ * gives the socket a protocol, so that no other frame is ever queued.
  */
 int
 carp_net_arp_open(int ifindex)
 {
-	/* ether proto 0x0806 and ARP opcode 1 (request); 64 bytes suffice */
+	/*
+	 * ether proto 0x0806 and ARP opcode 1 (request): 64 bytes suffice;
+	 * or ether proto 0x86dd, next header 58 and ICMPv6 type 135 (an NS
+	 * right after the IPv6 header): 256 bytes hold its options.
+	 */
 	static const struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 0, 3),
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 7),
 		BPF_STMT(BPF_RET | BPF_K, 64),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, 0, 5),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 3),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, CARP_NET_RESOLVE_SNAP),
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = {

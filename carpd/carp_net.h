@@ -59,13 +59,17 @@ int	carp_net_send(struct carp_net *, int af, int oif, const uint8_t *src,
 
 /*
  * Balancing (carp_balance.h): an AF_PACKET socket on one carpdev that
- * receives only ARP requests, seen before the ingress hook; -1 on error.
+ * receives only ARP requests and IPv6 neighbour solicitations, seen
+ * before the ingress hook; -1 on error.
  */
 int	carp_net_arp_open(int ifindex);
+/* The most of a solicitation the socket keeps (its read buffer's size). */
+#define CARP_NET_RESOLVE_SNAP	256
 /* Add (add 1) or drop a shared MAC to the carpdev's address filter, for
  * the life of the socket. */
 int	carp_net_arp_member(int fd, int ifindex, const uint8_t mac[6], int add);
-/* One received ARP request frame: 1 got one (len set), 0 none, -1 error. */
+/* One received frame (ARP request or NS): 1 got one (len set), 0 none,
+ * -1 error. */
 int	carp_net_arp_read(int fd, uint8_t *buf, size_t cap, size_t *len);
 
 /* Send a complete Ethernet frame on ifindex. */

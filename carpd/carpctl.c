@@ -326,9 +326,11 @@ json_vhost_balance(const struct health *he, uint8_t vhid)
 			}
 		printf("],\"seed\":%u,\"accepted\":%" PRIu64 ",\"ignored\":%"
 		    PRIu64 ",\"arp_replies\":%" PRIu64 ",\"arp_dropped\":%"
+		    PRIu64 ",\"nd_replies\":%" PRIu64 ",\"nd_dropped\":%"
 		    PRIu64 ",\"nat\":%s,\"held\":\"%s\"}", b->seed, b->accepted,
-		    b->ignored, b->arp_replies, b->arp_dropped,
-		    b->nat ? "true" : "false", balance_held(b->held));
+		    b->ignored, b->arp_replies, b->arp_dropped, b->nd_replies,
+		    b->nd_dropped, b->nat ? "true" : "false",
+		    balance_held(b->held));
 		break;
 	}
 }

@@ -13,6 +13,7 @@
 #include "carp_demote.h"
 #include "carp_fsm.h"
 #include "carp_hmac.h"
+#include "carp_nd.h"
 #include "carp_net.h"
 #include "carp_track.h"
 #include "carp_wire.h"
@@ -37,6 +38,8 @@ struct balgroup {
 	int			 vips_up;	/* VIPs on the carpdev */
 	uint64_t		 arp[CARP_ARP__MAX];	/* verdicts of requests */
 	uint64_t		 arp_send_errors;
+	uint64_t		 nd[CARP_ND__MAX];	/* verdicts of solicitations */
+	uint64_t		 nd_send_errors;
 	/* the table's counters as last read (carpd_balance_counters) */
 	uint64_t		 accepted[CARP_MAX_NODES];
 	uint64_t		 ignored[CARP_MAX_NODES];
@@ -59,6 +62,7 @@ struct carpdev {
 	struct event	*arp_ev;
 	uint8_t		 real_mac[6];
 	uint64_t	 arp_other;		/* requests for other hosts */
+	uint64_t	 nd_other;		/* solicitations for other hosts */
 };
 
 struct vhost {

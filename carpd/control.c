@@ -230,6 +230,10 @@ balance_to_ctl(const struct vhost *vh, struct ctl_balance *b)
 	for (v = 0; v < CARP_ARP__MAX; v++)
 		if (v != CARP_ARP_REPLY && v != CARP_ARP_NOT_OURS)
 			b->arp_dropped += bg->arp[v];
+	b->nd_replies = bg->nd[CARP_ND_REPLY];
+	for (v = 0; v < CARP_ND__MAX; v++)
+		if (v != CARP_ND_REPLY && v != CARP_ND_NOT_OURS)
+			b->nd_dropped += bg->nd[v];
 	return 1;
 }
 

@@ -225,19 +225,44 @@ bw_reserve(struct buf_writer *w, size_t n)
  * result is a host integer meant to be stored big-endian, so a buffer
  * that already holds its correct checksum sums to 0.
  */
-uint16_t
-in_cksum(const void *data, size_t len)
+/* The one's complement sum of len bytes as 16-bit big-endian words (an
+ * odd last byte padded with zero). A 64-bit accumulator cannot overflow
+ * below 2^48 bytes of input. */
+static uint64_t
+sum16(const uint8_t *p, size_t len)
 {
-	const uint8_t	*p = data;
 	uint64_t	 sum = 0;
 	size_t		 i;
 
-	/* A 64-bit accumulator cannot overflow below 2^48 bytes of input. */
 	for (i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)p[i] << 8 | p[i + 1];
 	if (len & 1)
 		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+fold(uint64_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return ((uint16_t)~sum);
+}
+
+uint16_t
+in_cksum(const void *data, size_t len)
+{
+	return fold(sum16(data, len));
+}
+
+uint16_t
+icmp6_cksum(const uint8_t src[16], const uint8_t dst[16], const void *icmp,
+    size_t len)
+{
+	uint64_t	 sum;
+
+	sum = sum16(src, 16) + sum16(dst, 16);
+	sum += (uint64_t)(len >> 16 & 0xffff) + (len & 0xffff);
+	sum += 58;		/* IPPROTO_ICMPV6 */
+	return fold(sum + sum16(icmp, len));
 }

@@ -49,5 +49,10 @@ uint8_t		*bw_reserve(struct buf_writer *, size_t n);
 /* RFC 1071 Internet checksum over len bytes (result in network order as a
  * host integer: write it with bw_u16be / store big-endian). */
 uint16_t	 in_cksum(const void *, size_t len);
+/* The ICMPv6 checksum (RFC 4443 2.3) of len bytes at icmp (its checksum
+ * field zero, or as received: a valid message then gives 0), over the
+ * RFC 8200 8.1 pseudo-header: src, dst, 32-bit length, next header 58. */
+uint16_t	 icmp6_cksum(const uint8_t src[16], const uint8_t dst[16],
+		    const void *icmp, size_t len);
 
 #endif

@@ -168,8 +168,10 @@ struct ctl_balance {
 	uint64_t	arp_dropped;	/* the group's refused requests, any reason */
 	uint8_t		held;		/* CTL_BAL_HELD_*: why the node is kept in INIT */
 	uint8_t		pad[7];
+	uint64_t	nd_replies;	/* the group's neighbour advertisements */
+	uint64_t	nd_dropped;	/* the group's refused solicitations */
 };
-_Static_assert(sizeof(struct ctl_balance) == 16 + 5 * 8, "ctl_balance size");
+_Static_assert(sizeof(struct ctl_balance) == 16 + 7 * 8, "ctl_balance size");
 #define CTL_BAL_HELD_NONE	0
 #define CTL_BAL_HELD_NO_DEFER	1	/* balance-nat: no syncd with defer */
 

@@ -134,6 +134,10 @@ static const struct mfield carp_balance[] = {
 	BL(arp_replies, "balance_arp_total", "reply", M_COUNTER,
 	    "ARP requests for the group's VIPs, by verdict (per group)"),
 	BL(arp_dropped, "balance_arp_total", "dropped", M_COUNTER, NULL),
+	BL(nd_replies, "balance_nd_total", "reply", M_COUNTER,
+	    "Neighbour solicitations for the group's IPv6 VIPs, by verdict "
+	    "(per group)"),
+	BL(nd_dropped, "balance_nd_total", "dropped", M_COUNTER, NULL),
 	BL(held, "balance_nat_held", NULL, M_GAUGE,
 	    "1 while balance-nat keeps the node in INIT (no syncd with defer)"),
 };

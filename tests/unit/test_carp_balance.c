@@ -302,6 +302,7 @@ static const char small_create[] =
 	"\tchain ignore_4 {\n"
 	"\t\tcounter name \"ignored_4\" drop\n"
 	"\t}\n"
+	"\tcounter nd_ns_dropped { }\n"
 	"\tmap owned_3 {\n"
 	"\t\ttypeof numgen inc mod 2 : verdict\n"
 	"\t\telements = { 0 : jump accept_3, 1 : jump ignore_4 }\n"
@@ -317,6 +318,9 @@ static const char small_create[] =
 	"\t\ttype filter hook ingress device \"eth0\" priority -300; "
 	    "policy accept;\n"
 	"\t\tarp operation request arp daddr ip { 192.0.2.254 } drop\n"
+	"\t\ticmpv6 type nd-neighbor-solicit @th,64,128 "
+	    "{ 0x20010db80000000000000000000000fe } "
+	    "counter name \"nd_ns_dropped\" drop\n"
 	"\t\tether daddr 01:00:5e:00:01:03 jump group_3\n"
 	"\t}\n"
 	"}\n";
@@ -387,6 +391,8 @@ static const char two_create[] =
 	"\tchain ignore_22 {\n"
 	"\t\tcounter name \"ignored_22\" drop\n"
 	"\t}\n"
+	"\tcounter nd_ns_dropped { }\n"
+	"\tcounter nd_ns_resourced { }\n"
 	"\tmap owned_10 {\n"
 	"\t\ttypeof numgen inc mod 2 : verdict\n"
 	"\t\telements = { 0 : jump accept_10, 1 : jump accept_10 }\n"
@@ -415,8 +421,17 @@ static const char two_create[] =
 	    "policy accept;\n"
 	"\t\tarp operation request arp daddr ip { 198.51.100.254, "
 	    "198.51.100.253 } drop\n"
+	"\t\ticmpv6 type nd-neighbor-solicit @th,64,128 "
+	    "{ 0x20010db80001000000000000000000fe } "
+	    "counter name \"nd_ns_dropped\" drop\n"
 	"\t\tether daddr 00:00:5e:00:01:0a jump group_10\n"
 	"\t\tether daddr 00:00:5e:00:01:14 jump group_20\n"
+	"\t}\n"
+	"\tchain out {\n"
+	"\t\ttype filter hook egress device \"eth1.100\" priority -300; "
+	    "policy accept;\n"
+	"\t\ticmpv6 type nd-neighbor-solicit ip6 saddr { 2001:db8:1::fe } "
+	    "counter name \"nd_ns_resourced\" ip6 saddr set fe80::1\n"
 	"\t}\n"
 	"}\n";
 
@@ -449,6 +464,7 @@ two_sets(struct carp_balance_set s[2])
 	ip4("198.51.100.254", s[1].vips[0].addr);
 	s[1].vips[1].af = AF_INET6;
 	ip6("2001:db8:1::fe", s[1].vips[1].addr);
+	ip6("fe80::1", s[1].nd_src);	/* the kernel's NS from the VIP */
 }
 
 static void

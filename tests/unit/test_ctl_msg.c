@@ -524,7 +524,8 @@ reasm_feed(struct reasm *ra, const uint8_t *data, size_t n)
 
 /* Three messages back to back, read in every chunk size from 1 to all. */
 /* struct ctl_balance: balance-nat in the old pad byte, the hold reason
- * appended after the counters (carpctl(8) reads them at these places). */
+ * appended after the counters, then the ND counters (carpctl(8) reads
+ * them at these places). */
 static void
 test_balance_layout(void **state)
 {
@@ -534,14 +535,16 @@ test_balance_layout(void **state)
 	const char	*why;
 
 	(void)state;
-	assert_int_equal(sizeof(struct ctl_balance), 56);
+	assert_int_equal(sizeof(struct ctl_balance), 72);
 	assert_int_equal(offsetof(struct ctl_balance, nat), 7);
 	assert_int_equal(offsetof(struct ctl_balance, owned), 8);
 	assert_int_equal(offsetof(struct ctl_balance, held), 48);
+	assert_int_equal(offsetof(struct ctl_balance, nd_replies), 56);
+	assert_int_equal(offsetof(struct ctl_balance, nd_dropped), 64);
 	memset(p, 0, sizeof(p));
 	assert_int_equal(ctl_msg_check(&h, p, &why), 0);
-	/* the 48-byte struct of before is refused, not misread */
-	h.len -= 8;
+	/* the 56-byte struct of before is refused, not misread */
+	h.len -= 16;
 	assert_int_equal(ctl_msg_check(&h, p, &why), -1);
 }
 

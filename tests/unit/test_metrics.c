@@ -229,7 +229,8 @@ test_carpd_balance(void **state)
 	struct ctl_balance b[2] = {
 		{ .vhid = 1, .mode = 1, .leader = 1, .bucket = 0, .nodes = 2,
 		  .owned_here = 1, .owned = 1, .accepted = 79, .ignored = 0,
-		  .arp_replies = 3, .arp_dropped = 1 },
+		  .arp_replies = 3, .arp_dropped = 1, .nd_replies = 5,
+		  .nd_dropped = 2 },
 		{ .vhid = 2, .mode = 1, .leader = 1, .bucket = 1, .nodes = 2,
 		  .owned_here = 0, .owned = 1, .accepted = 0, .ignored = 71,
 		  .arp_replies = 3, .arp_dropped = 1, .nat = 1,
@@ -251,6 +252,10 @@ test_carpd_balance(void **state)
 	    "vhid=\"2\",group=\"1\",bucket=\"1\",reason=\"ignored\"} 71\n"));
 	assert_non_null(strstr(text, "carpsync_carpd_balance_arp_total{"
 	    "vhid=\"1\",group=\"1\",bucket=\"0\",reason=\"reply\"} 3\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_nd_total{"
+	    "vhid=\"1\",group=\"1\",bucket=\"0\",reason=\"reply\"} 5\n"));
+	assert_non_null(strstr(text, "carpsync_carpd_balance_nd_total{"
+	    "vhid=\"1\",group=\"1\",bucket=\"0\",reason=\"dropped\"} 2\n"));
 	assert_int_equal(count(text, "# TYPE carpsync_carpd_balance_packets_total "
 	    "counter\n"), 1);
 	assert_non_null(strstr(text, "carpsync_carpd_balance_nat_held{"
