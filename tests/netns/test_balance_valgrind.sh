@@ -1,6 +1,7 @@
 #!/bin/bash
 # carpd under valgrind with a balanced carpnodes group (carpd.conf(5)
-# BALANCING): the nftables table through libnftables, the ARP responder,
+# BALANCING): the nftables table through libnftables, the ARP and ND
+# responders (an IPv4 and an IPv6 VIP),
 # the counters read back for status and metrics, a reload, a peer taking a
 # node and giving it back, SIGTERM. No invalid access, no leak.
 # libnftables' own uninitialised netlink padding is suppressed
@@ -18,7 +19,7 @@ for n in fw1 fw2; do
 	rm "$T_DIR/$n/carpd.d/vhid1.conf"
 done
 group() {	# group NODE NODES
-	printf 'carpnodes %s\nbalancing ip\ncarpdev eth0\naddress 192.0.2.254/24\npass "carpsync-test"\n' "$2" \
+	printf 'carpnodes %s\nbalancing ip\ncarpdev eth0\naddress 192.0.2.254/24\naddress 2001:db8::fe/64\npass "carpsync-test"\n' "$2" \
 		>"$T_DIR/$1/carpd.d/group.conf"
 }
 group fw1 "1:0,2:100"
@@ -29,6 +30,9 @@ check "fw1 (under valgrind) MASTER of both nodes, alone" poll_for 20 eval 'is_st
 check "its table is in place" nsx fw1 nft list table netdev carpsync_eth0
 check "the client reaches the VIP (ARP answered with the shared MAC)" poll_for 5 nsx client ping -c 1 -W 1 192.0.2.254
 check "  learnt as 01:00:5e:00:01:01" eval '[ "$(neigh_mac client 192.0.2.254)" = 01:00:5e:00:01:01 ]'
+check "the client reaches the IPv6 VIP (NS answered, the kernel's NS from it re-sourced)" \
+	poll_for 5 nsx client ping -6 -c 1 -W 1 2001:db8::fe
+check "  learnt as 01:00:5e:00:01:01" eval '[ "$(neigh_mac client 2001:db8::fe)" = 01:00:5e:00:01:01 ]'
 start_carpd fw2
 check "fw2 takes node 2 (preferred there)" poll_for 10 is_state fw2 2 MASTER
 check "fw1 keeps node 1 only" poll_for 5 eval 'is_state fw1 1 MASTER && is_state fw1 2 BACKUP'
