@@ -167,21 +167,15 @@ static void
 vips_apply(struct balgroup *bg, int up)
 {
 	struct carpd *env = bg->dev->env;
-	const struct carp_vhost_conf *c = NULL;
 	int i;
 
-	for (i = 0; i < CARP_MAX_NODES && c == NULL; i++)
-		if (bg->node[i] != NULL)
-			c = &bg->node[i]->conf;
-	if (c == NULL)
-		return;
-	for (i = 0; i < c->naddrs; i++) {
+	for (i = 0; i < bg->naddrs; i++) {
 		if (up)
 			carp_nl_addr_add(env->nl, bg->dev->ifindex,
-			    &c->addrs[i]);
+			    &bg->addrs[i]);
 		else
 			carp_nl_addr_del(env->nl, bg->dev->ifindex,
-			    &c->addrs[i]);
+			    &bg->addrs[i]);
 	}
 	bg->vips_up = up;
 }
@@ -382,6 +376,8 @@ group_new(struct carpdev *dev, const struct carp_vhost_conf *c)
 		goto fail;
 	bg->dev = dev;
 	set_from_conf(&bg->set, c, dev->env->conf->balance_seed);
+	bg->naddrs = c->naddrs;
+	memcpy(bg->addrs, c->addrs, sizeof(bg->addrs));
 	carp_balance_mac(c->balancing, c->leader, mac);
 	if (carp_net_arp_member(dev->arp_fd, dev->ifindex, mac, 1) == -1)
 		goto fail;

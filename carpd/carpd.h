@@ -35,6 +35,10 @@ struct balgroup {
 	struct carp_balance_set	 set;	/* .owned: the mask in the table now */
 	struct carpdev		*dev;
 	struct vhost		*node[CARP_MAX_NODES];	/* by node_index */
+	/* the group's VIPs as configured (prefixes included): a change of
+	 * them re-creates the group on reload (carpd.c balance_same) */
+	struct carp_addr	 addrs[CARP_MAX_ADDRS];
+	int			 naddrs;
 	int			 vips_up;	/* VIPs on the carpdev */
 	uint64_t		 arp[CARP_ARP__MAX];	/* verdicts of requests */
 	uint64_t		 arp_send_errors;
