@@ -134,6 +134,9 @@ struct carpd {
 	/* balancer.c */
 	struct nft_shell		*nft;		/* NULL until a group needs it */
 	uint64_t		 bal_nft_errors;
+	/* control.c: carpd_now_us() of the last read of the tables'
+	 * counters (balance_refresh, at most once a second); 0: never */
+	uint64_t		 bal_read_us;
 	/* balance-nat: a syncd with defer was connected at the last guard
 	 * run (carpd_nat_guard), to log each change once */
 	int			 defer_avail;

@@ -237,12 +237,25 @@ balance_to_ctl(const struct vhost *vh, struct ctl_balance *b)
 	return 1;
 }
 
-/* Fresh table counters for every carpdev that balances. */
+/*
+ * Fresh table counters for every carpdev that balances, at most once per
+ * BAL_READ_INTERVAL_US: each read is a netlink round trip per carpdev, and
+ * status requests and scrapes come as fast as clients send them, so a
+ * storm of them must not turn into as many nftables dumps on the loop.
+ * Within the interval every caller sees the last read.
+ */
+#define BAL_READ_INTERVAL_US	1000000ULL
+
 static void
 balance_refresh(struct carpd *env)
 {
+	uint64_t now = carpd_now_us();
 	int i;
 
+	if (env->bal_read_us != 0 &&
+	    now - env->bal_read_us < BAL_READ_INTERVAL_US)
+		return;
+	env->bal_read_us = now;
 	for (i = 0; i < env->ndevs; i++)
 		carpd_balance_counters(env->devs[i]);
 }
