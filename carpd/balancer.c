@@ -389,6 +389,7 @@ group_new(struct carpdev *dev, const struct carp_vhost_conf *c)
 		solicited_members(dev, &bg->set, 0);
 		goto fail;
 	}
+	dev->env->bal_read_us = 0;	/* its counters: read at the next ask */
 	return bg;
 fail:
 	free(bg);
