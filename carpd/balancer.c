@@ -139,6 +139,9 @@ table_write(struct carpdev *dev)
 		dev->env->bal_nft_errors++;
 		goto out;
 	}
+	/* new counters (a new table): read at the next status or scrape,
+	 * not up to a second later (control.c balance_refresh) */
+	dev->env->bal_read_us = 0;
 	rv = 0;
 out:
 	free(text);
@@ -389,7 +392,6 @@ group_new(struct carpdev *dev, const struct carp_vhost_conf *c)
 		solicited_members(dev, &bg->set, 0);
 		goto fail;
 	}
-	dev->env->bal_read_us = 0;	/* its counters: read at the next ask */
 	return bg;
 fail:
 	free(bg);
