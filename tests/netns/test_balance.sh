@@ -30,30 +30,13 @@ WAN_MAC=01:00:5e:00:01:0b
 
 src_addr() { echo "192.0.2.$((100 + $1))"; }	# 0 .. NSRC-1
 
-# topo NFW: client, server and fw1..fwNFW on the two bridges (namespace lan)
+# topo NFW: client, server and fw1..fwNFW on the two bridges (namespace
+# lan; lib.sh topo_lan, topo_wan, topo_wan_server), forwarding, 150
+# client addresses, the routes via the VIPs
 topo() {
 	local n=$1 k i
-	ns_add lan && ns_add client && ns_add server || return 1
-	for k in $(seq 1 "$n"); do ns_add "fw$k" || return 1; done
-	for b in br0 br1; do
-		ip -n "$(ns lan)" link add $b type bridge || return 1
-		ip -n "$(ns lan)" link set $b type bridge forward_delay 0 stp_state 0
-		ip -n "$(ns lan)" link set $b up
-	done
-	i=0
-	port() {	# port NODE DEV BRIDGE
-		i=$((i + 1))
-		ip link add "$T_ID-v$i" type veth peer name "$T_ID-p$i" || return 1
-		ip link set "$T_ID-v$i" netns "$(ns "$1")" name "$2"
-		ip link set "$T_ID-p$i" netns "$(ns lan)" name "p$i"
-		ip -n "$(ns lan)" link set "p$i" master "$3" up
-		ip -n "$(ns "$1")" link set "$2" up
-	}
-	port client eth0 br0 && port server eth0 br1 || return 1
+	topo_lan "$n" && topo_wan "$n" && topo_wan_server || return 1
 	for k in $(seq 1 "$n"); do
-		port "fw$k" eth0 br0 && port "fw$k" eth1 br1 || return 1
-		ip -n "$(ns "fw$k")" addr add "192.0.2.$k/24" dev eth0
-		ip -n "$(ns "fw$k")" addr add "198.51.100.$k/24" dev eth1
 		nsx "fw$k" sysctl -qw net.ipv4.ip_forward=1
 		# a stateful forward chain: conntrack runs in a namespace only
 		# when a rule needs it, and the test reads it
@@ -62,12 +45,10 @@ topo() {
 			'		ct state new,established,related accept' '	}' '}' |
 			nsx "fw$k" nft -f - || return 1
 	done
-	ip -n "$(ns client)" addr add 192.0.2.100/24 dev eth0
 	for i in $(seq 101 249); do
 		ip -n "$(ns client)" addr add "192.0.2.$i/24" dev eth0 || return 1
 	done
 	ip -n "$(ns client)" route add default via 192.0.2.254
-	ip -n "$(ns server)" addr add $SERVER/24 dev eth0
 	ip -n "$(ns server)" route add default via 198.51.100.254
 }
 
