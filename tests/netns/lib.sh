@@ -113,18 +113,20 @@ ns_add() {	# ns_add SHORTNAME -> creates "$T_ID-SHORTNAME"
 ns() { echo "$T_ID-$1"; }
 nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 
-# Two firewalls and a LAN client on one bridge:
-#   fw1:eth0 192.0.2.1 / 2001:db8::1    fw2:eth0 192.0.2.2 / 2001:db8::2
+# topo_lan [NFW]: NFW firewalls (default 2) and a LAN client on one bridge:
+#   fwK:eth0 192.0.2.K / 2001:db8::K    (fw1 .1, fw2 .2, fw3 .3, ...)
 #   client:eth0 192.0.2.100 / 2001:db8::100
-# The bridge lives in namespace "lan"; its ports are p-fw1, p-fw2, p-client.
+# The bridge lives in namespace "lan"; its ports are p-fw1, p-fw2, ...,
+# p-client. NFW is at most 9 (the addresses stay below the client's).
 topo_lan() {
-	local h i=0
-	ns_add lan && ns_add fw1 && ns_add fw2 && ns_add client || return 1
+	local nfw=${1:-2} h k i=0
+	ns_add lan && ns_add client || return 1
+	for k in $(seq 1 "$nfw"); do ns_add "fw$k" || return 1; done
 	ip -n "$(ns lan)" link add br0 type bridge || return 1
 	# no STP delay; learn and age normally
 	ip -n "$(ns lan)" link set br0 type bridge forward_delay 0 stp_state 0
 	ip -n "$(ns lan)" link set br0 up
-	for h in fw1 fw2 client; do
+	for h in $(seq -f 'fw%g' 1 "$nfw") client; do
 		i=$((i + 1))
 		ip link add "$T_ID-v$i" type veth peer name "$T_ID-p$i" || return 1
 		ip link set "$T_ID-v$i" netns "$(ns "$h")" name eth0
@@ -133,15 +135,16 @@ topo_lan() {
 		nsx "$h" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
 		ip -n "$(ns "$h")" link set eth0 up
 	done
-	ip -n "$(ns fw1)" addr add 192.0.2.1/24 dev eth0
-	ip -n "$(ns fw2)" addr add 192.0.2.2/24 dev eth0
+	for k in $(seq 1 "$nfw"); do
+		ip -n "$(ns "fw$k")" addr add "192.0.2.$k/24" dev eth0
+		ip -n "$(ns "fw$k")" addr add "2001:db8::$k/64" dev eth0 nodad
+	done
 	ip -n "$(ns client)" addr add 192.0.2.100/24 dev eth0
-	ip -n "$(ns fw1)" addr add 2001:db8::1/64 dev eth0 nodad
-	ip -n "$(ns fw2)" addr add 2001:db8::2/64 dev eth0 nodad
 	ip -n "$(ns client)" addr add 2001:db8::100/64 dev eth0 nodad
 	# IPv6 link-locals must be usable (not tentative) before carpd starts
-	wait_for 5 sh -c "! ip -n $(ns fw1) -6 addr show tentative | grep -q inet6"
-	wait_for 5 sh -c "! ip -n $(ns fw2) -6 addr show tentative | grep -q inet6"
+	for k in $(seq 1 "$nfw"); do
+		wait_for 5 sh -c "! ip -n $(ns "fw$k") -6 addr show tentative | grep -q inet6"
+	done
 }
 
 # write_conf NODE VHID ADVBASE ADVSKEW "ADDR..." [extra global lines] [extra vhost lines]
@@ -232,23 +235,22 @@ fdb_ports() {
 # fdb_only_on MAC PORT: br0 has learned MAC on PORT and on no other port
 fdb_only_on() { [ "$(fdb_ports "$1" | tr '\n' ' ')" = "$2 " ]; }
 
-# A second segment ("wan", bridge br1 in namespace lan) for fw1 and fw2:
-#   fw1:eth1 198.51.100.1   fw2:eth1 198.51.100.2
+# topo_wan [NFW]: a second segment ("wan", bridge br1 in namespace lan)
+# for fw1 .. fwNFW (default 2, as topo_lan's), ports q-fw1, q-fw2, ...:
+#   fwK:eth1 198.51.100.K   (fw1 .1, fw2 .2, ...)
 topo_wan() {
-	local h i=10
+	local nfw=${1:-2} k
 	ip -n "$(ns lan)" link add br1 type bridge || return 1
 	ip -n "$(ns lan)" link set br1 type bridge forward_delay 0 stp_state 0
 	ip -n "$(ns lan)" link set br1 up
-	for h in fw1 fw2; do
-		i=$((i + 1))
-		ip link add "$T_ID-v$i" type veth peer name "$T_ID-p$i" || return 1
-		ip link set "$T_ID-v$i" netns "$(ns "$h")" name eth1
-		ip link set "$T_ID-p$i" netns "$(ns lan)" name "q-$h"
-		ip -n "$(ns lan)" link set "q-$h" master br1 up
-		ip -n "$(ns "$h")" link set eth1 up
+	for k in $(seq 1 "$nfw"); do
+		ip link add "$T_ID-v$((10 + k))" type veth peer name "$T_ID-p$((10 + k))" || return 1
+		ip link set "$T_ID-v$((10 + k))" netns "$(ns "fw$k")" name eth1
+		ip link set "$T_ID-p$((10 + k))" netns "$(ns lan)" name "q-fw$k"
+		ip -n "$(ns lan)" link set "q-fw$k" master br1 up
+		ip -n "$(ns "fw$k")" link set eth1 up
+		ip -n "$(ns "fw$k")" addr add "198.51.100.$k/24" dev eth1
 	done
-	ip -n "$(ns fw1)" addr add 198.51.100.1/24 dev eth1
-	ip -n "$(ns fw2)" addr add 198.51.100.2/24 dev eth1
 }
 
 # add_vhost NODE VHID CARPDEV ADVBASE ADVSKEW "ADDR..." [extra lines]
@@ -457,16 +459,21 @@ sq() { sst "$1" | jq -r "$2"; }
 # The client's default route is the LAN VIP 192.0.2.254; the server needs
 # none (the firewalls SNAT to the WAN VIP 198.51.100.254, on its link).
 topo_fw_pair() {
-	topo_lan && topo_wan || return 1
+	topo_lan && topo_wan && topo_wan_server || return 1
+	ip -n "$(ns client)" route add default via 192.0.2.254 &&
+	sync_link
+}
+
+# topo_wan_server: the server on the WAN bridge (after topo_wan):
+#   server eth0 198.51.100.100 (port q-server), no route
+topo_wan_server() {
 	ns_add server || return 1
 	ip link add "$T_ID-v20" type veth peer name "$T_ID-p20" || return 1
 	ip link set "$T_ID-v20" netns "$(ns server)" name eth0 &&
 	ip link set "$T_ID-p20" netns "$(ns lan)" name q-server &&
 	ip -n "$(ns lan)" link set q-server master br1 up &&
 	ip -n "$(ns server)" link set eth0 up &&
-	ip -n "$(ns server)" addr add 198.51.100.100/24 dev eth0 &&
-	ip -n "$(ns client)" route add default via 192.0.2.254 &&
-	sync_link
+	ip -n "$(ns server)" addr add 198.51.100.100/24 dev eth0
 }
 
 # fw_strict NODE: the strict firewall of pfsync-conntrack.md 5.4: forwarding

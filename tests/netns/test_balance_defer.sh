@@ -44,37 +44,17 @@ NSRC=40
 PORT=7001
 src_addr() { echo "192.0.2.$((100 + $1))"; }
 
-# client, server, fw1, fw2 on the two bridges, and the sync link. No
-# ruleset yet: see rulesets below.
+# client, server, fw1, fw2 on the two bridges, and the sync link (lib.sh
+# topo_fw_pair), forwarding, the client's addresses. No ruleset yet: see
+# rulesets below.
 topo2() {
-	local k i=0
-	ns_add lan && ns_add client && ns_add server && ns_add fw1 && ns_add fw2 || return 1
-	for b in br0 br1; do
-		ip -n "$(ns lan)" link add $b type bridge || return 1
-		ip -n "$(ns lan)" link set $b type bridge forward_delay 0 stp_state 0
-		ip -n "$(ns lan)" link set $b up
-	done
-	port() {	# port NODE DEV BRIDGE
-		i=$((i + 1))
-		ip link add "$T_ID-v$i" type veth peer name "$T_ID-p$i" || return 1
-		ip link set "$T_ID-v$i" netns "$(ns "$1")" name "$2"
-		ip link set "$T_ID-p$i" netns "$(ns lan)" name "p$i"
-		ip -n "$(ns lan)" link set "p$i" master "$3" up
-		ip -n "$(ns "$1")" link set "$2" up
-	}
-	port client eth0 br0 && port server eth0 br1 || return 1
-	for k in 1 2; do
-		port "fw$k" eth0 br0 && port "fw$k" eth1 br1 || return 1
-		ip -n "$(ns "fw$k")" addr add "192.0.2.$k/24" dev eth0
-		ip -n "$(ns "fw$k")" addr add "198.51.100.$k/24" dev eth1
-		nsx "fw$k" sysctl -qw net.ipv4.ip_forward=1
-	done
-	for i in $(seq 0 $((NSRC - 1))); do
+	local k i
+	topo_fw_pair || return 1
+	for k in 1 2; do nsx "fw$k" sysctl -qw net.ipv4.ip_forward=1; done
+	# src_addr 0 is the client's own 192.0.2.100
+	for i in $(seq 1 $((NSRC - 1))); do
 		ip -n "$(ns client)" addr add "$(src_addr "$i")/24" dev eth0 || return 1
 	done
-	ip -n "$(ns client)" route add default via 192.0.2.254
-	ip -n "$(ns server)" addr add $SERVER/24 dev eth0
-	sync_link
 }
 
 # The firewalls' rulesets, loaded after syncd: on a kernel that cannot
