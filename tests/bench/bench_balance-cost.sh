@@ -29,17 +29,20 @@
 #                  what the multicast MAC costs, the table being the same
 #   F mc-flat      (not in the default list) D with the hash rule in the
 #                  base chain: no jump to a group chain
-# Then one perf run each for A, C, D and G (perf record on the sender's CPU,
-# cpu-clock at a fixed period): the kernel symbols that carry the time,
-# as ns per forwarded packet, and which ones grow from A to D.
+# Then BENCH_COST_PERF_RUNS rounds of perf runs of every variant (perf
+# record on the sender's CPU, cpu-clock at a fixed period): the time in
+# netfilter's symbols per forwarded packet (the table's own cost, which the
+# machine's noise hardly moves), and the kernel symbols that grow from A
+# to G.
 # The tables are carpd's own text (carp_balance.c through
 # build/tests/bal_hash), edited by sed for the variants, so that they
 # follow the generator.
 #
 # knobs: BENCH_RUNS (5 here unless set), BENCH_COST_SECONDS (5),
 #        BENCH_COST_VARIANTS ("A B C D E G H P U"), BENCH_COST_PERF=0
-#        (no perf runs), BENCH_COST_PERF_VARIANTS ("A C D G": the symbol
-#        table compares the first and the last)
+#        (no perf runs), BENCH_COST_PERF_RUNS (3: perf rounds of all the
+#        variants), BENCH_COST_COMPARE ("A C D G": the symbol table's
+#        columns; it sorts by the last minus the first)
 # usage: bench_balance-cost.sh BUILD_DIR
 T_NAME=balance-cost
 BENCH_RUNS=${BENCH_RUNS:-5}
@@ -48,7 +51,8 @@ bench_init "$@"
 SECONDS_PER_RUN=${BENCH_COST_SECONDS:-5}
 VARIANTS=${BENCH_COST_VARIANTS:-"A B C D E G H P U"}
 PERF=${BENCH_COST_PERF:-1}
-PERF_VARIANTS=${BENCH_COST_PERF_VARIANTS:-"A C D G"}
+PERF_RUNS=${BENCH_COST_PERF_RUNS:-3}
+COMPARE=${BENCH_COST_COMPARE:-"A C D G"}
 PERF_PERIOD_NS=50000		# cpu-clock sample every 50 us of CPU
 CPU=1				# the sender's CPU (iperf3 -A)
 command -v iperf3 >/dev/null || bench_fatal "iperf3 not found (scripts/install-deps.sh installs it)"
@@ -317,48 +321,75 @@ fi
 # on its behalf included), per kernel symbol; at a fixed period, a symbol's
 # ns per packet = its samples x period / packets. The comm is iperf3, or
 # timeout when the exec happened on the other CPU (perf -C misses it).
-for v in $PERF_VARIANTS; do
-	case " $VARIANTS " in *" $v "*) ;; *) table_text $v >"$T_DIR/table_$v.nft" 2>/dev/null ;; esac
-	progress "perf run, variant $v"
-	mode $v || bench_fatal "variant $v: the table did not load"
-	out=$(udp_run "$T_DIR/perf_$v.data") || bench_fatal "perf run failed (variant $v)"
-	read -r _ _ pk <<<"$out"
-	perf report -i "$T_DIR/perf_$v.data" --stdio --no-children --comms iperf3,timeout -F sample,sym 2>/dev/null |
-		awk -v p="$pk" -v per=$PERF_PERIOD_NS '
-			/^#/ || NF < 3 { next }
-			{ s = $1; sub(/^[^]]*\] /, ""); sub(/ +$/, ""); printf "%s\t%.1f\n", $0, s * per / p }' \
-		>"$T_DIR/sym_$v"
-	awk -F'\t' '{ t += $2 } END { printf "%.0f\n", t }' "$T_DIR/sym_$v" >"$T_DIR/symtot_$v"
-	[ "${KEEP_LOGS:-0}" = 1 ] || rm -f "$T_DIR/perf_$v.data"
-done
-set -- $PERF_VARIANTS
-first=$1; last=${!#}
-say ""
-say "perf (one run each; the sender's CPU, iperf3's context incl. softirq; ns per forwarded packet by kernel symbol):"
-say "  total sampled: $(for v in $PERF_VARIANTS; do printf '%s %s ns  ' $v "$(cat "$T_DIR/symtot_$v")"; done)"
-say "  symbols that grow most from $first to $last (ns/pkt in $PERF_VARIANTS, then $last - $first):"
-awk -F'\t' -v vs="$PERF_VARIANTS" -v dir="$T_DIR" -v first="$first" -v last="$last" '
-	BEGIN {
-		n = split(vs, v, " ")
-		for (i = 1; i <= n; i++) {
-			f = dir "/sym_" v[i]
-			while ((getline line < f) > 0) { split(line, a, "\t"); ns[v[i], a[1]] = a[2]; sym[a[1]] = 1 }
-		}
-		for (s in sym) printf "%.1f\t%s\n", ns[last, s] - ns[first, s], s
-	}' | sort -t"$(printf '\t')" -k1,1 -g -r | head -n 25 |
-	while IFS="$(printf '\t')" read -r d s; do
-		line=$(printf '    %-36s' "$s")
-		for v in $PERF_VARIANTS; do
-			line="$line$(printf ' %7s' "$(awk -F'\t' -v s="$s" '$1 == s { print $2; f = 1 } END { if (!f) print "0" }' "$T_DIR/sym_$v")")"
-		done
-		say "$line   $(printf '%+.1f' "$d")"
+# The run-level CPU figures above carry the machine's noise (other jobs
+# on the same cores and host: +-20 % from run to run); the netfilter
+# symbols' share is the table's own cost, which that noise hardly moves.
+NF_RE='^(nf_|nft_|__nft|jhash|skb_copy_bits)'
+syms() {	# syms PERF_DATA PACKETS: "symbol<TAB>ns/pkt" for kernel symbols
+	perf report -i "$1" --stdio --no-children --comms iperf3,timeout -F sample,sym 2>/dev/null |
+		awk -v p="$2" -v per=$PERF_PERIOD_NS '
+			/^#/ || NF < 3 || $2 != "[k]" { next }
+			{ s = $1; sub(/^[^]]*\] /, ""); sub(/ +$/, ""); printf "%s\t%.1f\n", $0, s * per / p }'
+}
+for v in $VARIANTS; do : >"$T_DIR/nf_$v"; : >"$T_DIR/ndc_$v"; : >"$T_DIR/symall_$v"; done
+for r in $(seq 1 "$PERF_RUNS"); do
+	for v in $VARIANTS; do
+		progress "perf run $r of $PERF_RUNS, variant $v"
+		mode $v || bench_fatal "variant $v: the table did not load"
+		out=$(udp_run "$T_DIR/perf.data") || bench_fatal "perf run failed (variant $v)"
+		read -r _ _ pk <<<"$out"
+		syms "$T_DIR/perf.data" "$pk" >"$T_DIR/sym"
+		cat "$T_DIR/sym" >>"$T_DIR/symall_$v"
+		awk -F'\t' -v re="$NF_RE" '$1 ~ re { t += $2 } END { printf "%.0f\n", t }' "$T_DIR/sym" >>"$T_DIR/nf_$v"
+		awk -F'\t' '$1 == "nft_do_chain" { t = $2 } END { printf "%.0f\n", t }' "$T_DIR/sym" >>"$T_DIR/ndc_$v"
+		[ "${KEEP_LOGS:-0}" = 1 ] && mv "$T_DIR/perf.data" "$T_DIR/perf_${v}_$r.data"
+		rm -f "$T_DIR/perf.data"
 	done
+done
+# a symbol's ns/pkt averaged over the perf rounds
+for v in $VARIANTS; do
+	awk -F'\t' -v n="$PERF_RUNS" '{ t[$1] += $2 } END { for (s in t) printf "%s\t%.1f\n", s, t[s] / n }' \
+		"$T_DIR/symall_$v" >"$T_DIR/sym_$v"
+done
+nfa=$(median <"$T_DIR/nf_A")
+say ""
+say "perf ($PERF_RUNS rounds of all variants, alternating; the sender's CPU, iperf3's context incl. softirq;"
+say "ns per forwarded packet in netfilter's symbols ($NF_RE: hook, chains, expressions; A's is the"
+say "server's sink table), medians; the extra over A is fw1's table):"
+say "$(printf '  %-46s %9s %8s %13s  %s' variant netfilter "over A" nft_do_chain "rounds (netfilter ns/pkt)")"
+for v in $VARIANTS; do
+	nf=$(median <"$T_DIR/nf_$v"); ndc=$(median <"$T_DIR/ndc_$v")
+	say "$(printf '  %s %-44s %9s %+8d %13s  %s' "$v" "$(vname $v)" "$nf" "$((nf - nfa))" "$ndc" "$(tr '\n' ' ' <"$T_DIR/nf_$v")")"
+	{
+		echo "bench: balance_cost.$v.netfilter_per_packet=$nf ns"
+		echo "bench: balance_cost.$v.netfilter_extra=$((nf - nfa)) ns"
+	} >>"$BENCH_SUMMARY"
+done
+cmp=""
+for v in $COMPARE; do case " $VARIANTS " in *" $v "*) cmp="$cmp $v" ;; esac; done
+set -- $cmp
+if [ $# -ge 2 ]; then
+	first=$1; last=${!#}
+	say "  kernel symbols that grow most from $first to $last (ns/pkt in$cmp, then $last - $first):"
+	awk -F'\t' -v vs="$cmp" -v dir="$T_DIR" -v first="$first" -v last="$last" '
+		BEGIN {
+			n = split(vs, v, " ")
+			for (i = 1; i <= n; i++) {
+				f = dir "/sym_" v[i]
+				while ((getline line < f) > 0) { split(line, a, "\t"); ns[v[i], a[1]] = a[2]; sym[a[1]] = 1 }
+			}
+			for (s in sym) {
+				l = sprintf("    %-36s", s)
+				for (i = 1; i <= n; i++) l = l sprintf(" %7.1f", ns[v[i], s])
+				printf "%.1f\t%s   %+.1f\n", ns[last, s] - ns[first, s], l, ns[last, s] - ns[first, s]
+			}
+		}' | sort -t"$(printf '\t')" -k1,1 -g -r | head -n 20 | cut -f2 |
+		while IFS= read -r l; do say "$l"; done
+fi
 # a unicast destination IP in a multicast frame: pkttype set host should
 # keep it off the multicast input path (ip_route_input_mc, ip_mc_*)
-mc=$(for v in $PERF_VARIANTS; do
-	awk -F'\t' -v v=$v '$1 ~ /(^ip_mc|_mc_|multicast|igmp|route_input_mc)/ { printf "%s:%s=%s ", v, $1, $2 }' "$T_DIR/sym_$v"
+mc=$(for v in $VARIANTS; do
+	awk -F'\t' -v v=$v '$1 ~ /^(ip_mc_|ip_route_input_mc|ip_check_mc|igmp|ip_mr_)/ { printf "%s:%s=%s ", v, $1, $2 }' "$T_DIR/sym_$v"
 done)
-say "  multicast input path symbols (ip_mc*, *_mc_*, *multicast*, igmp*): ${mc:-none sampled}"
-say "  heaviest symbols in $last:"
-sort -t"$(printf '\t')" -k2,2 -g -r "$T_DIR/sym_$last" | head -n 15 |
-	while IFS="$(printf '\t')" read -r s n; do say "$(printf '    %-36s %7s ns' "$s" "$n")"; done
+say "  multicast input path symbols (ip_mc_*, ip_route_input_mc, ip_check_mc, igmp*, ip_mr_*): ${mc:-none sampled}"
+say "  ip_route_input_slow, ns/pkt: $(for v in $VARIANTS; do printf '%s %s  ' $v "$(awk -F'\t' '$1 == "ip_route_input_slow" { print $2; f = 1 } END { if (!f) print 0 }' "$T_DIR/sym_$v")"; done)"
