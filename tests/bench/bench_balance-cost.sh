@@ -325,13 +325,21 @@ fi
 # on the same cores and host: +-20 % from run to run); the netfilter
 # symbols' share is the table's own cost, which that noise hardly moves.
 NF_RE='^(nf_|nft_|__nft|jhash|skb_copy_bits)'
-syms() {	# syms PERF_DATA PACKETS: "symbol<TAB>ns/pkt" for kernel symbols
+# The machine's speed drifts by +-20 % from run to run, ns figures with
+# it; the netfilter symbols' share of the sender's samples hardly moves
+# (it is a ratio within one run). With the rest of the path the same in
+# every variant, the extra CPU per packet over A, as a part of A's, is
+# (share_V - share_A) / (1 - share_V).
+syms() {	# syms PERF_DATA PACKETS: "symbol<TAB>ns/pkt<TAB>samples" for kernel symbols
 	perf report -i "$1" --stdio --no-children --comms iperf3,timeout -F sample,sym 2>/dev/null |
 		awk -v p="$2" -v per=$PERF_PERIOD_NS '
-			/^#/ || NF < 3 || $2 != "[k]" { next }
-			{ s = $1; sub(/^[^]]*\] /, ""); sub(/ +$/, ""); printf "%s\t%.1f\n", $0, s * per / p }'
+			/^#/ || NF < 3 { next }
+			{ t += $1 }
+			$2 != "[k]" { next }
+			{ s = $1; sub(/^[^]]*\] /, ""); sub(/ +$/, ""); printf "%s\t%.1f\t%d\n", $0, s * per / p, s }
+			END { printf "(all)\t%.1f\t%d\n", t * per / p, t }'
 }
-for v in $VARIANTS; do : >"$T_DIR/nf_$v"; : >"$T_DIR/ndc_$v"; : >"$T_DIR/symall_$v"; done
+for v in $VARIANTS; do : >"$T_DIR/nf_$v"; : >"$T_DIR/share_$v"; : >"$T_DIR/ndc_$v"; : >"$T_DIR/symall_$v"; done
 for r in $(seq 1 "$PERF_RUNS"); do
 	for v in $VARIANTS; do
 		progress "perf run $r of $PERF_RUNS, variant $v"
@@ -339,8 +347,10 @@ for r in $(seq 1 "$PERF_RUNS"); do
 		out=$(udp_run "$T_DIR/perf.data") || bench_fatal "perf run failed (variant $v)"
 		read -r _ _ pk <<<"$out"
 		syms "$T_DIR/perf.data" "$pk" >"$T_DIR/sym"
-		cat "$T_DIR/sym" >>"$T_DIR/symall_$v"
-		awk -F'\t' -v re="$NF_RE" '$1 ~ re { t += $2 } END { printf "%.0f\n", t }' "$T_DIR/sym" >>"$T_DIR/nf_$v"
+		grep -v '^(all)' "$T_DIR/sym" | cut -f1,2 >>"$T_DIR/symall_$v"
+		read -r nf sh < <(awk -F'\t' -v re="$NF_RE" '$1 == "(all)" { a = $3 } $1 ~ re { t += $2; n += $3 }
+			END { printf "%.0f %.2f\n", t, a ? 100 * n / a : 0 }' "$T_DIR/sym")
+		echo "$nf" >>"$T_DIR/nf_$v"; echo "$sh" >>"$T_DIR/share_$v"
 		awk -F'\t' '$1 == "nft_do_chain" { t = $2 } END { printf "%.0f\n", t }' "$T_DIR/sym" >>"$T_DIR/ndc_$v"
 		[ "${KEEP_LOGS:-0}" = 1 ] && mv "$T_DIR/perf.data" "$T_DIR/perf_${v}_$r.data"
 		rm -f "$T_DIR/perf.data"
@@ -352,17 +362,23 @@ for v in $VARIANTS; do
 		"$T_DIR/symall_$v" >"$T_DIR/sym_$v"
 done
 nfa=$(median <"$T_DIR/nf_A")
+sha=$(sort -g "$T_DIR/share_A" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
 say ""
-say "perf ($PERF_RUNS rounds of all variants, alternating; the sender's CPU, iperf3's context incl. softirq;"
-say "ns per forwarded packet in netfilter's symbols ($NF_RE: hook, chains, expressions; A's is the"
-say "server's sink table), medians; the extra over A is fw1's table):"
-say "$(printf '  %-46s %9s %8s %13s  %s' variant netfilter "over A" nft_do_chain "rounds (netfilter ns/pkt)")"
+say "perf ($PERF_RUNS rounds of all variants, alternating; the sender's CPU, iperf3's context incl. softirq):"
+say "netfilter = its symbols ($NF_RE: hook, chains, expressions; in A, the server's sink"
+say "table); share = their part of the sender's samples; extra = (share - A's) / (1 - share), the CPU"
+say "per packet the variant adds, as a part of A's, and that x A's median ns/pkt ($base); medians:"
+say "$(printf '  %-46s %7s %7s %11s %8s %6s  %s' variant "nf ns" "nft_do" "nf share %" "extra %" "~ns" "rounds (share %)")"
 for v in $VARIANTS; do
 	nf=$(median <"$T_DIR/nf_$v"); ndc=$(median <"$T_DIR/ndc_$v")
-	say "$(printf '  %s %-44s %9s %+8d %13s  %s' "$v" "$(vname $v)" "$nf" "$((nf - nfa))" "$ndc" "$(tr '\n' ' ' <"$T_DIR/nf_$v")")"
+	sh=$(sort -g "$T_DIR/share_$v" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+	ex=$(awk -v s="$sh" -v a="$sha" 'BEGIN { printf "%.1f", (s - a) / (100 - s) * 100 }')
+	exn=$(awk -v e="$ex" -v b="$base" 'BEGIN { printf "%.0f", e / 100 * b }')
+	say "$(printf '  %s %-44s %7s %7s %11s %8s %6s  %s' "$v" "$(vname $v)" "$nf" "$ndc" "$sh" "$ex" "$exn" "$(tr '\n' ' ' <"$T_DIR/share_$v")")"
 	{
 		echo "bench: balance_cost.$v.netfilter_per_packet=$nf ns"
-		echo "bench: balance_cost.$v.netfilter_extra=$((nf - nfa)) ns"
+		echo "bench: balance_cost.$v.netfilter_share=$sh %"
+		echo "bench: balance_cost.$v.netfilter_extra=$ex %"
 	} >>"$BENCH_SUMMARY"
 done
 cmp=""
