@@ -319,8 +319,7 @@ fi
 [ "$PERF" = 1 ] || exit 0
 # perf: samples of the sender's CPU in its own context (softirq work done
 # on its behalf included), per kernel symbol; at a fixed period, a symbol's
-# ns per packet = its samples x period / packets. The comm is iperf3, or
-# timeout when the exec happened on the other CPU (perf -C misses it).
+# ns per packet = its samples x period / packets.
 # The run-level CPU figures above carry the machine's noise (other jobs
 # on the same cores and host: +-20 % from run to run); the netfilter
 # symbols' share is the table's own cost, which that noise hardly moves.
@@ -331,7 +330,12 @@ NF_RE='^(nf_|nft_|__nft|jhash|skb_copy_bits)'
 # every variant, the extra CPU per packet over A, as a part of A's, is
 # (share_V - share_A) / (1 - share_V).
 syms() {	# syms PERF_DATA PACKETS: "symbol<TAB>ns/pkt<TAB>samples" for kernel symbols
-	perf report -i "$1" --stdio --no-children --comms iperf3,timeout -F sample,sym 2>/dev/null |
+	local c
+	# the sender is the busiest comm on its CPU; its name is iperf3, or
+	# timeout, or :PID when perf -C missed the exec or fork on the other CPU
+	c=$(perf report -i "$1" --stdio --no-children --sort comm -F sample,comm 2>/dev/null |
+		awk '!/^#/ && NF >= 2 && $1 > m { m = $1; c = $2 } END { print c }')
+	perf report -i "$1" --stdio --no-children --comms "$c" -F sample,sym 2>/dev/null |
 		awk -v p="$2" -v per=$PERF_PERIOD_NS '
 			/^#/ || NF < 3 { next }
 			{ t += $1 }
