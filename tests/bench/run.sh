@@ -16,7 +16,13 @@
 #                        match, BENCH_RUNS x 2 x 2 x BENCH_BAL_SECONDS (5) s,
 #                        and BENCH_RUNS redistribution runs after a node failure;
 #                        defer: syncd's first-packet hold, off and on,
-#                        BENCH_RUNS x 3 x BENCH_DEFER_FLOWS (200) flows)
+#                        BENCH_RUNS x 3 x BENCH_DEFER_FLOWS (200) flows;
+#                        not in the default list: balance-cost, where the
+#                        balancing match's CPU goes, variant by variant
+#                        (BENCH_SECTIONS=balance-cost make bench; 9 variants
+#                        x (BENCH_RUNS + BENCH_COST_PERF_RUNS (3)) x
+#                        (BENCH_COST_SECONDS (5) + ~2) s: ~15 min with the
+#                        default 10 runs, ~9 with BENCH_RUNS=5))
 #   KEEP_LOGS=1          keep each section's temp dir (daemon logs, captures)
 #
 # Each section is its own script with its own namespaces, run under a
@@ -60,6 +66,8 @@ limit() {
 	balance) echo $((90 + (4 * (${BENCH_BAL_SECONDS:-5} + 3) + 20) * BENCH_RUNS)) ;;
 	# three syncd pairs started and 3 x 200 flows a run
 	defer) echo $((60 + 20 * BENCH_RUNS)) ;;
+	# the decision check (~30 s), 9 variants a run, then 9 a perf round
+	balance-cost) echo $((120 + 9 * (${BENCH_COST_SECONDS:-5} + 4) * (BENCH_RUNS + ${BENCH_COST_PERF_RUNS:-3}))) ;;
 	*) echo 0 ;;
 	esac
 }
