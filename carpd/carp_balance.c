@@ -556,62 +556,70 @@ text_egress(struct text *t, const struct carp_balance_set *sets,
 		text_add(t, "\t}\n");
 }
 
-/* The shared MAC of a set, as nft writes it. */
-static void
-text_mac(char mac[18], const struct carp_balance_set *s)
-{
-	uint8_t		 m[6];
-
-	carp_balance_mac(s->mode, s->vhids[0], m);
-	snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
-	    m[3], m[4], m[5]);
-}
-
 /*
- * The entry of a set in the ingress chain: the only rule a frame not sent
- * to one of the shared MACs meets after the ARP lines. A link-layer load
- * (ether daddr, ether type) is nft's slow path (skb_copy_bits, as the MAC
- * header is behind skb->data); under it, `ip saddr` alone makes nft test
- * the family with `meta protocol` (a field of the skb), so a balanced
- * frame pays for one such load.
+ * The entry of a set in the ingress chain, the first rules a frame meets.
+ * The table's cost is nft's interpreter, 8 to 15 ns an expression here
+ * (tests/bench/bench_balance-cost.sh, perf by kernel symbol), so every
+ * rule carries its decision in as few expressions as it can: the
+ * destination MAC as one raw link-layer load, without the `meta iiftype`
+ * test that `ether daddr` adds (carpdev is Ethernet: carpd took its
+ * 6-byte address, carp_nl_lladdr).
  */
 static void
 text_group_jump(struct text *t, const struct carp_balance_set *s)
 {
-	char		 mac[18];
+	uint8_t		 m[6];
 
-	text_mac(mac, s);
-	text_add(t, "\t\tether daddr %s jump group_%u\n", mac, s->vhids[0]);
+	carp_balance_mac(s->mode, s->vhids[0], m);
+	text_add(t, "\t\t@ll,0,48 0x%02x%02x%02x%02x%02x%02x jump group_%u\n",
+	    m[0], m[1], m[2], m[3], m[4], m[5], s->vhids[0]);
+}
+
+/*
+ * The hash rule of one family. On the LAN side the pair (source,
+ * destination) is contiguous in the header, so one raw network-header
+ * load puts the same bytes in the same registers as `ip saddr . ip
+ * daddr` would (8 bytes from offset 12 in IPv4, 32 from offset 8 in
+ * IPv6) with one expression instead of two: the same key, the same
+ * jhash, the same bucket (test_balance_hash checks the kernel against
+ * carp_balance_bucket). The WAN order (destination, source) is not.
+ */
+static void
+text_hash_rule(struct text *t, const struct carp_balance_set *s, int v6)
+{
+	const char	*fam = v6 ? "ip6" : "ip";
+
+	if (s->side == CARP_BAL_LAN)
+		text_add(t, "\t\tmeta protocol %s jhash %s", fam,
+		    v6 ? "@nh,64,256" : "@nh,96,64");
+	else
+		text_add(t, "\t\tjhash %s daddr . %s saddr", fam, fam);
+	text_add(t, " mod %u seed 0x%x vmap @owned_%u\n", nft_modulus(s->n),
+	    s->seed, s->vhids[0]);
 }
 
 /*
  * The chain of a set, only frames to its shared MAC. IPv4's hash rule
- * first: it is the common case, and the three rules match disjoint
- * frames (each map covers every bucket, so a hash rule that matches is
- * final). Neighbour solicitations and advertisements pass on every node,
- * unhashed: they are the nodes' own control traffic, not a flow (a client
- * answers a node's NS from a VIP with an NA to the shared MAC, whichever
- * node asked; hashed, it reached one node in N). The pair is in the
- * side's order.
+ * first: it is the common case, and the rules match disjoint frames
+ * (each map covers every bucket, so a hash rule that matches is final).
+ * A solicitation for one of the IPv6 VIPs (of any group) sent to the
+ * shared MAC (a client checking its entry, RFC 4861 7.3.1) stops here as
+ * it does in the ingress chain (carpd answers it). Other neighbour solicitations and
+ * advertisements pass on every node, unhashed: they are the nodes' own
+ * control traffic, not a flow (a client answers a node's NS with an NA
+ * to the address that asked, whichever node that was; hashed, it reached
+ * one node in N).
  */
 static void
-text_group_chain(struct text *t, const struct carp_balance_set *s)
+text_group_chain(struct text *t, const struct carp_balance_set *sets,
+    unsigned nsets, const struct carp_balance_set *s)
 {
-	static const char *const fam[2] = { "ip", "ip6" };
-	unsigned	 f;
-	int		 wan = s->side == CARP_BAL_WAN;
-
 	text_add(t, "\tchain group_%u {\n", s->vhids[0]);
-	for (f = 0; f < 2; f++) {
-		if (f == 1)
-			text_add(t, "\t\ticmpv6 type { nd-neighbor-solicit, "
-			    "nd-neighbor-advert } meta pkttype set host "
-			    "accept\n");
-		text_add(t, "\t\tjhash %s %s . %s %s mod %u "
-		    "seed 0x%x vmap @owned_%u\n", fam[f],
-		    wan ? "daddr" : "saddr", fam[f], wan ? "saddr" : "daddr",
-		    nft_modulus(s->n), s->seed, s->vhids[0]);
-	}
+	text_hash_rule(t, s, 0);
+	text_ns_drop(t, sets, nsets);	/* any group's VIP: none for the kernel */
+	text_add(t, "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }"
+	    " meta pkttype set host accept\n");
+	text_hash_rule(t, s, 1);
 	text_add(t, "\t}\n");
 }
 
@@ -671,13 +679,15 @@ carp_balance_nft_create(const struct carp_balance_set *sets, unsigned nsets,
 	for (s = 0; s < nsets; s++)
 		text_map(&t, &sets[s]);
 	for (s = 0; s < nsets; s++)
-		text_group_chain(&t, &sets[s]);
+		text_group_chain(&t, sets, nsets, &sets[s]);
 	text_add(&t, "\tchain in {\n\t\ttype filter hook ingress device \"%s\""
 	    " priority -300; policy accept;\n", dev);
-	text_arp_drop(&t, sets, nsets);
-	text_ns_drop(&t, sets, nsets);
+	/* the jumps first: a balanced frame meets one rule here; an ARP
+	 * request or NS to a shared MAC comes back from its group chain */
 	for (s = 0; s < nsets; s++)
 		text_group_jump(&t, &sets[s]);
+	text_arp_drop(&t, sets, nsets);
+	text_ns_drop(&t, sets, nsets);
 	text_add(&t, "\t}\n");
 	text_egress(&t, sets, nsets);
 	text_add(&t, "}\n");
