@@ -994,12 +994,15 @@ bad_spa(const uint8_t spa[4])
 static enum carp_arp_verdict
 arp_check_parties(const struct arp_req *r, const struct carp_arp_ctx *ctx)
 {
+	/* the target first: the shell asks each group of the carpdev in
+	 * turn until one says the VIP is its own, so a request to another
+	 * group's MAC for that group's VIP must not stop at this one */
+	if (!is_vip(ctx, r->tpa))
+		return CARP_ARP_NOT_OURS;
 	if (memcmp(r->eth_dst, eth_bcast, 6) != 0 &&
 	    memcmp(r->eth_dst, ctx->shared_mac, 6) != 0 &&
 	    memcmp(r->eth_dst, ctx->real_mac, 6) != 0)
 		return CARP_ARP_NOT_FOR_US;
-	if (!is_vip(ctx, r->tpa))
-		return CARP_ARP_NOT_OURS;
 	/* our own (or a peer's) announcement, or our frame looped back */
 	if (memcmp(r->sha, ctx->shared_mac, 6) == 0 ||
 	    memcmp(r->sha, ctx->real_mac, 6) == 0 ||

@@ -173,6 +173,11 @@ ns_check_parties(const struct ns_req *r, const struct carp_nd_ctx *ctx)
 
 	if (r->target[0] == 0xff)
 		return CARP_ND_BAD_TARGET;
+	/* the target before the rest: the shell asks each group of the
+	 * carpdev in turn until one says the VIP is its own, so a
+	 * solicitation to another group's MAC must not stop at this one */
+	if (!is_vip6(ctx, r->target))
+		return CARP_ND_NOT_OURS;
 	if (memcmp(r->dst, r->target, 16) != 0 &&
 	    !is_solicited_node(r->dst, r->target))
 		return CARP_ND_BAD_DST;
@@ -182,8 +187,6 @@ ns_check_parties(const struct ns_req *r, const struct carp_nd_ctx *ctx)
 	    memcmp(r->eth_dst, ctx->real_mac, 6) != 0 &&
 	    !(r->dst[0] == 0xff && is_group_mac(r->eth_dst, r->dst)))
 		return CARP_ND_NOT_FOR_US;
-	if (!is_vip6(ctx, r->target))
-		return CARP_ND_NOT_OURS;
 	/* our own (or a peer's) solicitation, or our frame looped back */
 	if (memcmp(r->eth_src, ctx->real_mac, 6) == 0 ||
 	    memcmp(r->eth_src, ctx->shared_mac, 6) == 0 ||

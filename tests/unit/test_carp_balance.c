@@ -918,6 +918,34 @@ test_arp_rejects(void **state)
 	}
 }
 
+/*
+ * Two groups on one carpdev: the shell asks each in turn until one owns
+ * the target. A unicast request to the second group's MAC for its VIP
+ * is "not ours" to the first (not "not for us", which would end the
+ * search there) and answered by the second.
+ */
+static void
+test_arp_two_groups(void **state)
+{
+	struct carp_arp_ctx	 a, b;
+	uint8_t			 req[64], out[64];
+	size_t			 rn, outn;
+
+	arp_ctx(&a, CARP_BAL_IP);
+	arp_ctx(&b, CARP_BAL_IP);
+	b.nvips = 1;
+	memcpy(b.vips[0], "\xc0\x00\x02\x0a", 4);	/* 192.0.2.10 */
+	b.shared_mac[5] = 0x05;
+	rn = unhex(REQ, req, sizeof(req));
+	memcpy(req + OFF_ETH_DST, b.shared_mac, 6);
+	memcpy(req + OFF_TPA, b.vips[0], 4);
+	assert_int_equal(carp_arp_answer(req, rn, &a, out, sizeof(out), &outn),
+	    CARP_ARP_NOT_OURS);
+	assert_int_equal(carp_arp_answer(req, rn, &b, out, sizeof(out), &outn),
+	    CARP_ARP_REPLY);
+	assert_memory_equal(out + 22, b.shared_mac, 6);
+}
+
 /* What is refused before the frame is read, and the short frames. */
 static void
 test_arp_refused_ctx(void **state)
@@ -991,6 +1019,7 @@ main(void)
 		cmocka_unit_test(test_arp_reply_unicast),
 		cmocka_unit_test(test_arp_probe),
 		cmocka_unit_test(test_arp_rejects),
+		cmocka_unit_test(test_arp_two_groups),
 		cmocka_unit_test(test_arp_refused_ctx),
 		cmocka_unit_test(test_arp_names),
 	};

@@ -283,6 +283,31 @@ test_refusals(void **state)
 	assert_int_equal(outn, 0);
 }
 
+/* Two groups on one carpdev (see test_carp_balance's test_arp_two_groups):
+ * a solicitation to the second group's MAC for its VIP is "not ours" to
+ * the first, which lets the shell ask the second. */
+static void
+test_two_groups(void **state)
+{
+	struct carp_nd_ctx	 a, b;
+	uint8_t			 ns[128], out[128];
+	size_t			 n, outn;
+
+	ctx_of(&a, CARP_BAL_IP, 0);
+	ctx_of(&b, CARP_BAL_IP, 0);
+	ip6("2001:db8::2", b.vips[0]);
+	b.shared_mac[5] = 0x05;
+	n = unhex(kernel_ns, ns, sizeof(ns)) - 8;
+	memcpy(ns, b.shared_mac, 6);			/* unicast NUD */
+	memcpy(ns + 38, b.vips[0], 16);
+	memcpy(ns + 62, b.vips[0], 16);
+	ns[19] = 24;
+	fix_cksum(ns);
+	assert_int_equal(answer(ns, n, &a, out, &outn), CARP_ND_NOT_OURS);
+	assert_int_equal(answer(ns, n, &b, out, &outn), CARP_ND_REPLY);
+	assert_memory_equal(out + 80, b.shared_mac, 6);
+}
+
 /* Only the IPv6 VIPs; names for every verdict. */
 static void
 test_ctx_and_names(void **state)
@@ -313,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_dad),
 		cmocka_unit_test(test_unicast_nud),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_two_groups),
 		cmocka_unit_test(test_ctx_and_names),
 	};
 
